@@ -1,0 +1,84 @@
+/**
+ * The one event union the agent emits, defined once with zod. The worker's
+ * `/api/chat` SSE stream, the OpenAI-compatible adapter, the widget and the
+ * cron digests all consume these events; `agent/event-stream.ts` is the only
+ * place that turns them into wire frames.
+ */
+import { z } from "zod";
+
+export const chatEventSchema = z.discriminatedUnion("type", [
+  /** First event of every answer. */
+  z.object({
+    type: z.literal("start"),
+    id: z.string(),
+    model: z.string(),
+    created: z.number().int(),
+    sessionId: z.string().optional(),
+  }),
+  /** The model decided to call a tool (Megrez `<|function_start|>` format). */
+  z.object({
+    type: z.literal("tool-call"),
+    name: z.string(),
+    arguments: z.record(z.string(), z.unknown()),
+  }),
+  z.object({ type: z.literal("search-start"), query: z.string(), round: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("search-end"), query: z.string(), resultCount: z.number().int().nonnegative() }),
+  /** A citable source, numbered 1-based by search rank. */
+  z.object({
+    type: z.literal("source"),
+    index: z.number().int().positive(),
+    url: z.string(),
+    title: z.string(),
+    snippet: z.string(),
+    domain: z.string(),
+  }),
+  /** A page finished reading: summarized, failed (snippet used), or judged irrelevant. */
+  z.object({
+    type: z.literal("page-read"),
+    index: z.number().int().positive(),
+    outcome: z.enum(["summarized", "snippet", "irrelevant", "failed"]),
+    reason: z.string().optional(),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+  }),
+  /** Coarse progress for UIs: "Searching…", "Reading 3 of 5 pages", "Writing the answer". */
+  z.object({
+    type: z.literal("status"),
+    stage: z.enum(["thinking", "searching", "reading", "writing"]),
+    done: z.number().int().nonnegative().optional(),
+    total: z.number().int().nonnegative().optional(),
+  }),
+  /** Answer text; citations already rewritten to `[n]`. */
+  z.object({ type: z.literal("text-delta"), delta: z.string() }),
+  /** A validated citation of source `index` placed in the answer at [start, end). */
+  z.object({
+    type: z.literal("citation"),
+    index: z.number().int().positive(),
+    url: z.string(),
+    title: z.string(),
+    start: z.number().int().nonnegative(),
+    end: z.number().int().nonnegative(),
+  }),
+  /** The model cited a source that does not exist (removed from the text). */
+  z.object({ type: z.literal("citation-dropped"), cited: z.number().int(), reason: z.string() }),
+  /** A failure that the agent recovered from or that ends the answer. Public message only. */
+  z.object({
+    type: z.literal("error"),
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+  }),
+  /** Last event of every answer. */
+  z.object({
+    type: z.literal("finish"),
+    reason: z.enum(["stop", "length", "error", "aborted"]),
+    usage: z.object({
+      promptTokens: z.number().int().nonnegative(),
+      completionTokens: z.number().int().nonnegative(),
+    }),
+  }),
+]);
+
+export type ChatEvent = z.infer<typeof chatEventSchema>;
+export type ChatEventType = ChatEvent["type"];
+export type ChatEventOf<T extends ChatEventType> = Extract<ChatEvent, { type: T }>;

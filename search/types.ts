@@ -1,0 +1,79 @@
+/**
+ * The contracts of the search layer: what a provider returns, what the page
+ * fetcher returns, what extraction and passage selection produce. Everything
+ * between "the model wants to search for X" and "here are the passages to
+ * read" speaks these types. Platform-free: no Node, no Workers globals.
+ */
+
+/** One normalized search hit, 1-based `rank` in the provider's order. */
+export interface SearchResult {
+  rank: number;
+  url: string;
+  title: string;
+  snippet: string;
+  /** Provider that produced the hit (after fallback). */
+  provider: string;
+  publishedAt?: string;
+}
+
+export interface SearchOptions {
+  /** Maximum number of results wanted. */
+  limit: number;
+  /** Country / language hints (Serper's gl/hl). */
+  country?: string;
+  language?: string;
+  /** Freshness window, e.g. "day" | "week" | "month" | "year". */
+  freshness?: "day" | "week" | "month" | "year";
+  signal?: AbortSignal;
+}
+
+export type SearchErrorKind = "auth" | "rate-limited" | "timeout" | "upstream" | "empty" | "invalid-response" | "config";
+
+export interface SearchProvider {
+  readonly name: string;
+  search(query: string, options: SearchOptions): Promise<SearchResult[]>;
+}
+
+/** Outcome of fetching one page: never thrown, always typed. */
+export type FetchOutcome =
+  | { ok: true; url: string; finalUrl: string; status: number; contentType: string; body: string; truncated: boolean }
+  | {
+      ok: false;
+      url: string;
+      reason:
+        | "blocked-address"
+        | "bad-scheme"
+        | "too-many-redirects"
+        | "timeout"
+        | "too-large"
+        | "unsupported-type"
+        | "pdf"
+        | "robots-disallowed"
+        | "bot-challenge"
+        | "paywall"
+        | "http-error"
+        | "network"
+        | "deadline";
+      status?: number;
+      detail?: string;
+    };
+
+export interface ExtractedPage {
+  url: string;
+  canonicalUrl?: string;
+  title: string;
+  /** Clean text that keeps structure (headings, lists, tables, code) as Markdown-ish text. */
+  text: string;
+  publishedAt?: string;
+  language?: string;
+}
+
+export interface Passage {
+  text: string;
+  score: number;
+  /** Order of the passage in the page, for re-assembly in reading order. */
+  index: number;
+}
+
+/** Counts tokens; the engine's tokenizer when reachable, else a conservative estimate. */
+export type TokenCounter = (text: string) => number | Promise<number>;

@@ -1,0 +1,12 @@
+/**
+ * Entry of the edge worker: exports the fetch and scheduled handlers and the
+ * Durable Object classes. The app itself is assembled in workers/app.ts.
+ */
+import { createApp } from "./app";
+import type { Env } from "./env";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;
