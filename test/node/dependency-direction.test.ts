@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { findViolations, importSpecifiers } from "../support/import-rules";
+
+const repoRoot = join(import.meta.dirname, "..", "..");
+
+describe("dependency direction", () => {
+  it("holds for the repository", () => {
+    expect(findViolations(repoRoot)).toEqual([]);
+  });
+
+  describe("catches a broken rule", () => {
+    const root = mkdtempSync(join(tmpdir(), "deps-"));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    const write = (path: string, text: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+
+    it.each([
+      ["agent/a.ts", 'import { readFileSync } from "node:fs";', "node:fs"],
+      ["agent/b.ts", 'import fs from "fs";', "fs"],
+      ["search/c.ts", 'import { env } from "cloudflare:workers";', "cloudflare:workers"],
+      ["search/d.ts", 'export { x } from "../workers/x";', "../workers/x"],
+      ["agent/e.ts", 'const m = await import("../container/engine");', "../container/engine"],
+      ["agent/f.ts", 'import * as ort from "onnxruntime-node";', "onnxruntime-node"],
+      ["workers/g.ts", 'import { spawn } from "node:child_process";', "node:child_process"],
+      ["workers/h.ts", 'import { run } from "../container/main";', "../container/main"],
+      ["container/i.ts", 'import { DurableObject } from "cloudflare:workers";', "cloudflare:workers"],
+      ["container/j.ts", 'import { app } from "../workers/app";', "../workers/app"],
+    ])("%s importing %s", (file, source, specifier) => {
+      for (const dir of ["agent", "search", "workers", "container"]) rmSync(join(root, dir), { recursive: true, force: true });
+      write(file, `${source}\nexport const ok = 1;\n`);
+      const violations = findViolations(root);
+      expect(violations).toHaveLength(1);
+      expect(violations[0]).toMatchObject({ file, specifier });
+    });
+
+    it("allows what the rules allow", () => {
+      for (const dir of ["agent", "search", "workers", "container"]) rmSync(join(root, dir), { recursive: true, force: true });
+      write("agent/ok.ts", 'import { z } from "zod";\nimport type { SearchResult } from "../search/types";\n');
+      write("workers/ok.ts", 'import { runAgent } from "../agent/run-agent";\nimport { DurableObject } from "cloudflare:workers";\n');
+      write("container/ok.ts", 'import { createServer } from "node:http";\nimport * as ort from "onnxruntime-node";\n');
+      expect(findViolations(root)).toEqual([]);
+    });
+  });
+
+  it("reads every import form", () => {
+    const source = [
+      'import a from "a";',
+      'import type { B } from "b";',
+      'import "c";',
+      'export * from "d";',
+      'export { e } from "e";',
+      'await import("f");',
+      'require("g");',
+    ].join("\n");
+    expect(importSpecifiers(source).sort()).toEqual(["a", "b", "c", "d", "e", "f", "g"]);
+  });
+});

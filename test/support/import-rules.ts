@@ -1,0 +1,103 @@
+/**
+ * The dependency-direction rules of the repository, as code: which module may
+ * import what. `agent/` and `search/` are the platform-free core (they run in
+ * workerd and in Node), `container/` is the Node-only engine and `workers/` is
+ * the workerd-only edge. Used by test/node/dependency-direction.test.ts.
+ */
+import { builtinModules } from "node:module";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+
+export interface Violation {
+  file: string;
+  specifier: string;
+  rule: string;
+}
+
+type Area = "core" | "container" | "workers";
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const NODE_ONLY_PACKAGES = ["onnxruntime-node", "@hono/node-server", "tsx", "sharp"];
+
+const IMPORT_PATTERNS = [
+  /\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?["']([^"']+)["']/g,
+  /\bexport\s+(?:type\s+)?[\w*{}\s,$]+\s+from\s+["']([^"']+)["']/g,
+  /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+  /\brequire\(\s*["']([^"']+)["']\s*\)/g,
+];
+
+/** Every module specifier a source file imports (static, dynamic, re-export, require). */
+export function importSpecifiers(source: string): string[] {
+  const found = new Set<string>();
+  for (const pattern of IMPORT_PATTERNS) {
+    for (const match of source.matchAll(pattern)) {
+      if (match[1]) found.add(match[1]);
+    }
+  }
+  return [...found];
+}
+
+function areaOf(root: string, file: string): Area | undefined {
+  const top = relative(root, file).split(sep)[0];
+  if (top === "agent" || top === "search") return "core";
+  if (top === "container") return "container";
+  if (top === "workers") return "workers";
+  return undefined;
+}
+
+function isBuiltin(specifier: string): boolean {
+  return specifier.startsWith("node:") || NODE_BUILTINS.has(specifier.split("/")[0] ?? specifier);
+}
+
+function isNodeOnlyPackage(specifier: string): boolean {
+  return NODE_ONLY_PACKAGES.some((p) => specifier === p || specifier.startsWith(`${p}/`));
+}
+
+function checkSpecifier(root: string, file: string, area: Area, specifier: string): string | undefined {
+  const target = specifier.startsWith(".") ? areaOf(root, resolve(dirname(file), specifier)) : undefined;
+  const cloudflare = specifier.startsWith("cloudflare:");
+  if (area === "core") {
+    if (isBuiltin(specifier)) return "agent/ and search/ must not import Node built-ins";
+    if (cloudflare) return "agent/ and search/ must not import cloudflare:* modules";
+    if (isNodeOnlyPackage(specifier)) return "agent/ and search/ must not import Node-only packages";
+    if (target === "workers" || target === "container") return `agent/ and search/ must not import from ${target}/`;
+  }
+  if (area === "container") {
+    if (cloudflare) return "container/ is Node-only: no cloudflare:* modules";
+    if (target === "workers") return "container/ must not import from workers/";
+  }
+  if (area === "workers") {
+    if (isBuiltin(specifier)) return "workers/ is workerd-only: no Node built-ins";
+    if (isNodeOnlyPackage(specifier)) return "workers/ is workerd-only: no Node-only packages";
+    if (target === "container") return "workers/ must not import from container/";
+  }
+  return undefined;
+}
+
+function sourceFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    const path = join(dir, name);
+    if (name === "node_modules" || name.startsWith(".")) return [];
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.(?:[cm]?[jt]sx?)$/.test(name) && !name.endsWith(".d.ts") ? [path] : [];
+  });
+}
+
+/** Checks every source file under root's agent/, search/, container/ and workers/. */
+export function findViolations(root: string): Violation[] {
+  const files = ["agent", "search", "container", "workers"].flatMap((d) => sourceFiles(join(root, d)));
+  return files.flatMap((file) => {
+    const area = areaOf(root, file);
+    if (!area) return [];
+    return importSpecifiers(readFileSync(file, "utf8")).flatMap((specifier) => {
+      const rule = checkSpecifier(root, file, area, specifier);
+      return rule ? [{ file: relative(root, file), specifier, rule }] : [];
+    });
+  });
+}
