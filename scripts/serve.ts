@@ -1,0 +1,117 @@
+/**
+ * What `npm start` runs after dependencies are installed: builds the demo
+ * model, the search index and the widget, then starts the engine and the edge
+ * worker, prints the URLs, and stops everything cleanly on Ctrl-C.
+ *
+ * Configuration (environment): PORT (8787), ENGINE_PORT (8080),
+ * INSPECTOR_PORT (9229), HOST (127.0.0.1), MODEL_DIR (the demo model),
+ * ENGINE_URL (use a running OpenAI-compatible server instead of the engine),
+ * CORPUS (docs), SEARCH_MODE (always with the demo model, else auto).
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { buildAssets, buildDemoModel, DEFAULT_MODEL_DIR, ROOT } from "./build";
+import { PortInUseError, startStack, type Stack } from "./stack";
+
+const port = z.coerce.number().int().min(1).max(65535);
+const configSchema = z.object({
+  PORT: port.default(8787),
+  ENGINE_PORT: port.default(8080),
+  INSPECTOR_PORT: port.default(9229),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  MODEL_DIR: z.string().min(1).optional(),
+  ENGINE_URL: z.url().optional(),
+  CORPUS: z.string().min(1).default("docs"),
+  SEARCH_MODE: z.enum(["auto", "always", "never"]).optional(),
+});
+
+const DEMO_BANNER = [
+  "The bundled demo model has RANDOM weights: its words are noise by design.",
+  "It exists to exercise every part of the flow (search, page reading, citations, streaming).",
+  "For real answers, serve a converted Megrez-3B folder (MODEL_DIR=…) or point ENGINE_URL at an",
+  "OpenAI-compatible server such as vLLM serving Megrez (see README).",
+];
+
+function printBanner(stack: Stack, usingDemo: boolean, searchMode: string) {
+  const lines = [
+    "",
+    "megrez-edge is running",
+    `  chat widget demo   ${stack.workerUrl}/`,
+    `  OpenAI-compatible  ${stack.workerUrl}/v1/chat/completions`,
+    `  event stream       ${stack.workerUrl}/api/chat`,
+    `  engine             ${stack.engineUrl}/v1  (health: ${stack.engineUrl}/health)`,
+    `  search             local index over the shipped corpus, mode ${searchMode}`,
+    "",
+    `  try: curl -N ${stack.workerUrl}/v1/chat/completions -H 'content-type: application/json' \\`,
+    `         -d '{"model":"megrez","stream":true,"messages":[{"role":"user","content":"How does the agent cite sources?"}]}'`,
+    "",
+    ...(usingDemo ? DEMO_BANNER.map((l) => `  ! ${l}`) : []),
+    "  Press Ctrl-C to stop.",
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+async function main() {
+  const parsed = configSchema.safeParse(process.env);
+  if (!parsed.success) {
+    process.stderr.write(`invalid configuration:\n${z.prettifyError(parsed.error)}\n`);
+    process.exit(2);
+  }
+  const config = parsed.data;
+  const usingDemo = !config.MODEL_DIR && !config.ENGINE_URL;
+  const modelDir = config.MODEL_DIR ? resolve(config.MODEL_DIR) : DEFAULT_MODEL_DIR;
+  const searchMode = config.SEARCH_MODE ?? (usingDemo ? "always" : "auto");
+
+  process.stdout.write("[build] preparing local artifacts\n");
+  if (usingDemo) buildDemoModel(modelDir);
+  buildAssets(resolve(ROOT, config.CORPUS));
+
+  const persistDir = join(ROOT, ".wrangler", "state");
+  mkdirSync(persistDir, { recursive: true });
+  process.stdout.write("[start] starting the engine and the edge worker…\n");
+  const stack = await startStack({
+    root: ROOT,
+    modelDir,
+    externalEngineUrl: config.ENGINE_URL,
+    host: config.HOST,
+    enginePort: config.ENGINE_PORT,
+    workerPort: config.PORT,
+    inspectorPort: config.INSPECTOR_PORT,
+    persistDir,
+    vars: { SEARCH_MODE: searchMode },
+    onLine: (source, line) => process.stdout.write(`[${source}] ${line}\n`),
+  });
+  printBanner(stack, usingDemo, searchMode);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n[stop] ${signal}: stopping the worker and the engine…\n`);
+    await stack.stop();
+    process.stdout.write("[stop] all processes stopped.\n");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  for (const p of stack.processes) {
+    void p.exited.then(async (code) => {
+      if (stopping) return;
+      process.stderr.write(`\n[error] ${p.name} exited unexpectedly (code ${code}); stopping.\n${p.tail()}\n`);
+      stopping = true;
+      await stack.stop();
+      process.exit(1);
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof PortInUseError) {
+    process.stderr.write(`\n[error] ${error.message}\n`);
+    process.exit(3);
+  }
+  process.stderr.write(`\n[error] ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

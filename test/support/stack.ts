@@ -1,0 +1,40 @@
+/**
+ * Starts the real product for end-to-end and browser tests: the engine
+ * process serving the demo model and `wrangler dev` wired to it, on free
+ * loopback ports, with a throw-away state folder. Always stop() in afterAll.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ASSETS_DIR, buildAssets, buildDemoModel, DEFAULT_MODEL_DIR, ROOT } from "../../scripts/build";
+import { freePort } from "../../scripts/processes";
+import { startStack, type Stack } from "../../scripts/stack";
+
+export interface TestStack extends Stack {
+  stateDir: string;
+}
+
+export async function startTestStack(vars: Record<string, string> = {}): Promise<TestStack> {
+  buildDemoModel(DEFAULT_MODEL_DIR);
+  if (!existsSync(join(ASSETS_DIR, "corpus", "index.json")) || !existsSync(join(ASSETS_DIR, "widget.js"))) buildAssets();
+  const stateDir = mkdtempSync(join(tmpdir(), "megrez-e2e-"));
+  const [enginePort, workerPort, inspectorPort] = [await freePort(), await freePort(), await freePort()];
+  const stack = await startStack({
+    root: ROOT,
+    modelDir: DEFAULT_MODEL_DIR,
+    enginePort,
+    workerPort,
+    inspectorPort,
+    persistDir: stateDir,
+    vars,
+    onLine: process.env.E2E_VERBOSE ? (source, line) => console.log(`[${source}] ${line}`) : undefined,
+  });
+  return {
+    ...stack,
+    stateDir,
+    stop: async () => {
+      await stack.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
