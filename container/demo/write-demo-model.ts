@@ -1,0 +1,117 @@
+/**
+ * Writes a complete demo model folder, deterministically from a seed, in the same layout the
+ * converter produces for real Megrez-3B: config.json, generation_config.json, tokenizer.json,
+ * tokenizer_config.json (Megrez chat template) and onnx/model.onnx (tiny random LLaMA).
+ * The folder is assembled in a sibling temp dir and renamed into place, so a crash never
+ * leaves a half-written model behind.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, join, basename } from "node:path";
+import { buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder.js";
+import type { LlamaDims } from "../model/llama-dims.js";
+import { randomLlamaWeights } from "../model/random-weights.js";
+import { encodeOnnxModel } from "../onnx/onnx-model.js";
+import { tokenizerJson, trainByteLevelBpe } from "../tokenizer/byte-level-bpe.js";
+import { DEMO_CORPUS } from "./demo-corpus.js";
+import { MEGREZ_CHAT_TEMPLATE, MEGREZ_EOS_TOKEN, MEGREZ_PAD_TOKEN, MEGREZ_SPECIAL_TOKENS, MEGREZ_UNK_TOKEN } from "./megrez-template.js";
+
+export interface DemoModelOptions {
+  outDir: string;
+  seed?: number;
+  /** BPE merges to learn (vocab = 256 + merges + 10 added tokens, fewer if the corpus runs out). */
+  merges?: number;
+  /** Override architecture sizes (vocab is always derived from the tokenizer). */
+  dims?: Partial<Omit<LlamaDims, "vocabSize">>;
+}
+
+export const DEMO_DEFAULT_DIMS: Omit<LlamaDims, "vocabSize"> = {
+  hiddenSize: 64,
+  intermediateSize: 128,
+  numLayers: 2,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 16,
+  ropeTheta: 10000,
+  rmsNormEps: 1e-6,
+  maxPositionEmbeddings: 4096,
+  tieWordEmbeddings: false,
+};
+
+export interface DemoModelResult {
+  dims: LlamaDims;
+  weights: Map<string, Float32Array>;
+  eosTokenId: number;
+  padTokenId: number;
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
+  const seed = options.seed ?? 42;
+  const bpe = trainByteLevelBpe(DEMO_CORPUS, options.merges ?? 600);
+  const { json: tokenizer, addedIds } = tokenizerJson(
+    bpe,
+    MEGREZ_SPECIAL_TOKENS.map((content) => ({ content, special: true })),
+  );
+  const idOf = (token: string): number => {
+    const id = addedIds.get(token);
+    if (id === undefined) throw new Error(`added token ${token} missing`);
+    return id;
+  };
+  const dims: LlamaDims = { ...DEMO_DEFAULT_DIMS, ...options.dims, vocabSize: bpe.vocab.size + addedIds.size };
+  const weights = randomLlamaWeights(dims, seed);
+  const eosTokenId = idOf(MEGREZ_EOS_TOKEN);
+  const padTokenId = idOf(MEGREZ_PAD_TOKEN);
+
+  const config = {
+    architectures: ["LlamaForCausalLM"],
+    model_type: "llama",
+    vocab_size: dims.vocabSize,
+    hidden_size: dims.hiddenSize,
+    intermediate_size: dims.intermediateSize,
+    num_hidden_layers: dims.numLayers,
+    num_attention_heads: dims.numHeads,
+    num_key_value_heads: dims.numKvHeads,
+    head_dim: dims.headDim,
+    hidden_act: "silu",
+    rope_theta: dims.ropeTheta,
+    rope_scaling: null,
+    rms_norm_eps: dims.rmsNormEps,
+    max_position_embeddings: dims.maxPositionEmbeddings,
+    tie_word_embeddings: dims.tieWordEmbeddings,
+    bos_token_id: null,
+    eos_token_id: eosTokenId,
+    pad_token_id: padTokenId,
+    torch_dtype: "float32",
+    megrez_edge: { demo: true, seed, note: "random weights: output is noise by design" },
+  };
+  const generationConfig = { eos_token_id: eosTokenId, pad_token_id: padTokenId, bos_token_id: null, do_sample: false };
+  const tokenizerConfig = {
+    add_bos_token: false,
+    add_eos_token: false,
+    bos_token: null,
+    eos_token: MEGREZ_EOS_TOKEN,
+    pad_token: MEGREZ_PAD_TOKEN,
+    unk_token: MEGREZ_UNK_TOKEN,
+    clean_up_tokenization_spaces: false,
+    model_max_length: dims.maxPositionEmbeddings,
+    tokenizer_class: "PreTrainedTokenizerFast",
+    chat_template: MEGREZ_CHAT_TEMPLATE,
+  };
+  const model = encodeOnnxModel(buildLlamaDecoder({ dims, weights: float32WeightSource(weights), logitsToKeep: true }));
+
+  const target = options.outDir;
+  const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, "onnx"), { recursive: true });
+  writeFileSync(join(staging, "config.json"), json(config));
+  writeFileSync(join(staging, "generation_config.json"), json(generationConfig));
+  writeFileSync(join(staging, "tokenizer.json"), json(tokenizer));
+  writeFileSync(join(staging, "tokenizer_config.json"), json(tokenizerConfig));
+  writeFileSync(join(staging, "onnx", "model.onnx"), model);
+  if (existsSync(target)) rmSync(target, { recursive: true, force: true });
+  renameSync(staging, target);
+  return { dims, weights, eosTokenId, padTokenId };
+}

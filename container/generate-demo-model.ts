@@ -1,0 +1,32 @@
+/**
+ * CLI: write the demo model folder (tiny random LLaMA + Megrez tokenizer/template).
+ *   npx tsx container/generate-demo-model.ts --out .cache/models/megrez-demo [--seed 42]
+ * Same seed -> same bytes.
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { writeDemoModel } from "./demo/write-demo-model.js";
+
+const argsSchema = z.object({
+  out: z.string().min(1).default(".cache/models/megrez-demo"),
+  seed: z.coerce.number().int().nonnegative().default(42),
+});
+
+function main(): void {
+  const { values } = parseArgs({ options: { out: { type: "string" }, seed: { type: "string" } }, strict: true });
+  const args = argsSchema.parse(values);
+  const outDir = resolve(args.out);
+  const started = Date.now();
+  const { dims } = writeDemoModel({ outDir, seed: args.seed });
+  console.log(
+    `demo model written to ${outDir} (seed ${args.seed}, vocab ${dims.vocabSize}, hidden ${dims.hiddenSize}, ${dims.numLayers} layers) in ${Date.now() - started} ms; random weights: its text is noise by design`,
+  );
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`generate-demo-model: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

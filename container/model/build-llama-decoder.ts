@@ -1,0 +1,216 @@
+/**
+ * LLaMA decoder as an ONNX graph with the Optimum / transformers.js I/O names:
+ * `input_ids` (or `inputs_embeds`), `attention_mask`, `position_ids`, `past_key_values.N.key/value`
+ * -> `logits`, `present.N.key/value`, plus optional `num_logits_to_keep`.
+ * Standard opset-17 ops only, so it runs on every ORT build (CPU, CUDA, wasm).
+ * The attention mask is built in-graph from `attention_mask` (causal by absolute index),
+ * so left-padded batches give the same tokens per row as each prompt alone.
+ */
+import { GraphBuilder } from "../onnx/graph-builder.js";
+import type { OnnxDataType, OnnxModel, TensorBytes } from "../onnx/onnx-model.js";
+import { bytesOf } from "../onnx/tensor-bytes.js";
+import { type LlamaDims, llamaWeightShapes } from "./llama-dims.js";
+
+/** Supplies a weight's raw bytes (in `x @ W` layout) by name; thunks let converters stream. */
+export type WeightSource = (name: string, shape: readonly number[]) => TensorBytes;
+
+export interface LlamaDecoderOptions {
+  dims: LlamaDims;
+  weights: WeightSource;
+  /** Storage type of weights; compute stays float32 (half weights are Cast at load). */
+  weightType?: "float32" | "float16";
+  /** "embeds": the decoder takes `inputs_embeds` and a separate embed graph is built. */
+  inputMode?: "ids" | "embeds";
+  /** Add the `num_logits_to_keep` int64 scalar input (HF semantics: 0 keeps all positions). */
+  logitsToKeep?: boolean;
+}
+
+const MASK_MIN = -3.4028234663852886e38;
+
+export const DECODER_DIM_NAMES = {
+  batch: "batch_size",
+  sequence: "sequence_length",
+  past: "past_sequence_length",
+  total: "total_sequence_length",
+} as const;
+
+function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+  const squared = g.op("Mul", [x, x]);
+  const meanSquare = g.op("ReduceMean", [squared], { attributes: { axes: [-1], keepdims: 1 } });
+  const denominator = g.op("Sqrt", [g.op("Add", [meanSquare, g.constFloat32([eps], [])])]);
+  return g.op("Mul", [g.op("Div", [x, denominator]), weight]);
+}
+
+function rotateHalf(g: GraphBuilder, x: string): string {
+  const [first, second] = g.ops("Split", [x], { attributes: { axis: -1 }, outputs: 2 });
+  if (!first || !second) throw new Error("Split produced no outputs");
+  return g.op("Concat", [g.op("Neg", [second]), first], { attributes: { axis: -1 } });
+}
+
+function applyRope(g: GraphBuilder, x: string, cos: string, sin: string): string {
+  return g.op("Add", [g.op("Mul", [x, cos]), g.op("Mul", [rotateHalf(g, x), sin])]);
+}
+
+/** cos/sin tables [B, 1, S, headDim] from position_ids, shared by all layers. */
+function ropeTables(g: GraphBuilder, positionIds: string, dims: LlamaDims): { cos: string; sin: string } {
+  const half = dims.headDim / 2;
+  const invFreq = Array.from({ length: half }, (_, index) => 1 / dims.ropeTheta ** ((2 * index) / dims.headDim));
+  const positions = g.op("Unsqueeze", [g.op("Cast", [positionIds], { attributes: { to: 1 } }), g.constInt64([2])]);
+  const freqs = g.op("Mul", [positions, g.constFloat32(invFreq)]);
+  const angles = g.op("Concat", [freqs, freqs], { attributes: { axis: -1 } });
+  const unsqueeze = (value: string): string => g.op("Unsqueeze", [value, g.constInt64([1])]);
+  return { cos: unsqueeze(g.op("Cos", [angles])), sin: unsqueeze(g.op("Sin", [angles])) };
+}
+
+/** Additive mask [B, 1, S, T]: 0 where query i may see key j (j <= T-S+i and not padding). */
+function attentionBias(g: GraphBuilder, attentionMask: string, sequenceSource: string): string {
+  const scalarDim = (value: string, axis: number): string => g.op("Gather", [g.op("Shape", [value]), g.constInt64([axis], [])], { attributes: { axis: 0 } });
+  const total = scalarDim(attentionMask, 1);
+  const sequence = scalarDim(sequenceSource, 1);
+  const one = g.constInt64([1], []);
+  const queryPositions = g.op("Range", [g.op("Sub", [total, sequence]), total, one]);
+  const keyPositions = g.op("Range", [g.constInt64([0], []), total, one]);
+  const causal = g.op("LessOrEqual", [g.op("Unsqueeze", [keyPositions, g.constInt64([0])]), g.op("Unsqueeze", [queryPositions, g.constInt64([1])])]);
+  const notPadding = g.op("Unsqueeze", [g.op("Cast", [attentionMask], { attributes: { to: 9 } }), g.constInt64([1, 2])]);
+  const allowed = g.op("And", [causal, notPadding]);
+  return g.op("Where", [allowed, g.constFloat32([0], []), g.constFloat32([MASK_MIN], [])]);
+}
+
+interface LayerContext {
+  g: GraphBuilder;
+  dims: LlamaDims;
+  weight: (name: string) => string;
+  cos: string;
+  sin: string;
+  bias: string;
+}
+
+function attention(context: LayerContext, layer: number, normed: string): string {
+  const { g, dims, weight } = context;
+  const { numHeads, numKvHeads, headDim } = dims;
+  const prefix = `model.layers.${layer}.self_attn`;
+  const heads = (projection: string, count: number): string =>
+    g.op("Transpose", [g.op("Reshape", [g.op("MatMul", [normed, weight(`${prefix}.${projection}.weight`)]), g.constInt64([0, 0, count, headDim])])], {
+      attributes: { perm: [0, 2, 1, 3] },
+    });
+  const query = applyRope(g, heads("q_proj", numHeads), context.cos, context.sin);
+  const key = applyRope(g, heads("k_proj", numKvHeads), context.cos, context.sin);
+  const value = heads("v_proj", numKvHeads);
+  const presentKey = g.op("Concat", [`past_key_values.${layer}.key`, key], { attributes: { axis: 2 }, outputs: [`present.${layer}.key`] });
+  const presentValue = g.op("Concat", [`past_key_values.${layer}.value`, value], { attributes: { axis: 2 }, outputs: [`present.${layer}.value`] });
+  // GQA without repeating KV: fold the query heads of each KV group into the sequence axis.
+  const groupedQuery = g.op("Reshape", [query, g.constInt64([0, numKvHeads, -1, headDim])]);
+  const keyT = g.op("Transpose", [presentKey], { attributes: { perm: [0, 1, 3, 2] } });
+  const groupedScores = g.op("MatMul", [groupedQuery, keyT]);
+  const scores = g.op("Reshape", [groupedScores, g.constInt64([0, numHeads, -1, 0])]);
+  const scaled = g.op("Add", [g.op("Mul", [scores, g.constFloat32([1 / Math.sqrt(headDim)], [])]), context.bias]);
+  const probabilities = g.op("Softmax", [scaled], { attributes: { axis: -1 } });
+  const groupedProbabilities = g.op("Reshape", [probabilities, g.constInt64([0, numKvHeads, -1, 0])]);
+  const groupedContext = g.op("MatMul", [groupedProbabilities, presentValue]);
+  const headsContext = g.op("Reshape", [groupedContext, g.constInt64([0, numHeads, -1, headDim])]);
+  const merged = g.op("Reshape", [g.op("Transpose", [headsContext], { attributes: { perm: [0, 2, 1, 3] } }), g.constInt64([0, 0, numHeads * headDim])]);
+  return g.op("MatMul", [merged, weight(`${prefix}.o_proj.weight`)]);
+}
+
+function mlp(context: LayerContext, layer: number, normed: string): string {
+  const { g, weight } = context;
+  const prefix = `model.layers.${layer}.mlp`;
+  const gate = g.op("MatMul", [normed, weight(`${prefix}.gate_proj.weight`)]);
+  const up = g.op("MatMul", [normed, weight(`${prefix}.up_proj.weight`)]);
+  const activated = g.op("Mul", [g.op("Mul", [gate, g.op("Sigmoid", [gate])]), up]);
+  return g.op("MatMul", [activated, weight(`${prefix}.down_proj.weight`)]);
+}
+
+function decoderLayer(context: LayerContext, layer: number, hidden: string): string {
+  const { g, dims, weight } = context;
+  return g.inScope(`layers.${layer}`, () => {
+    const prefix = `model.layers.${layer}`;
+    const attended = g.op("Add", [hidden, attention(context, layer, rmsNorm(g, hidden, weight(`${prefix}.input_layernorm.weight`), dims.rmsNormEps))]);
+    return g.op("Add", [attended, mlp(context, layer, rmsNorm(g, attended, weight(`${prefix}.post_attention_layernorm.weight`), dims.rmsNormEps))]);
+  });
+}
+
+/** Registers initializers lazily: a weight is only added when the graph uses it. */
+function weightRegistry(g: GraphBuilder, options: LlamaDecoderOptions): (name: string) => string {
+  const shapes = llamaWeightShapes(options.dims);
+  const storage: OnnxDataType = options.weightType ?? "float32";
+  const registered = new Map<string, string>();
+  return (name) => {
+    const existing = registered.get(name);
+    if (existing) return existing;
+    const shape = shapes.get(name);
+    if (!shape) throw new Error(`unknown weight ${name}`);
+    g.initializer(name, storage, shape, options.weights(name, shape));
+    const usable = storage === "float32" ? name : g.op("Cast", [name], { attributes: { to: 1 } });
+    registered.set(name, usable);
+    return usable;
+  };
+}
+
+/** Build the decoder graph. */
+export function buildLlamaDecoder(options: LlamaDecoderOptions): OnnxModel {
+  const { dims } = options;
+  const { batch, sequence, past, total } = DECODER_DIM_NAMES;
+  const g = new GraphBuilder("llama-decoder");
+  const weight = weightRegistry(g, options);
+  let hidden: string;
+  let sequenceSource: string;
+  if (options.inputMode === "embeds") {
+    hidden = g.input("inputs_embeds", "float32", [batch, sequence, dims.hiddenSize]);
+    sequenceSource = hidden;
+  } else {
+    const inputIds = g.input("input_ids", "int64", [batch, sequence]);
+    hidden = g.op("Gather", [weight("model.embed_tokens.weight"), inputIds], { attributes: { axis: 0 } });
+    sequenceSource = inputIds;
+  }
+  const attentionMask = g.input("attention_mask", "int64", [batch, total]);
+  const positionIds = g.input("position_ids", "int64", [batch, sequence]);
+  for (let layer = 0; layer < dims.numLayers; layer++) {
+    g.input(`past_key_values.${layer}.key`, "float32", [batch, dims.numKvHeads, past, dims.headDim]);
+    g.input(`past_key_values.${layer}.value`, "float32", [batch, dims.numKvHeads, past, dims.headDim]);
+  }
+  const logitsToKeep = options.logitsToKeep ? g.input("num_logits_to_keep", "int64", []) : null;
+
+  const { cos, sin } = g.inScope("rotary", () => ropeTables(g, positionIds, dims));
+  const bias = g.inScope("mask", () => attentionBias(g, attentionMask, sequenceSource));
+  const context: LayerContext = { g, dims, weight, cos, sin, bias };
+  for (let layer = 0; layer < dims.numLayers; layer++) hidden = decoderLayer(context, layer, hidden);
+
+  let normed = rmsNorm(g, hidden, weight("model.norm.weight"), dims.rmsNormEps);
+  if (logitsToKeep) {
+    const start = g.op("Neg", [g.op("Unsqueeze", [logitsToKeep, g.constInt64([0])])]);
+    normed = g.op("Slice", [normed, start, g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
+  }
+  const head = dims.tieWordEmbeddings
+    ? g.op("Transpose", [weight("model.embed_tokens.weight")], { attributes: { perm: [1, 0] } })
+    : weight("lm_head.weight");
+  g.output(g.op("MatMul", [normed, head]), "logits", "float32", [batch, options.logitsToKeep ? "logits_length" : sequence, dims.vocabSize]);
+  for (let layer = 0; layer < dims.numLayers; layer++) {
+    g.output(`present.${layer}.key`, `present.${layer}.key`, "float32", [batch, dims.numKvHeads, total, dims.headDim]);
+    g.output(`present.${layer}.value`, `present.${layer}.value`, "float32", [batch, dims.numKvHeads, total, dims.headDim]);
+  }
+  return g.toModel();
+}
+
+/** The `embed_tokens` graph of the embeds variant: input_ids -> inputs_embeds. */
+export function buildEmbedTokens(options: Pick<LlamaDecoderOptions, "dims" | "weights" | "weightType">): OnnxModel {
+  const { dims } = options;
+  const g = new GraphBuilder("embed-tokens");
+  const storage = options.weightType ?? "float32";
+  const shape = [dims.vocabSize, dims.hiddenSize];
+  g.initializer("model.embed_tokens.weight", storage, shape, options.weights("model.embed_tokens.weight", shape));
+  const inputIds = g.input("input_ids", "int64", [DECODER_DIM_NAMES.batch, DECODER_DIM_NAMES.sequence]);
+  let embeds = g.op("Gather", ["model.embed_tokens.weight", inputIds], { attributes: { axis: 0 } });
+  if (storage !== "float32") embeds = g.op("Cast", [embeds], { attributes: { to: 1 } });
+  g.output(embeds, "inputs_embeds", "float32", [DECODER_DIM_NAMES.batch, DECODER_DIM_NAMES.sequence, dims.hiddenSize]);
+  return g.toModel();
+}
+
+/** Convenience for in-memory float32 weights. */
+export function float32WeightSource(weights: ReadonlyMap<string, Float32Array>): WeightSource {
+  return (name) => {
+    const values = weights.get(name);
+    if (!values) throw new Error(`missing weight ${name}`);
+    return bytesOf(values);
+  };
+}

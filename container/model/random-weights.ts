@@ -1,0 +1,44 @@
+/**
+ * Seeded random LLaMA weights (mulberry32 + Box-Muller), deterministic across runs and
+ * platforms. Scales are chosen so a tiny model's logits are well spread (greedy picks are
+ * not near-ties), which keeps parity tests between runtimes meaningful.
+ */
+import { type LlamaDims, llamaWeightShapes } from "./llama-dims.js";
+
+/** mulberry32: tiny, fast, 32-bit state PRNG returning floats in [0, 1). */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+function scaleFor(name: string, shape: readonly number[]): { mean: number; std: number } {
+  if (name.endsWith("layernorm.weight") || name === "model.norm.weight") return { mean: 1, std: 0.1 };
+  if (name === "model.embed_tokens.weight") return { mean: 0, std: 1 };
+  const fanIn = shape[0] ?? 1;
+  if (name === "lm_head.weight") return { mean: 0, std: 4 / Math.sqrt(fanIn) };
+  return { mean: 0, std: 1 / Math.sqrt(fanIn) };
+}
+
+/** All weights of a model in `x @ W` layout, keyed by HF-style name. */
+export function randomLlamaWeights(dims: LlamaDims, seed: number): Map<string, Float32Array> {
+  const random = createRandom(seed);
+  const weights = new Map<string, Float32Array>();
+  for (const [name, shape] of llamaWeightShapes(dims)) {
+    const { mean, std } = scaleFor(name, shape);
+    const values = new Float32Array(shape.reduce((product, dim) => product * dim, 1));
+    for (let index = 0; index < values.length; index++) values[index] = mean + std * gaussian(random);
+    weights.set(name, values);
+  }
+  return weights;
+}
