@@ -1,0 +1,83 @@
+/**
+ * One model generation: streams the raw text through the tool-call parser,
+ * passes answer text through the citation rewriter as `text-delta` events
+ * (when the caller wants it shown), and returns what the turn produced: the
+ * text, the tool call if any, and how it ended. A model failure is returned,
+ * not thrown, so the agent can still finish gracefully.
+ */
+import type { CitationRewriter } from "./citation-stream";
+import { AgentError, isAgentError } from "./errors";
+import type { ChatEvent } from "./events";
+import type { ModelClient, ModelMessage } from "./model-client";
+import { TURN_END } from "./special-tokens";
+import { ToolCallStreamParser } from "./tool-call-stream";
+
+export interface GenerateTurnInput {
+  model: ModelClient;
+  messages: ModelMessage[];
+  maxTokens: number;
+  temperature: number;
+  /** Show the text to the user as it streams (false: the decision text in mode `always`). */
+  showText: boolean;
+  rewriter: CitationRewriter;
+  signal?: AbortSignal;
+}
+
+export interface GenerateTurnResult {
+  /** Text before the tool call (or the whole answer). */
+  text: string;
+  call?: { raw: string; terminated: boolean };
+  finishReason: "stop" | "length";
+  /** Everything the model generated, for usage accounting. */
+  generated: string;
+  reportedUsage?: { promptTokens: number; completionTokens: number };
+  failure?: AgentError;
+}
+
+export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<ChatEvent, GenerateTurnResult> {
+  const parser = new ToolCallStreamParser();
+  const result: GenerateTurnResult = { text: "", finishReason: "stop", generated: "" };
+  try {
+    for await (const part of input.model.streamChat({
+      messages: input.messages,
+      maxTokens: input.maxTokens,
+      temperature: input.temperature,
+      stop: [TURN_END],
+      ...(input.signal ? { signal: input.signal } : {}),
+    })) {
+      if (input.signal?.aborted) throw new AgentError("aborted");
+      if (part.type === "finish") {
+        result.finishReason = part.reason;
+        if (part.usage) result.reportedUsage = part.usage;
+        continue;
+      }
+      result.generated += part.text;
+      if (parser.isDone) continue;
+      for (const parsed of parser.push(part.text)) yield* handle(parsed, input, result);
+    }
+  } catch (error) {
+    result.failure = isAgentError(error) ? error : new AgentError(input.signal?.aborted ? "aborted" : "model-unavailable", { retryable: true, cause: error });
+  }
+  for (const parsed of parser.finish()) {
+    // A call cut off by a failure is not run.
+    if (result.failure && parsed.type === "tool-call") continue;
+    yield* handle(parsed, input, result);
+  }
+  if (input.showText) yield* input.rewriter.finish();
+  return result;
+}
+
+function* handle(
+  parsed: ReturnType<ToolCallStreamParser["push"]>[number],
+  input: GenerateTurnInput,
+  result: GenerateTurnResult,
+): Generator<ChatEvent> {
+  if (parsed.type === "text") {
+    result.text += parsed.text;
+    if (input.showText) yield* input.rewriter.push(parsed.text);
+  } else if (parsed.type === "tool-call-start") {
+    if (input.showText) yield* input.rewriter.finish();
+  } else {
+    result.call = { raw: parsed.raw, terminated: parsed.terminated };
+  }
+}

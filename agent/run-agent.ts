@@ -1,0 +1,258 @@
+/**
+ * The search agent: one user message in, one stream of ChatEvents out.
+ * It follows the reference loop (reference §3.4) where the model depends on
+ * it: the tool schema in the system prompt, a `<|function_start|>` call, the
+ * result as an `observation` turn, `[citation:N]` in the answer. Around that
+ * loop it adds search modes, research with deadlines (agent/research.ts),
+ * validated citations, token budgets and a graceful end for every failure.
+ *
+ * @example
+ * for await (const event of runAgent({ messages: [{ role: "user", content: "Who won?" }] }, deps)) send(event);
+ */
+import type { ExtractedPage, FetchOutcome, SearchProvider } from "../search/types";
+import { renderChatTemplate } from "./chat-template";
+import { CitationRewriter, type CitableSource } from "./citation-stream";
+import type { AgentConfig } from "./config";
+import { readConversation, windowHistory } from "./conversation";
+import { AgentError, isAgentError } from "./errors";
+import type { ChatEvent } from "./events";
+import { fallbackAnswer } from "./fallback-answer";
+import { generateTurn, type GenerateTurnResult } from "./generate-turn";
+import type { ModelClient, ModelMessage } from "./model-client";
+import { fitObservation } from "./observation";
+import { buildObservation, buildSearchLimitObservation, buildSystemPrompt, buildUnknownToolObservation } from "./prompts";
+import { pythonJson } from "./python-json";
+import type { SelectPassages } from "./read-page";
+import { research, urlKey, type ResearchSource } from "./research";
+import { FUNCTION_END, FUNCTION_START, neutralize } from "./special-tokens";
+import { cleanQuery, parseToolCall } from "./tool-call";
+
+export type SearchMode = "auto" | "always" | "never";
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface AgentRequest {
+  messages: ChatMessage[];
+  search?: SearchMode;
+  maxTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+export interface AgentDeps {
+  model: ModelClient;
+  search: SearchProvider;
+  fetchPage: (url: string, signal?: AbortSignal) => Promise<FetchOutcome>;
+  extract: (html: string, url: string) => ExtractedPage;
+  selectPassages?: SelectPassages;
+  now: () => Date;
+  config: AgentConfig;
+  /** Id of the `start` event (default: a random UUID). */
+  newId?: () => string;
+}
+
+/** The name the reference used; the model may have learned it, so it is accepted too. */
+const REFERENCE_TOOL_NAME = "googleWebSearch";
+
+interface RunState {
+  request: AgentRequest;
+  deps: AgentDeps;
+  mode: SearchMode;
+  question: string;
+  system: string;
+  turns: ModelMessage[];
+  rewriter: CitationRewriter;
+  sources: ResearchSource[];
+  citable: ResearchSource[];
+  searches: number;
+  usage: { promptTokens: number; completionTokens: number };
+}
+
+export async function* runAgent(request: AgentRequest, deps: AgentDeps): AsyncGenerator<ChatEvent> {
+  const usage = { promptTokens: 0, completionTokens: 0 };
+  yield { type: "start", id: deps.newId?.() ?? crypto.randomUUID(), model: deps.model.model, created: Math.floor(deps.now().getTime() / 1000) };
+  try {
+    const conversation = readConversation(request.messages);
+    if (!conversation.ok) throw new AgentError("bad-request", { detail: conversation.reason });
+    const state = await prepare(request, deps, conversation, usage);
+    yield* converse(state);
+  } catch (error) {
+    const failure = isAgentError(error) ? error : new AgentError(request.signal?.aborted ? "aborted" : "internal", { cause: error });
+    if (failure.code === "aborted" || request.signal?.aborted) {
+      yield { type: "finish", reason: "aborted", usage };
+      return;
+    }
+    yield { type: "error", code: failure.code, message: failure.publicMessage, retryable: failure.retryable };
+    yield { type: "finish", reason: "error", usage };
+  }
+}
+
+async function prepare(
+  request: AgentRequest,
+  deps: AgentDeps,
+  conversation: Extract<ReturnType<typeof readConversation>, { ok: true }>,
+  usage: RunState["usage"],
+): Promise<RunState> {
+  const { config } = deps;
+  const mode = request.search ?? config.defaultSearchMode;
+  const system = buildSystemPrompt({
+    assistantName: config.assistantName,
+    now: deps.now(),
+    timezone: config.timezone,
+    ...(mode !== "never" ? { toolName: config.toolName } : {}),
+    ...(conversation.instructions ? { extraInstructions: conversation.instructions } : {}),
+  });
+  const countTokens = (text: string) => deps.model.countTokens(text);
+  const answerTokens = answerBudget(request, config, mode);
+  let reserve = answerTokens + config.budgets.safetyTokens;
+  if (mode !== "never") {
+    const skeleton = await countTokens(buildObservation({ question: conversation.question, query: conversation.question, entries: [] }));
+    reserve += skeleton + config.pages * (config.budgets.summaryMaxTokens + 24) + 64;
+  }
+  const turns = await windowHistory({
+    system,
+    history: conversation.history,
+    question: conversation.question,
+    budgetTokens: config.budgets.contextTokens - reserve,
+    maxTurns: config.historyTurns,
+    countTokens,
+  });
+  return {
+    request, deps, mode, system, turns, usage,
+    question: conversation.question,
+    rewriter: new CitationRewriter(new Map(), new Set()),
+    sources: [],
+    citable: [],
+    searches: 0,
+  };
+}
+
+function answerBudget(request: AgentRequest, config: AgentConfig, mode: SearchMode): number {
+  const ceiling = mode === "never" ? config.budgets.chatMaxTokens : config.budgets.answerMaxTokens;
+  return Math.max(1, Math.min(request.maxTokens ?? ceiling, ceiling));
+}
+
+async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
+  const { config } = state.deps;
+  yield { type: "status", stage: state.mode === "never" ? "writing" : "thinking" };
+  const maxGenerations = state.mode === "never" ? 1 : config.searchRounds + 2;
+  let last: GenerateTurnResult | undefined;
+  for (let generation = 0; generation < maxGenerations; generation += 1) {
+    const deciding = state.mode === "always" && state.searches === 0;
+    const messages: ModelMessage[] = [{ role: "system", content: state.system }, ...state.turns];
+    const promptTokens = await state.deps.model.countTokens(renderChatTemplate(messages, { addGenerationPrompt: true }));
+    const room = config.budgets.contextTokens - promptTokens - config.budgets.safetyTokens;
+    const wanted = deciding ? config.budgets.decisionMaxTokens : answerBudget(state.request, config, state.mode);
+    last = yield* generateTurn({
+      model: state.deps.model,
+      messages,
+      maxTokens: Math.max(16, Math.min(wanted, room)),
+      temperature: state.request.temperature ?? (state.mode === "never" ? config.chatTemperature : config.agentTemperature),
+      showText: !deciding,
+      rewriter: state.rewriter,
+      ...(state.request.signal ? { signal: state.request.signal } : {}),
+    });
+    state.usage.promptTokens += last.reportedUsage?.promptTokens ?? promptTokens;
+    state.usage.completionTokens += last.reportedUsage?.completionTokens ?? (last.generated ? await state.deps.model.countTokens(last.generated) : 0);
+    if (last.failure) return yield* onModelFailure(state, last.failure, deciding);
+    if (!(yield* afterTurn(state, last))) break;
+  }
+  yield { type: "finish", reason: last?.finishReason ?? "stop", usage: state.usage };
+}
+
+/** Handles what a generation produced; true when another generation should follow. */
+async function* afterTurn(state: RunState, turn: GenerateTurnResult): AsyncGenerator<ChatEvent, boolean> {
+  const { config } = state.deps;
+  if (state.mode === "never") return false;
+  if (!turn.call) {
+    if (state.mode !== "always" || state.searches > 0) return false;
+    yield* searchRound(state, { query: fallbackQuery(state.question), textBefore: "" });
+    return true;
+  }
+  const parsed = parseToolCall(turn.call.raw, [config.toolName, REFERENCE_TOOL_NAME]);
+  if (parsed.ok || parsed.problem === "unknown-tool") {
+    yield { type: "tool-call", name: parsed.name, arguments: parsed.arguments };
+  }
+  if (state.searches >= config.searchRounds) {
+    yield errorEvent("search-limit");
+    appendToolTurn(state, turn.text, parsed.ok ? parsed.name : config.toolName, parsed.ok ? parsed.arguments : {}, buildSearchLimitObservation());
+    return true;
+  }
+  if (!parsed.ok && parsed.problem === "unknown-tool") {
+    yield errorEvent("tool-unknown");
+    appendToolTurn(state, turn.text, parsed.name, parsed.arguments, buildUnknownToolObservation({ name: parsed.name, toolName: config.toolName }));
+    return true;
+  }
+  if (!parsed.ok) yield errorEvent("tool-call-invalid");
+  const call = parsed.ok ? { name: parsed.name, arguments: parsed.arguments, query: parsed.query } : { query: fallbackQuery(state.question) };
+  yield* searchRound(state, { ...call, textBefore: turn.text });
+  return true;
+}
+
+async function* searchRound(
+  state: RunState,
+  call: { query: string; textBefore: string; name?: string; arguments?: Record<string, unknown> },
+): AsyncGenerator<ChatEvent> {
+  const { deps } = state;
+  const result = yield* research(
+    {
+      question: state.question,
+      query: call.query,
+      round: state.searches,
+      firstIndex: state.sources.length + 1,
+      excludeUrls: new Set(state.sources.map((source) => urlKey(source.url))),
+      ...(state.request.signal ? { signal: state.request.signal } : {}),
+    },
+    deps,
+  );
+  state.searches += 1;
+  state.sources.push(...result.sources);
+  state.citable.push(...result.citable);
+  state.rewriter.setSources(citableMap(state.citable), new Set(state.sources.map((source) => source.index)));
+  const callArguments = call.arguments ?? { query: call.query };
+  appendToolTurn(state, call.textBefore, call.name ?? deps.config.toolName, callArguments, "");
+  const messages = [{ role: "system", content: state.system }, ...state.turns];
+  const used = await deps.model.countTokens(renderChatTemplate(messages, { addGenerationPrompt: true }));
+  const budgets = deps.config.budgets;
+  const observation = await fitObservation({
+    question: state.question,
+    research: result,
+    budgetTokens: budgets.contextTokens - used - answerBudget(state.request, deps.config, state.mode) - budgets.safetyTokens,
+    countTokens: (text) => deps.model.countTokens(text),
+  });
+  const last = state.turns[state.turns.length - 1];
+  if (last) last.content = observation;
+  yield { type: "status", stage: "writing" };
+}
+
+/** Writes the assistant's call and its observation into the conversation, as the model was trained. */
+function appendToolTurn(state: RunState, textBefore: string, name: string, callArguments: Record<string, unknown>, observation: string): void {
+  const call = neutralize(pythonJson({ name, arguments: callArguments }));
+  state.turns.push({ role: "assistant", content: `${neutralize(textBefore)}${FUNCTION_START}${call}${FUNCTION_END}` });
+  state.turns.push({ role: "observation", content: observation });
+}
+
+async function* onModelFailure(state: RunState, failure: AgentError, deciding: boolean): AsyncGenerator<ChatEvent> {
+  if (failure.code === "aborted" || state.request.signal?.aborted) throw new AgentError("aborted");
+  yield { type: "error", code: failure.code, message: failure.publicMessage, retryable: failure.retryable };
+  // In mode `always` the search does not depend on the model: the user still gets the sources.
+  if (deciding) yield* searchRound(state, { query: fallbackQuery(state.question), textBefore: "" });
+  if (state.rewriter.textLength === 0 && state.citable.length > 0) yield* fallbackAnswer(state.citable, state.rewriter);
+  yield { type: "finish", reason: "error", usage: state.usage };
+}
+
+function fallbackQuery(question: string): string {
+  return cleanQuery(question);
+}
+
+function citableMap(sources: ResearchSource[]): Map<number, CitableSource> {
+  return new Map(sources.map((source) => [source.index, { index: source.index, url: source.url, title: source.title }]));
+}
+
+function errorEvent(code: "search-limit" | "tool-unknown" | "tool-call-invalid"): ChatEvent {
+  const error = new AgentError(code);
+  return { type: "error", code, message: error.publicMessage, retryable: false };
+}

@@ -1,0 +1,28 @@
+/**
+ * Megrez-3B special tokens and the neutralizer that keeps them out of content.
+ * The tokenizer matches added tokens literally inside any text, so a page or a
+ * user that writes `<|turn_end|>` would otherwise close a turn or open a fake
+ * tool call. Every string we put into a prompt passes through `neutralize`.
+ */
+
+export const ROLE_START = "<|role_start|>";
+export const ROLE_END = "<|role_end|>";
+export const TURN_END = "<|turn_end|>";
+export const FUNCTION_START = "<|function_start|>";
+export const FUNCTION_END = "<|function_end|>";
+export const EOS = "<|eos|>";
+
+/** Tokens that end the assistant's answer when they show up in generated text. */
+export const ANSWER_END_TOKENS = [TURN_END, ROLE_START, EOS] as const;
+
+/** Longest special-token text we may have to hold back while streaming. */
+export const MAX_SPECIAL_TOKEN_LENGTH = 32;
+
+/**
+ * Breaks every `<|` and `|>` so no special token can be formed from content.
+ * The replacement stays readable (`< |turn_end| >`) so a quoted page still
+ * makes sense to the model.
+ */
+export function neutralize(text: string): string {
+  return text.replace(/<\|/g, "< |").replace(/\|>/g, "| >");
+}

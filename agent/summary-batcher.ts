@@ -1,0 +1,64 @@
+/**
+ * Summarizes pages as they become ready with batched `/v1/completions` calls:
+ * one batch in flight at a time, and every prompt that arrives meanwhile
+ * rides in the next batch. A single engine serves batches better than many
+ * small concurrent calls, and no page waits for the slowest one.
+ */
+import type { ModelClient } from "./model-client";
+import { TURN_END } from "./special-tokens";
+
+interface PendingSummary {
+  prompt: string;
+  resolve: (text: string) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface SummaryBatcherOptions {
+  model: ModelClient;
+  maxTokens: number;
+  temperature: number;
+  signal: AbortSignal;
+}
+
+export class SummaryBatcher {
+  private queue: PendingSummary[] = [];
+  private inFlight = false;
+  /** Number of `/v1/completions` calls made (for the bench and tests). */
+  batches = 0;
+
+  constructor(private readonly options: SummaryBatcherOptions) {}
+
+  summarize(prompt: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ prompt, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    if (this.options.signal.aborted) {
+      for (const item of this.queue.splice(0)) item.reject(this.options.signal.reason);
+      return;
+    }
+    const batch = this.queue.splice(0);
+    this.inFlight = true;
+    this.batches += 1;
+    this.options.model
+      .complete({
+        prompts: batch.map((item) => item.prompt),
+        maxTokens: this.options.maxTokens,
+        temperature: this.options.temperature,
+        stop: [TURN_END],
+        signal: this.options.signal,
+      })
+      .then(
+        (texts) => batch.forEach((item, position) => item.resolve(texts[position] ?? "")),
+        (error: unknown) => batch.forEach((item) => item.reject(error)),
+      )
+      .finally(() => {
+        this.inFlight = false;
+        this.dispatch();
+      });
+  }
+}
