@@ -1,0 +1,83 @@
+/**
+ * Decides, inside the chosen article container, which sub-blocks are still chrome: link lists,
+ * image galleries without prose, share/related widgets, short link-heavy teasers. The test mirrors
+ * the "clean conditionally" idea of readability-style extractors, driven by precomputed stats.
+ */
+import { classAndId, isElement, plainText, walk, type Element } from "./dom.js";
+import { HEADING_TAGS, NEGATIVE, classWeight } from "./patterns.js";
+import type { ScoreTable } from "./candidate.js";
+import { linkDensity, type StatsTable } from "./stats.js";
+
+const CONDITIONAL_TAGS = new Set(["div", "section", "ul", "ol", "table", "form", "fieldset", "figure", "dl", "span", "header"]);
+
+function isListLike(element: Element, stats: StatsTable): boolean {
+  if (element.name === "ul" || element.name === "ol" || element.name === "dl") return true;
+  const elementStats = stats.get(element);
+  if (!elementStats || elementStats.textLength === 0) return false;
+  return false;
+}
+
+/** A table of data (header cells, several rows, no nested tables), as opposed to a layout table. */
+function isDataTable(table: Element): boolean {
+  let rows = 0;
+  let headers = 0;
+  let nested = false;
+  walk(table, (node) => {
+    if (node === table || !isElement(node)) return true;
+    if (node.name === "table") nested = true;
+    if (node.name === "tr") rows++;
+    if (node.name === "th") headers++;
+    return !nested;
+  });
+  return !nested && (headers > 0 || rows >= 3);
+}
+
+/** True when `element` (inside the article) should be dropped from the output. */
+export function isChrome(element: Element, stats: StatsTable, scores: ScoreTable): boolean {
+  const elementStats = stats.get(element);
+  if (!elementStats) return false;
+  if (elementStats.textLength === 0) return element.name !== "br" && element.name !== "hr" && element.name !== "img";
+  const names = classAndId(element);
+  const weight = classWeight(names);
+  if (HEADING_TAGS.has(element.name)) return weight < 0 || linkDensity(elementStats) > 0.5;
+  if (element.name === "figcaption") return true;
+  if (element.name === "p") return weight < 0 && NEGATIVE.test(names) && elementStats.textLength < 200;
+  if (!CONDITIONAL_TAGS.has(element.name)) return false;
+  if (element.name === "table" && weight >= 0 && isDataTable(element)) return false;
+  const score = scores.get(element) ?? 0;
+  if (weight + score < 0) return true;
+  if (elementStats.commas >= 10) return false;
+  const density = linkDensity(elementStats);
+  const list = isListLike(element, stats);
+  const paragraphs = elementStats.paragraphs;
+  if (element.name === "figure" && paragraphs === 0) return true;
+  if (elementStats.images > 1 && paragraphs / elementStats.images < 0.5) return true;
+  if (!list && elementStats.listItems - 100 > paragraphs) return true;
+  if (elementStats.inputs > Math.floor(paragraphs / 3)) return true;
+  if (!list && elementStats.textLength < 25 && (elementStats.images === 0 || elementStats.images > 2)) return true;
+  if (!list && weight < 25 && density > 0.2) return true;
+  if (list && density > 0.5) return true;
+  if (weight >= 25 && density > 0.5) return true;
+  if ((elementStats.embeds === 1 && elementStats.textLength < 75) || elementStats.embeds > 1) return true;
+  return false;
+}
+
+/** Headings that open a "more stories" rail, in the languages the fixtures and users bring. */
+const RELATED_HEADING = /^(related|read (more|also|next)|more (from|on|stories|news|like this)|you (may|might) (also )?(like|enjoy)|recommended|most (popular|read)|trending|also read|see also|latest (news|stories)|leia (também|mais)|você pode gostar|veja também|not[ií]cias relacionadas|relacionad|art[ií]culos relacionados|te puede interesar|lesen sie auch|mehr zum thema|[àa] lire aussi|sur le m[êe]me sujet|articoli correlati|leggi anche|相关|相關|推荐|推薦|関連|관련|читайте также|похожие)/i;
+
+/** True for a heading that starts a related-content rail: the article ends there. */
+export function isArticleEnd(element: Element, stats: StatsTable): boolean {
+  if (!HEADING_TAGS.has(element.name)) return false;
+  const names = classAndId(element);
+  if (/related|recommend|more-stories/i.test(names)) return true;
+  const length = stats.get(element)?.textLength ?? 0;
+  if (length === 0 || length > 60) return false;
+  return RELATED_HEADING.test(plainText(element).trim());
+}
+
+/** A heading that repeats the page title (returned separately) is not body text. */
+export function repeatsTitle(element: Element, title: string): boolean {
+  if (!HEADING_TAGS.has(element.name) || title === "") return false;
+  const heading = plainText(element).replace(/\s+/g, " ").trim().toLowerCase();
+  return heading.length > 0 && title.toLowerCase().includes(heading);
+}
