@@ -79,6 +79,8 @@ export class CitationRewriter {
       if (doubled && last === input.length) this.swallowBracket = true;
       const source = this.sources.get(cited);
       if (!source) {
+        // "fact [citation:9]." must not leave "fact ." behind.
+        if (/^[\s.,;:!?。，；：！？)]/.test(input.slice(last)) || last === input.length) pending = pending.replace(/[ \t]+$/, "");
         events.push(...this.flush(pending));
         pending = "";
         events.push({ type: "citation-dropped", cited, reason: this.knownIndexes.has(cited) ? "not-citable" : "out-of-range" });
