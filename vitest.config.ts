@@ -27,7 +27,22 @@ export default defineConfig({
             main: "./workers/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { WORKER_TEST: "1" },
+              bindings: {
+                WORKER_TEST: "1",
+                // Jobs: short retry delays so retries happen within a test.
+                JOBS_RUN_RETRY_BASE_MS: "20",
+                JOBS_WEBHOOK_RETRY_BASE_MS: "20",
+              },
+              // Jobs: webhooks go through the egress binding to a recording receiver.
+              serviceBindings: { JOBS_EGRESS: "jobs-hooks" },
+              workers: [
+                {
+                  name: "jobs-hooks",
+                  modules: true,
+                  scriptPath: "./test/workers/jobs/support/hooks-worker.js",
+                  compatibilityDate: "2026-04-01",
+                },
+              ],
             },
           }),
         ],

@@ -1,5 +1,202 @@
-/** The scheduled-digest jobs API (/api/jobs). */
-import { Hono } from "hono";
-import type { Env } from "../env";
+/**
+ * The scheduled-digest jobs API under /api/jobs. Management routes need a
+ * Bearer API key (API_KEYS) and only see the key's own jobs. The read-only
+ * digest and feed routes also accept the job's feed token as `?token=`, since
+ * feed readers cannot send headers. See docs/jobs.md.
+ */
+import { Hono, type Context } from "hono";
+import type { ApiEnv, Principal } from "../api-context";
+import { ApiError, errorResponse, internalError, isApiError } from "../errors";
+import { describeError } from "../log";
+import { requireAuth } from "../middleware/auth";
+import { requestContext } from "../middleware/request-context";
+import { readJsonBody } from "../request-body";
+import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
+import { parseJobsConfig } from "./config";
+import { jobPatchSchema, jobSpecSchema, MAX_BODY_BYTES, mergePatch, type JobSpec } from "./job-spec";
+import { registryStub, type StoredJob } from "./registry";
+import { runnerStub } from "./runner";
+import { checkSchedule } from "./schedule";
+import { digestView, jobView, runDetailsView, runSummaryView } from "./views";
 
-export const jobsRoutes = new Hono<{ Bindings: Env }>();
+export const jobsRoutes = new Hono<ApiEnv>();
+
+const MAX_RUNS_LISTED = 100;
+const FEED_ENTRIES = 20;
+
+jobsRoutes.use("/api/jobs", requestContext());
+jobsRoutes.use("/api/jobs/*", requestContext());
+
+/** Bearer auth for everything except the token-readable routes, which check inside. */
+const bearer = requireAuth({ allowSiteKeys: false });
+const tokenReadable = /\/(feed\.xml|digest\.md)$/;
+jobsRoutes.use("/api/jobs", bearer);
+jobsRoutes.use("/api/jobs/*", async (c, next) => {
+  if (c.req.method === "GET" && tokenReadable.test(c.req.path) && c.req.query("token") !== undefined) return next();
+  return bearer(c, next);
+});
+
+jobsRoutes.onError((err, c) => {
+  if (isApiError(err)) return errorResponse(err);
+  c.get("log")?.error("jobs route failed", describeError(err));
+  return errorResponse(internalError());
+});
+
+jobsRoutes.post("/api/jobs", async (c) => {
+  const spec = await readJsonBody(c, jobSpecSchema, MAX_BODY_BYTES);
+  const config = jobsConfig(c);
+  assertSchedule(spec, config.minIntervalMinutes);
+  const outcome = await registryStub(c.env).createJob(ownerOf(c.get("principal")), spec, baseUrl(c), Date.now(), config.maxJobsPerKey);
+  if (!outcome.ok) {
+    throw new ApiError("invalid_body", `This API key already has ${config.maxJobsPerKey} jobs (JOBS_MAX_PER_KEY); delete one first.`);
+  }
+  return c.json(jobView(outcome.job, Date.now(), baseUrl(c)), 201);
+});
+
+jobsRoutes.get("/api/jobs", async (c) => {
+  const jobs = await registryStub(c.env).listJobs(ownerOf(c.get("principal")));
+  const now = Date.now();
+  return c.json({ jobs: jobs.map((job) => jobView(job, now, baseUrl(c))) });
+});
+
+jobsRoutes.get("/api/jobs/:id", async (c) => {
+  const job = await ownedJob(c);
+  return c.json(jobView(job, Date.now(), baseUrl(c)));
+});
+
+jobsRoutes.patch("/api/jobs/:id", async (c) => {
+  const patch = await readJsonBody(c, jobPatchSchema, MAX_BODY_BYTES);
+  const job = await ownedJob(c);
+  const merged = jobSpecSchema.safeParse(mergePatch(job.spec, patch));
+  if (!merged.success) {
+    throw new ApiError("invalid_body", `Invalid job after the patch: ${merged.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`);
+  }
+  assertSchedule(merged.data, jobsConfig(c).minIntervalMinutes);
+  const updated = await registryStub(c.env).updateJob(job.owner, job.id, merged.data, Date.now());
+  if (!updated) throw notFound(job.id);
+  return c.json(jobView(updated, Date.now(), baseUrl(c)));
+});
+
+jobsRoutes.delete("/api/jobs/:id", async (c) => {
+  const job = await ownedJob(c);
+  // Runs first: if this fails the job still exists and the delete can be repeated.
+  await runnerStub(c.env, job.id).destroy();
+  await registryStub(c.env).deleteJob(job.owner, job.id);
+  return c.json({ id: job.id, deleted: true });
+});
+
+jobsRoutes.post("/api/jobs/:id/feed-token", async (c) => {
+  const job = await ownedJob(c);
+  const rotated = await registryStub(c.env).rotateFeedToken(job.owner, job.id, Date.now());
+  if (!rotated) throw notFound(job.id);
+  return c.json(jobView(rotated, Date.now(), baseUrl(c)));
+});
+
+jobsRoutes.get("/api/jobs/:id/runs", async (c) => {
+  const job = await ownedJob(c);
+  const limit = clampLimit(c.req.query("limit"));
+  const runs = await runnerStub(c.env, job.id).listRuns(limit);
+  return c.json({ runs: runs.map(runSummaryView) });
+});
+
+jobsRoutes.get("/api/jobs/:id/runs/:runId", async (c) => {
+  const job = await ownedJob(c);
+  const details = await runnerStub(c.env, job.id).runDetails(c.req.param("runId"));
+  if (!details) throw new ApiError("not_found", `No run ${c.req.param("runId")} in job ${job.id}.`);
+  return c.json(runDetailsView(details));
+});
+
+jobsRoutes.get("/api/jobs/:id/digest", async (c) => {
+  const job = await ownedJob(c);
+  const [latest] = await runnerStub(c.env, job.id).digests(1);
+  const view = latest ? digestView(latest) : null;
+  if (!view) throw noDigest(job.id);
+  return c.json(view);
+});
+
+jobsRoutes.get("/api/jobs/:id/digest.md", async (c) => {
+  const job = await readableJob(c);
+  const [latest] = await runnerStub(c.env, job.id).digests(1);
+  if (!latest?.digest) throw noDigest(job.id);
+  return markdown(latest.digest.markdown);
+});
+
+jobsRoutes.get("/api/jobs/:id/runs/:runId/digest.md", async (c) => {
+  const job = await readableJob(c);
+  const details = await runnerStub(c.env, job.id).runDetails(c.req.param("runId"));
+  if (!details?.run.digest) throw new ApiError("not_found", `Run ${c.req.param("runId")} of job ${job.id} has no stored digest.`);
+  return markdown(details.run.digest.markdown);
+});
+
+jobsRoutes.get("/api/jobs/:id/feed.xml", async (c) => {
+  const job = await readableJob(c);
+  const runs = await runnerStub(c.env, job.id).digests(FEED_ENTRIES);
+  return c.body(renderAtomFeed(job, runs, baseUrl(c)), 200, { "content-type": ATOM_CONTENT_TYPE, "cache-control": "private, max-age=60" });
+});
+
+function jobsConfig(c: Context<ApiEnv>) {
+  try {
+    return parseJobsConfig(c.env);
+  } catch (err) {
+    throw new ApiError("config_invalid", err instanceof Error ? err.message : "Invalid jobs configuration.");
+  }
+}
+
+function assertSchedule(spec: JobSpec, minIntervalMinutes: number): void {
+  const check = checkSchedule(spec.schedule, minIntervalMinutes, new Date());
+  if (!check.ok) throw new ApiError("invalid_body", `Invalid request body: schedule: ${check.message}`);
+}
+
+/** Jobs belong to the API key that created them (by key id, never the key itself). */
+function ownerOf(principal: Principal): string {
+  switch (principal.kind) {
+    case "api-key":
+      return `key:${principal.keyId}`;
+    case "open":
+      return "open";
+    case "site-key":
+      throw new ApiError("site_key_not_allowed", "Site keys cannot manage jobs; use an API key.");
+  }
+}
+
+async function ownedJob(c: Context<ApiEnv>): Promise<StoredJob> {
+  const id = c.req.param("id") ?? "";
+  const job = await registryStub(c.env).getJob(ownerOf(c.get("principal")), id);
+  if (!job) throw notFound(id);
+  return job;
+}
+
+/** Owner via Bearer key, or anyone holding the job's feed token. */
+async function readableJob(c: Context<ApiEnv>): Promise<StoredJob> {
+  const token = c.req.query("token");
+  if (token === undefined) return ownedJob(c);
+  const id = c.req.param("id") ?? "";
+  const job = await registryStub(c.env).getJob(null, id);
+  if (!job || !(await sameSecret(token, job.feedToken))) {
+    throw new ApiError("invalid_api_key", "Unknown job or wrong feed token.");
+  }
+  return job;
+}
+
+/** Constant-time comparison (hash both sides so lengths do not leak either). */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const enc = new TextEncoder();
+  const [ha, hb] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(a)), crypto.subtle.digest("SHA-256", enc.encode(b))]);
+  return crypto.subtle.timingSafeEqual(ha, hb);
+}
+
+function baseUrl(c: Context<ApiEnv>): string {
+  return c.get("config").publicUrl ?? new URL(c.req.url).origin;
+}
+
+function clampLimit(raw: string | undefined): number {
+  const n = Number(raw ?? 20);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, MAX_RUNS_LISTED) : 20;
+}
+
+function markdown(text: string): Response {
+  return new Response(text, { headers: { "content-type": "text/markdown; charset=utf-8" } });
+}
+
+const notFound = (id: string) => new ApiError("not_found", `No job ${id}.`);
+const noDigest = (id: string) => new ApiError("not_found", `Job ${id} has no stored digest yet.`);

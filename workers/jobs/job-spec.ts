@@ -1,0 +1,110 @@
+/**
+ * What a user may say about a job, as zod schemas: the body of
+ * `POST /api/jobs` (`jobSpecSchema`) and of `PATCH /api/jobs/:id`
+ * (`jobPatchSchema`). Objects are strict, so a misspelt field is an error
+ * instead of being silently dropped; every string and list has a size limit.
+ * The stored form of a job is the parsed spec (defaults filled in).
+ */
+import { z } from "zod";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+export const searchFreshness = ["day", "week", "month", "year"] as const;
+export const digestLengths = ["short", "medium", "long"] as const;
+
+const scheduleSchema = z.strictObject({
+  cron: z.string().trim().min(1).max(100),
+  timezone: z.string().trim().min(1).max(64).default("UTC"),
+});
+
+const searchSchema = z.strictObject({
+  provider: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/, "must be a provider name such as \"local\" or \"serper\"")
+    .optional(),
+  pages: z.number().int().min(1).max(10).default(5),
+  freshness: z.enum(searchFreshness).optional(),
+});
+
+const digestSchema = z.strictObject({
+  language: z
+    .string()
+    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "must be a BCP 47 language tag such as \"en\" or \"zh-CN\"")
+    .default("en"),
+  length: z.enum(digestLengths).default("medium"),
+});
+
+const webhookSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^https$/, error: "must be an https:// URL" })
+    .max(2048)
+    .refine((u) => !isPrivateHost(new URL(u).hostname), "must not point at localhost or a private address"),
+  secret: z.string().min(16, "must be at least 16 characters").max(256),
+});
+
+const deliverySchema = z
+  .strictObject({
+    store: z.boolean().default(true),
+    webhook: webhookSchema.optional(),
+  })
+  .refine((d) => d.store || d.webhook !== undefined, "choose `store: true`, a `webhook`, or both");
+
+const nameSchema = z.string().trim().min(1).max(120);
+const topicSchema = z.string().trim().min(3).max(500);
+const queriesSchema = z.array(z.string().trim().min(1).max(300)).min(1).max(10);
+
+const jobFields = {
+  name: nameSchema,
+  topic: topicSchema.optional(),
+  queries: queriesSchema.optional(),
+  schedule: scheduleSchema,
+  search: searchSchema.default({ pages: 5 }),
+  digest: digestSchema.default({ language: "en", length: "medium" }),
+  delivery: deliverySchema.default({ store: true }),
+  enabled: z.boolean().default(true),
+};
+
+const hasSubject = (j: { topic?: string | undefined; queries?: string[] | undefined }) =>
+  j.topic !== undefined || (j.queries !== undefined && j.queries.length > 0);
+const subjectMessage = { message: "give a `topic` or at least one entry in `queries`", path: ["topic"] };
+
+export const jobSpecSchema = z.strictObject(jobFields).refine(hasSubject, subjectMessage);
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+/**
+ * A PATCH replaces whole top-level fields (a new `delivery` must repeat the
+ * webhook secret); `null` clears `topic` or `queries`.
+ */
+export const jobPatchSchema = z
+  .strictObject({
+    name: nameSchema.optional(),
+    topic: topicSchema.nullable().optional(),
+    queries: queriesSchema.nullable().optional(),
+    schedule: scheduleSchema.optional(),
+    search: searchSchema.optional(),
+    digest: digestSchema.optional(),
+    delivery: deliverySchema.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, "the patch is empty: give at least one field to change");
+export type JobPatch = z.infer<typeof jobPatchSchema>;
+
+/** Applies a validated patch; the result must pass `jobSpecSchema` again. */
+export function mergePatch(spec: JobSpec, patch: JobPatch): unknown {
+  const merged: Record<string, unknown> = { ...spec };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  return merged;
+}
+
+function isPrivateHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  if (h === "localhost" || h.endsWith(".localhost") || h.endsWith(".internal") || h.endsWith(".local")) return true;
+  if (h.includes(":")) return h === "::1" || h === "::" || /^f[cd]/.test(h) || h.startsWith("fe80") || h.startsWith("::ffff:");
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
+  if (!m) return false;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}

@@ -1,0 +1,159 @@
+/**
+ * What a JobRunner does when its alarm rings: execute the due runs (pipeline
+ * call with a deadline, retry with exponential backoff, final failure with its
+ * reason), then attempt the due webhook deliveries. Free of the Durable Object
+ * class so tests can drive it with a fake pipeline against real DO SQLite.
+ */
+import { isAgentError } from "../../agent/errors";
+import { isDigestError, type Digest } from "../../agent/digest";
+import { backoffMs, type JobsConfig } from "./config";
+import type { JobSpec } from "./job-spec";
+import type { PendingDelivery, Run, RunStore, StoredDigest } from "./run-store";
+import { DIGEST_EVENT, sendWebhook } from "./webhook";
+
+export interface PipelineInput {
+  jobId: string;
+  runId: string;
+  spec: JobSpec;
+  slot: number;
+  /** Base of local-corpus URLs when PUBLIC_URL is unset. */
+  origin: string;
+  signal: AbortSignal;
+}
+
+/** Produces the digest of one run: research plus writing. Throws on failure. */
+export type RunPipeline = (input: PipelineInput) => Promise<Digest>;
+
+export interface ExecutorDeps {
+  store: RunStore;
+  pipeline: RunPipeline;
+  /** Sends webhook requests (global fetch, or the JOBS_EGRESS service). */
+  send: (request: Request) => Promise<Response>;
+  config: JobsConfig;
+  now: () => number;
+  newId: (prefix: string) => string;
+}
+
+/** Grace beyond the run timeout before a `running` run counts as interrupted. */
+export const STALE_GRACE_MS = 60_000;
+
+export async function processDue(deps: ExecutorDeps): Promise<void> {
+  const now = deps.now();
+  for (const run of deps.store.dueRuns(now, now - deps.config.runTimeoutMs - STALE_GRACE_MS)) {
+    if (run.status === "running") recordInterrupted(deps, run);
+    else await executeRun(deps, run);
+  }
+  for (const delivery of deps.store.dueDeliveries(deps.now())) await attemptDelivery(deps, delivery);
+  deps.store.prune(deps.config.runsKept);
+}
+
+async function executeRun(deps: ExecutorDeps, run: Run): Promise<void> {
+  const attempt = deps.store.startAttempt(run.id, deps.now());
+  let digest: Digest;
+  try {
+    digest = await withDeadline(deps.config.runTimeoutMs, (signal) =>
+      deps.pipeline({ jobId: run.jobId, runId: run.id, spec: run.spec, slot: run.slot, origin: run.origin, signal }),
+    );
+  } catch (err) {
+    const failure = classify(err, deps.config.runTimeoutMs);
+    const retry = failure.retryable && attempt < deps.config.runMaxAttempts;
+    const retryAt = retry ? deps.now() + backoffMs(deps.config.runRetryBaseMs, attempt) : null;
+    deps.store.fail(run.id, attempt, { code: failure.code, message: failure.message }, retryAt, deps.now());
+    return;
+  }
+  const stored = toStored(digest);
+  const finishedAt = deps.now();
+  // No await between these writes: the DO commits them together.
+  deps.store.succeed(run.id, attempt, run.spec.delivery.store ? stored : null, finishedAt);
+  const webhook = run.spec.delivery.webhook;
+  if (webhook) {
+    const deliveryId = deps.newId("dlv");
+    const payload = JSON.stringify({
+      type: DIGEST_EVENT,
+      deliveryId,
+      job: { id: run.jobId, name: run.spec.name },
+      run: { id: run.id, scheduledFor: new Date(run.slot).toISOString(), finishedAt: new Date(finishedAt).toISOString() },
+      digest: stored,
+    });
+    deps.store.addDelivery({ id: deliveryId, runId: run.id, url: webhook.url, secret: webhook.secret, payload, now: finishedAt });
+  }
+}
+
+function recordInterrupted(deps: ExecutorDeps, run: Run): void {
+  const retry = run.attempts < deps.config.runMaxAttempts;
+  deps.store.fail(
+    run.id,
+    run.attempts,
+    { code: "interrupted", message: "the run was interrupted (the object restarted before it finished)" },
+    retry ? deps.now() : null,
+    deps.now(),
+  );
+}
+
+async function attemptDelivery(deps: ExecutorDeps, delivery: PendingDelivery): Promise<void> {
+  const attempt = delivery.attempts + 1;
+  const at = deps.now();
+  const result = await sendWebhook({
+    url: delivery.url,
+    secret: delivery.secret,
+    deliveryId: delivery.id,
+    payload: delivery.payload,
+    now: at,
+    timeoutMs: deps.config.webhookTimeoutMs,
+    fetch: deps.send,
+  });
+  const durationMs = deps.now() - at;
+  if (result.ok) {
+    deps.store.recordDelivery(delivery.id, { attempt, at, httpStatus: result.httpStatus, error: null, durationMs }, { status: "delivered" });
+    return;
+  }
+  const retry = result.retryable && attempt < deps.config.webhookMaxAttempts;
+  deps.store.recordDelivery(
+    delivery.id,
+    { attempt, at, httpStatus: result.httpStatus, error: result.error, durationMs },
+    retry ? { status: "pending", retryAt: deps.now() + backoffMs(deps.config.webhookRetryBaseMs, attempt) } : { status: "failed" },
+  );
+}
+
+interface Failure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+class DeadlineError extends Error {}
+
+function classify(err: unknown, timeoutMs: number): Failure {
+  if (err instanceof DeadlineError) return { code: "timeout", message: `the run did not finish within ${timeoutMs} ms`, retryable: true };
+  if (isDigestError(err)) return { code: err.code, message: err.message, retryable: err.retryable };
+  if (isAgentError(err)) return { code: err.code, message: err.message, retryable: err.retryable };
+  const text = err instanceof Error ? err.message : String(err);
+  return { code: "internal", message: `unexpected failure: ${text.slice(0, 300)}`, retryable: true };
+}
+
+async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new DeadlineError("deadline"));
+      reject(new DeadlineError("deadline"));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), deadline]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+function toStored(digest: Digest): StoredDigest {
+  return {
+    title: digest.title,
+    markdown: digest.markdown,
+    body: digest.body,
+    sources: digest.sources,
+    cited: digest.cited,
+    dropped: digest.dropped,
+  };
+}

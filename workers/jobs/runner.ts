@@ -1,0 +1,86 @@
+/**
+ * JobRunner: one Durable Object per job (named by the job id) that owns the
+ * job's runs. The scheduled handler hands it a (slot, spec) pair; the object
+ * records the run (once per slot) and does the work in its own alarm, so a
+ * slow or failing job never holds up the cron invocation or another job, and
+ * each run gets a fresh invocation's limits. Retries and webhook deliveries are
+ * further alarms.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { parseJobsConfig, type JobsConfig } from "./config";
+import type { JobSpec } from "./job-spec";
+import { createRunPipeline } from "./pipeline";
+import { randomHex } from "./registry";
+import { processDue, STALE_GRACE_MS } from "./run-executor";
+import { RunStore, type Delivery, type Run, type RunAttempt } from "./run-store";
+
+export interface RunDetails {
+  run: Run;
+  attempts: RunAttempt[];
+  deliveries: Delivery[];
+}
+
+export class JobRunner extends DurableObject<Env> {
+  private readonly store: RunStore;
+  private readonly config: JobsConfig;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new RunStore(ctx.storage.sql);
+    this.config = parseJobsConfig(env);
+  }
+
+  /** Records the run of `slot` (a no-op when it exists) and wakes the object to do it. */
+  async enqueue(input: { jobId: string; slot: number; spec: JobSpec; origin: string }): Promise<{ runId: string; created: boolean }> {
+    const { run, created } = this.store.enqueue({ id: `run_${randomHex(10)}`, ...input, now: Date.now() });
+    if (created) await this.scheduleWake();
+    return { runId: run.id, created };
+  }
+
+  override async alarm(): Promise<void> {
+    // Watchdog first: if this invocation dies mid-run, the object wakes again and
+    // records the run as interrupted instead of leaving it `running` for ever.
+    await this.ctx.storage.setAlarm(Date.now() + this.config.runTimeoutMs + STALE_GRACE_MS);
+    await processDue({
+      store: this.store,
+      pipeline: createRunPipeline(this.env),
+      send: (request) => (this.env.JOBS_EGRESS ? this.env.JOBS_EGRESS.fetch(request) : fetch(request)),
+      config: this.config,
+      now: () => Date.now(),
+      newId: (prefix) => `${prefix}_${randomHex(10)}`,
+    });
+    await this.scheduleWake();
+  }
+
+  listRuns(limit: number): Run[] {
+    return this.store.listRuns(limit);
+  }
+
+  runDetails(runId: string): RunDetails | null {
+    const run = this.store.getRun(runId);
+    if (!run) return null;
+    return { run, attempts: this.store.attempts(runId), deliveries: this.store.deliveriesOf(runId) };
+  }
+
+  /** Newest succeeded runs that kept their digest, newest first. */
+  digests(limit: number): Run[] {
+    return this.store.latestWithDigest(limit);
+  }
+
+  /** Forgets everything (the job was deleted). */
+  async destroy(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  private async scheduleWake(): Promise<void> {
+    const at = this.store.nextWakeAt(this.config.runTimeoutMs + STALE_GRACE_MS);
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+  }
+}
+
+export function runnerStub(env: Env, jobId: string): DurableObjectStub<JobRunner> {
+  return env.JOB_RUNNER.get(env.JOB_RUNNER.idFromName(jobId));
+}
