@@ -36,7 +36,17 @@ export interface SearchProvider {
 
 /** Outcome of fetching one page: never thrown, always typed. */
 export type FetchOutcome =
-  | { ok: true; url: string; finalUrl: string; status: number; contentType: string; body: string; truncated: boolean }
+  | {
+      ok: true;
+      url: string;
+      finalUrl: string;
+      status: number;
+      contentType: string;
+      body: string;
+      truncated: boolean;
+      /** WHATWG name of the encoding the body was decoded from, e.g. "utf-8", "gbk". */
+      charset?: string;
+    }
   | {
       ok: false;
       url: string;
@@ -77,3 +87,6 @@ export interface Passage {
 
 /** Counts tokens; the engine's tokenizer when reachable, else a conservative estimate. */
 export type TokenCounter = (text: string) => number | Promise<number>;
+
+/** Fetches one page; failures come back as `{ ok: false, reason }`, never as exceptions. */
+export type PageFetcher = (url: string, signal?: AbortSignal) => Promise<FetchOutcome>;

@@ -1,0 +1,82 @@
+/**
+ * robots.txt lookups for the page fetcher: one fetch per origin, cached (LRU, 1 hour), through the
+ * same guarded request path (address policy, concurrency cap, redirect cap).
+ *
+ * Status handling follows RFC 9309: 4xx means "no rules", 5xx means "disallow everything". A
+ * network failure or timeout on robots.txt is treated as "no rules": we fetch single pages a user
+ * asked about rather than crawl, and the page request itself will surface a dead host.
+ */
+import { createLruCache } from "../cache.js";
+import { checkAddress, type AddressPolicy } from "./address-guard.js";
+import { readCappedBody } from "./read-body.js";
+import { isAllowed, parseRobots, type RobotsRules } from "./robots.js";
+
+const ROBOTS_MAX_BYTES = 512 * 1024;
+
+export interface RobotsPolicyOptions {
+  request: (url: URL, signal: AbortSignal) => Promise<Response>;
+  policy: AddressPolicy;
+  token: string;
+  maxRedirects: number;
+}
+
+export interface RobotsPolicy {
+  allows(url: URL, signal: AbortSignal): Promise<boolean>;
+}
+
+export function createRobotsPolicy(options: RobotsPolicyOptions): RobotsPolicy {
+  const cache = createLruCache<RobotsRules>({ maxEntries: 256, defaultTtlSeconds: 3600 });
+  const pending = new Map<string, Promise<RobotsRules>>();
+
+  async function load(origin: string, signal: AbortSignal): Promise<RobotsRules> {
+    let url = new URL("/robots.txt", origin);
+    for (let hop = 0; hop <= options.maxRedirects; hop++) {
+      let response: Response;
+      try {
+        response = await options.request(url, signal);
+      } catch {
+        return { rules: [] };
+      }
+      const location = response.headers.get("location");
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel().catch(() => undefined);
+        const verdict = checkAddress(new URL(location, url), options.policy);
+        if (!verdict.ok) return { rules: [] };
+        url = verdict.url;
+        continue;
+      }
+      if (response.status >= 500) {
+        await response.body?.cancel().catch(() => undefined);
+        return { rules: [], disallowAll: true };
+      }
+      if (response.status >= 400) {
+        await response.body?.cancel().catch(() => undefined);
+        return { rules: [] };
+      }
+      try {
+        const { bytes } = await readCappedBody(response, ROBOTS_MAX_BYTES);
+        return parseRobots(new TextDecoder("utf-8").decode(bytes), options.token);
+      } catch {
+        return { rules: [] };
+      }
+    }
+    return { rules: [] };
+  }
+
+  return {
+    async allows(url, signal) {
+      const origin = url.origin;
+      let rules = await cache.get(origin);
+      if (!rules) {
+        let loading = pending.get(origin);
+        if (!loading) {
+          loading = load(origin, signal).finally(() => pending.delete(origin));
+          pending.set(origin, loading);
+        }
+        rules = await loading;
+        await cache.put(origin, rules);
+      }
+      return isAllowed(rules, `${url.pathname}${url.search}`);
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The guarded page fetcher: turns a URL from a search result into page text, or into a typed
+ * reason it could not (never an exception), so the agent can fall back to the search snippet.
+ *
+ * Guards, in order: scheme and address policy on every hop (redirects are followed by hand so each
+ * Location is re-checked), robots.txt for our product token (cached per origin), a concurrency cap
+ * (Workers: 6 connections), a per-page timeout inside an overall deadline, a content-type gate that
+ * trusts bytes over headers (PDF reported, binaries refused), a streamed byte cap with a truncation
+ * flag, charset decoding (BOM, header, <meta>; GBK/Big5/Shift_JIS via TextDecoder), and detection of
+ * bot challenges and paywall stubs.
+ *
+ * @example
+ * const fetchPage = createPageFetcher({ fetch });
+ * const outcome = await fetchPage("https://example.com/article");
+ * if (outcome.ok) console.log(extractPage(outcome.body, outcome.finalUrl).text);
+ */
+import type { FetchOutcome, PageFetcher } from "./types.js";
+import { checkAddress, type AddressPolicy } from "./fetch/address-guard.js";
+import { decodeHtmlBytes } from "./charset.js";
+import { classifyContent, isBotChallenge, isPaywallStub, mayBeReadable, mediaType } from "./fetch/classify-content.js";
+import { createLimiter } from "./fetch/limit.js";
+import { readCappedBody } from "./fetch/read-body.js";
+import { createRobotsPolicy } from "./fetch/robots-policy.js";
+
+export const DEFAULT_USER_AGENT = "MegrezEdgeBot/0.1 (+https://github.com/megrez-edge/megrez-edge; search-augmented chat, fetches pages a user asked about)";
+export const DEFAULT_ROBOTS_TOKEN = "MegrezEdgeBot";
+
+export interface PageFetcherOptions extends AddressPolicy {
+  fetch: typeof fetch;
+  /** Per-page budget, all hops included (default 10 s, the reference's page-load timeout). */
+  timeoutMs?: number;
+  /** Byte cap on a page body; longer bodies are cut and flagged `truncated` (default 2 MiB). */
+  maxBytes?: number;
+  maxRedirects?: number;
+  userAgent?: string;
+  /** Token matched against robots.txt `User-agent` lines (default "MegrezEdgeBot"). */
+  robotsToken?: string;
+  /** Simultaneous requests (default 6: the Workers limit on open connections). */
+  concurrency?: number;
+  /** Honour robots.txt (default true). */
+  robots?: boolean;
+  /** Absolute time (ms since epoch, by `now`) after which no request starts or continues. */
+  deadline?: number;
+  now?: () => number;
+}
+
+export type { PageFetcher };
+
+type Failure = Extract<FetchOutcome, { ok: false }>;
+type FailureReason = Failure["reason"];
+
+class FetchFailure extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    readonly detail: string,
+    readonly status?: number,
+  ) {
+    super(detail);
+  }
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBytes = options.maxBytes ?? 2 * 1024 * 1024;
+  const maxRedirects = options.maxRedirects ?? 5;
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const now = options.now ?? Date.now;
+  const limiter = createLimiter(options.concurrency ?? 6);
+  const policy: AddressPolicy = { allowPrivateAddresses: options.allowPrivateAddresses ?? false, allowHosts: options.allowHosts ?? [] };
+  const headers = { "user-agent": userAgent, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" };
+
+  /** One HTTP request through the limiter, never following redirects itself. */
+  const request = (url: URL, signal: AbortSignal): Promise<Response> =>
+    limiter.run(async () => {
+      if (signal.aborted) throw signal.reason;
+      return options.fetch(url.href, { method: "GET", headers, redirect: "manual", signal });
+    });
+
+  const robots = options.robots === false ? undefined : createRobotsPolicy({ request, policy, token: options.robotsToken ?? DEFAULT_ROBOTS_TOKEN, maxRedirects });
+
+  async function follow(start: URL, signal: AbortSignal): Promise<{ response: Response; url: URL }> {
+    let url = start;
+    for (let hop = 0; ; hop++) {
+      if (robots && !(await robots.allows(url, signal))) throw new FetchFailure("robots-disallowed", `robots.txt disallows ${url.pathname}`);
+      const response = await request(url, signal);
+      if (!isRedirect(response.status)) return { response, url };
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get("location");
+      if (!location) throw new FetchFailure("http-error", "redirect without Location", response.status);
+      if (hop >= maxRedirects) throw new FetchFailure("too-many-redirects", `more than ${maxRedirects} redirects`, response.status);
+      const verdict = checkAddress(new URL(location, url), policy);
+      if (!verdict.ok) throw new FetchFailure(verdict.reason, `redirect refused: ${verdict.detail}`, response.status);
+      url = verdict.url;
+    }
+  }
+
+  async function fetchOnce(start: URL, signal: AbortSignal): Promise<FetchOutcome> {
+    const { response, url } = await follow(start, signal);
+    const declared = mediaType(response.headers.get("content-type"));
+    if (!mayBeReadable(declared) && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new FetchFailure("unsupported-type", `content-type ${declared}`, response.status);
+    }
+    const { bytes, truncated } = await readCappedBody(response, maxBytes);
+    const decoded = decodeHtmlBytes(bytes, response.headers.get("content-type"));
+    if (isBotChallenge(response.headers, response.status, decoded.text)) throw new FetchFailure("bot-challenge", "bot-protection challenge page", response.status);
+    if (response.status >= 400) throw new FetchFailure("http-error", `HTTP ${response.status}`, response.status);
+    const kind = classifyContent(declared, bytes);
+    if (kind === "pdf") throw new FetchFailure("pdf", "PDF document (not extracted)", response.status);
+    if (kind === undefined || kind === "binary") throw new FetchFailure("unsupported-type", `content-type ${declared || "missing"} with non-text body`, response.status);
+    if (kind === "html" && isPaywallStub(decoded.text)) throw new FetchFailure("paywall", "subscription wall with little readable text", response.status);
+    return {
+      ok: true,
+      url: start.href,
+      finalUrl: url.href,
+      status: response.status,
+      contentType: kind === "html" ? "text/html" : declared || "text/plain",
+      body: decoded.text,
+      truncated,
+      charset: decoded.charset,
+    };
+  }
+
+  return async (rawUrl, callerSignal) => {
+    const fail = (reason: FailureReason, detail: string, status?: number): FetchOutcome => ({ ok: false, url: rawUrl, reason, detail, ...(status === undefined ? {} : { status }) });
+    const verdict = checkAddress(rawUrl, policy);
+    if (!verdict.ok) return fail(verdict.reason, verdict.detail);
+    const remaining = options.deadline === undefined ? Infinity : options.deadline - now();
+    if (remaining <= 0) return fail("deadline", "overall deadline already passed");
+    const budget = Math.min(timeoutMs, remaining);
+    const limitedBy: FailureReason = budget < timeoutMs ? "deadline" : "timeout";
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) return fail("network", "aborted by caller");
+    callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+    const expired = new Promise<FetchOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(fail(limitedBy, `no complete response within ${budget} ms`));
+        controller.abort(new FetchFailure(limitedBy, "time budget spent"));
+      }, budget);
+    });
+    const work = fetchOnce(verdict.url, controller.signal).catch((error: unknown): FetchOutcome => {
+      if (error instanceof FetchFailure) return fail(error.reason, error.detail, error.status);
+      if (callerSignal?.aborted) return fail("network", "aborted by caller");
+      if (controller.signal.aborted) return fail(limitedBy, `no complete response within ${budget} ms`);
+      return fail("network", error instanceof Error ? error.message : "request failed");
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener("abort", onCallerAbort);
+    }
+  };
+}

@@ -1,0 +1,42 @@
+// robots.txt matching per RFC 9309: group selection, longest match, allow on ties, wildcards.
+import { describe, expect, it } from "vitest";
+import { isAllowed, parseRobots } from "../../../search/fetch/robots.js";
+
+describe("parseRobots / isAllowed", () => {
+  const text = `# comment
+User-agent: *
+Disallow: /
+
+User-agent: megrezedgebot
+Disallow: /private
+Allow: /private/public
+Disallow: /*.pdf$
+Disallow: /search?q=
+Allow: /tie
+Disallow: /tie
+`;
+  const rules = parseRobots(text, "MegrezEdgeBot");
+
+  it("uses our group, not the catch-all", () => {
+    expect(isAllowed(rules, "/news/story")).toBe(true);
+    expect(isAllowed(parseRobots(text, "SomeOtherBot"), "/news/story")).toBe(false);
+  });
+
+  it("picks the longest match and lets allow win ties", () => {
+    expect(isAllowed(rules, "/private/x")).toBe(false);
+    expect(isAllowed(rules, "/private/public/x")).toBe(true);
+    expect(isAllowed(rules, "/tie")).toBe(true);
+  });
+
+  it("supports * and $", () => {
+    expect(isAllowed(rules, "/files/report.pdf")).toBe(false);
+    expect(isAllowed(rules, "/files/report.pdf?download=1")).toBe(true);
+    expect(isAllowed(rules, "/search?q=cats")).toBe(false);
+  });
+
+  it("treats an empty file as allow-all and always allows /robots.txt", () => {
+    expect(isAllowed(parseRobots("", "MegrezEdgeBot"), "/anything")).toBe(true);
+    expect(isAllowed({ rules: [], disallowAll: true }, "/robots.txt")).toBe(true);
+    expect(isAllowed({ rules: [], disallowAll: true }, "/x")).toBe(false);
+  });
+});
