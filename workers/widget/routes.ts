@@ -1,5 +1,62 @@
-/** Routes that serve the embeddable widget and its demo page. */
-import { Hono } from "hono";
+/**
+ * Serves the embeddable widget (`/widget.js`) and its demo page (`/`, with
+ * `/demo.css`) from the static assets binding, adding the headers the assets
+ * layer does not: the script is loadable from any site (CORS, CORP) and
+ * revalidated every few minutes since its URL is not versioned; the demo page
+ * carries a strict Content-Security-Policy, which proves the widget needs no
+ * inline script or style. The chat API itself lives elsewhere (/api/chat).
+ */
+import { Hono, type Context } from "hono";
 import type { Env } from "../env";
 
+/** The demo page's policy: only same-origin scripts, styles and connections. */
+export const demoPageCsp = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const widgetHeaders: Record<string, string> = {
+  "content-type": "text/javascript; charset=utf-8",
+  "cache-control": "public, max-age=300, stale-while-revalidate=86400",
+  "access-control-allow-origin": "*",
+  "cross-origin-resource-policy": "cross-origin",
+  "x-content-type-options": "nosniff",
+};
+
+const demoPageHeaders: Record<string, string> = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-cache",
+  "content-security-policy": demoPageCsp,
+  "referrer-policy": "strict-origin-when-cross-origin",
+  "x-content-type-options": "nosniff",
+};
+
+const demoStyleHeaders: Record<string, string> = {
+  "content-type": "text/css; charset=utf-8",
+  "cache-control": "public, max-age=300",
+  "x-content-type-options": "nosniff",
+};
+
+/** Fetches `assetPath` from the assets binding and replaces its headers. */
+async function serveAsset(c: Context<{ Bindings: Env }>, assetPath: string, headers: Record<string, string>): Promise<Response> {
+  const url = new URL(assetPath, c.req.url);
+  const asset = await c.env.ASSETS.fetch(url.toString(), { method: c.req.method, headers: c.req.raw.headers });
+  if (asset.status === 404) {
+    return c.json({ error: { message: `${assetPath} is not built: run npm run build`, type: "not_found_error", code: "not_found" } }, 404);
+  }
+  const response = new Response(asset.body, asset);
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
 export const widgetRoutes = new Hono<{ Bindings: Env }>();
+
+widgetRoutes.on(["GET", "HEAD"], "/widget.js", (c) => serveAsset(c, "/widget.js", widgetHeaders));
+widgetRoutes.on(["GET", "HEAD"], "/", (c) => serveAsset(c, "/index.html", demoPageHeaders));
+widgetRoutes.on(["GET", "HEAD"], "/demo.css", (c) => serveAsset(c, "/demo.css", demoStyleHeaders));

@@ -1,0 +1,205 @@
+/**
+ * Mounts one chat widget: a host element with an open shadow root, the panel,
+ * and the behaviour that ties the panel to the chat API: send, stream, stop,
+ * retry, new chat, restore the conversation after a reload (and resume an
+ * answer still in progress), keyboard handling and focus.
+ */
+import { createAssistantView, type AssistantView } from "./assistant-view";
+import { ChatApiError, createChatApi, type ChatApi } from "./chat-api";
+import { applyEvent, newAssistantTurn, turnsFromSession, type AssistantTurn, type Turn } from "./conversation";
+import { messagesFor } from "./messages";
+import { buildPanel } from "./panel";
+import { createSessionStore } from "./session-store";
+import { adoptStyles } from "./styles";
+import type { WidgetOptions } from "./widget-options";
+
+export interface WidgetHandle {
+  open(): void;
+  close(): void;
+  /** Removes the widget from the page and aborts any answer in progress. */
+  destroy(): void;
+}
+
+export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeof fetch; storage: Storage | undefined }): WidgetHandle {
+  const messages = messagesFor(options.locale);
+  const host = document.createElement("megrez-chat");
+  host.dataset.theme = options.theme;
+  host.dataset.position = options.position;
+  host.style.setProperty("--mc-accent", options.accent);
+  const root = host.attachShadow({ mode: "open" });
+  adoptStyles(root);
+  const ui = buildPanel(root, { title: options.title, messages });
+  (options.container ?? document.body).append(host);
+
+  const api: ChatApi = createChatApi({ apiOrigin: options.apiOrigin, siteKey: options.siteKey, fetch: dependencies.fetch });
+  const store = createSessionStore({ storage: dependencies.storage, apiOrigin: options.apiOrigin, siteKey: options.siteKey });
+  let turns: Turn[] = [];
+  let running: { abort: AbortController; turn: AssistantTurn; view: AssistantView } | undefined;
+  let renderQueued = false;
+
+  const scrollToEnd = () => {
+    ui.log.scrollTop = ui.log.scrollHeight;
+  };
+  const renderRunning = () => {
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(() => {
+      renderQueued = false;
+      if (!running) return;
+      const nearEnd = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
+      running.view.update(running.turn);
+      if (nearEnd) scrollToEnd();
+    });
+  };
+  const setBusy = (busy: boolean) => {
+    ui.send.textContent = busy ? messages.stop : messages.send;
+    ui.send.classList.toggle("stop", busy);
+    ui.log.setAttribute("aria-busy", String(busy));
+  };
+
+  const appendUser = (text: string) => {
+    const bubble = document.createElement("div");
+    bubble.className = "turn user";
+    const label = document.createElement("span");
+    label.className = "sr-only";
+    label.textContent = `${messages.you}: `;
+    bubble.append(label, document.createTextNode(text));
+    ui.log.append(bubble);
+  };
+  const appendAssistant = (turn: AssistantTurn) => {
+    const view = createAssistantView({ messages, onRetry: retry });
+    view.update(turn);
+    ui.log.append(view.element);
+    return view;
+  };
+
+  async function stream(turn: AssistantTurn, view: AssistantView, start: (signal: AbortSignal, handlers: Parameters<ChatApi["send"]>[1]) => Promise<void>) {
+    const abort = new AbortController();
+    running = { abort, turn, view };
+    setBusy(true);
+    try {
+      await start(abort.signal, {
+        onSessionId: (sessionId) => store.set(sessionId),
+        onEvent: (event, eventId) => {
+          turn.lastEventId = eventId;
+          applyEvent(turn, event);
+          renderRunning();
+        },
+      });
+      if (turn.state === "streaming") {
+        turn.state = "failed";
+        turn.failure = { message: messages.failed, retryable: true };
+      }
+    } catch (error) {
+      turn.progress = undefined;
+      if (abort.signal.aborted) turn.state = "stopped";
+      else {
+        turn.state = "failed";
+        turn.failure = error instanceof ChatApiError ? { message: error.message, retryable: error.retryable } : { message: messages.failed, retryable: true };
+      }
+    } finally {
+      running = undefined;
+      setBusy(false);
+      view.update(turn);
+      scrollToEnd();
+    }
+  }
+
+  function send(text: string) {
+    if (running || !text.trim()) return;
+    turns.push({ role: "user", text });
+    appendUser(text);
+    const turn = newAssistantTurn();
+    turns.push(turn);
+    const view = appendAssistant(turn);
+    scrollToEnd();
+    void stream(turn, view, (signal, handlers) => api.send({ sessionId: store.get(), message: text, signal }, handlers));
+  }
+
+  function retry() {
+    if (running) return;
+    const last = turns.at(-1);
+    const question = turns.at(-2);
+    if (last?.role !== "assistant" || question?.role !== "user") return;
+    turns = turns.slice(0, -2);
+    ui.log.lastElementChild?.remove();
+    ui.log.lastElementChild?.remove();
+    send(question.text);
+    ui.input.focus();
+  }
+
+  function newChat() {
+    running?.abort.abort();
+    store.clear();
+    turns = [];
+    ui.log.replaceChildren();
+    ui.input.focus();
+  }
+
+  async function restore() {
+    const sessionId = store.get();
+    if (!sessionId) return;
+    try {
+      const session = await api.loadSession(sessionId);
+      if (!session) return store.clear();
+      turns = turnsFromSession(session);
+      for (const turn of turns) {
+        if (turn.role === "user") appendUser(turn.text);
+        else appendAssistant(turn);
+      }
+      if (session.active) {
+        const turn = newAssistantTurn();
+        turns.push(turn);
+        await stream(turn, appendAssistant(turn), (signal, handlers) => api.resume({ sessionId, signal }, handlers));
+      }
+      scrollToEnd();
+    } catch {
+      // The history is a convenience: a failure leaves an empty, working chat.
+    }
+  }
+
+  const open = () => {
+    ui.panel.hidden = false;
+    host.dataset.open = "";
+    ui.launcher.setAttribute("aria-expanded", "true");
+    scrollToEnd();
+    ui.input.focus();
+  };
+  const close = () => {
+    ui.panel.hidden = true;
+    delete host.dataset.open;
+    ui.launcher.setAttribute("aria-expanded", "false");
+    ui.launcher.focus();
+  };
+
+  ui.launcher.addEventListener("click", () => (ui.panel.hidden ? open() : close()));
+  ui.close.addEventListener("click", close);
+  ui.newChat.addEventListener("click", newChat);
+  ui.panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+  });
+  ui.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.form.requestSubmit();
+    }
+  });
+  ui.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (running) return running.abort.abort();
+    const text = ui.input.value;
+    ui.input.value = "";
+    send(text);
+  });
+
+  void restore();
+  if (options.open) open();
+  return {
+    open,
+    close,
+    destroy() {
+      running?.abort.abort();
+      host.remove();
+    },
+  };
+}
