@@ -39,6 +39,8 @@ export const llamaConfigSchema = z.object({
   bos_token_id: z.number().int().nullish(),
   pad_token_id: z.number().int().nullish(),
   rope_scaling: z.unknown().nullish(),
+  /** Written by our demo generator; absent in real checkpoints. */
+  megrez_edge: z.object({ demo: z.boolean() }).partial().optional(),
 });
 
 export type LlamaConfigJson = z.infer<typeof llamaConfigSchema>;

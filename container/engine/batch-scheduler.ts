@@ -1,0 +1,182 @@
+/**
+ * Continuous batching: requests wait in a bounded queue, join the running batch at step
+ * boundaries (their prompts are prefilled together, then their KV rows are merged in), and
+ * leave as soon as they finish, are cancelled or pass their deadline. Each decode step feeds
+ * every active sequence's last token in one batched forward pass.
+ */
+import type { DecoderRunner } from "./decoder-runner.js";
+import { EngineError } from "./engine-errors.js";
+import type { EngineMetrics } from "./engine-metrics.js";
+import type { GenerationEvent } from "./generation-events.js";
+import { KvBatch } from "./kv-batch.js";
+import type { SamplingParams } from "./sampling-params.js";
+import { Sequence } from "./sequence.js";
+import type { TextCodec } from "./text-codec.js";
+
+export interface SchedulerOptions {
+  maxBatch: number;
+  maxQueue: number;
+  maxModelLen: number;
+  /** Default per-request deadline; 0 disables. */
+  requestTimeoutMs: number;
+  metrics: EngineMetrics;
+  now?: () => number;
+}
+
+export interface GenerateRequest {
+  promptIds: readonly number[];
+  params: SamplingParams;
+  /** Aborting (e.g. client disconnect) cancels the sequence and frees its slot. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class BatchScheduler {
+  private readonly queue: Sequence[] = [];
+  private active: Sequence[] = [];
+  private kv: KvBatch;
+  private nextId = 1;
+  private running = false;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly runner: DecoderRunner,
+    private readonly codec: TextCodec,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.kv = KvBatch.empty(runner.dims, 0);
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  get batchSize(): number {
+    return this.active.length;
+  }
+
+  /**
+   * Queue a generation. Throws `queue_full` (429) or `context_length_exceeded` (400) at once.
+   *
+   * @example
+   *   for await (const event of scheduler.submit({ promptIds, params })) if (event.type === "text-delta") write(event.text);
+   */
+  submit(request: GenerateRequest): AsyncIterable<GenerationEvent> {
+    const { maxModelLen } = this.options;
+    if (request.promptIds.length === 0) throw new EngineError("invalid_request", "the prompt is empty", "prompt");
+    if (request.promptIds.length + request.params.maxTokens > maxModelLen) {
+      throw new EngineError(
+        "context_length_exceeded",
+        `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${request.promptIds.length + request.params.maxTokens} tokens (${request.promptIds.length} in the messages, ${request.params.maxTokens} in the completion). Please reduce the length of the messages or completion.`,
+        "max_tokens",
+      );
+    }
+    if (this.queue.length >= this.options.maxQueue) {
+      this.options.metrics.requestsRejected += 1;
+      throw new EngineError("queue_full", `the engine queue is full (${this.options.maxQueue} waiting); retry later`, null, 1);
+    }
+    const sequence = new Sequence(this.nextId++, request.promptIds, request.params, this.codec, maxModelLen, this.now());
+    this.watch(sequence, request);
+    this.queue.push(sequence);
+    this.options.metrics.requestsTotal += 1;
+    this.updateGauges();
+    if (!this.running) void this.drive();
+    return sequence.channel;
+  }
+
+  private watch(sequence: Sequence, request: GenerateRequest): void {
+    const timeoutMs = request.timeoutMs ?? this.options.requestTimeoutMs;
+    const timer = timeoutMs > 0 ? setTimeout(() => this.cancel(sequence, new EngineError("request_timeout", `request exceeded its ${timeoutMs} ms deadline`)), timeoutMs) : null;
+    const onAbort = (): void => this.cancel(sequence, null);
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+    if (request.signal?.aborted) onAbort();
+    sequence.onSettled(() => {
+      if (timer) clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+    });
+  }
+
+  private cancel(sequence: Sequence, error: EngineError | null): void {
+    if (sequence.finished) return;
+    sequence.cancelled = true;
+    this.options.metrics.requestsCancelled += 1;
+    const queued = this.queue.indexOf(sequence);
+    if (queued !== -1) this.queue.splice(queued, 1);
+    if (error) sequence.fail(error);
+    else sequence.abandon();
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    this.options.metrics.queueDepth = this.queue.length;
+    this.options.metrics.batchSize = this.active.length;
+  }
+
+  private async drive(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0 || this.active.length > 0) await this.iterate();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async iterate(): Promise<void> {
+    const started = this.now();
+    try {
+      const room = this.options.maxBatch - this.active.length;
+      if (room > 0 && this.queue.length > 0) await this.admit(this.queue.splice(0, room));
+      else await this.decode();
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const sequence of this.active) sequence.fail(failure);
+      this.active = [];
+      this.kv = KvBatch.empty(this.runner.dims, 0);
+    }
+    this.options.metrics.recordStep((this.now() - started) / 1000);
+    this.updateGauges();
+  }
+
+  /** Prefill newcomers together, sample their first token, merge them into the batch. */
+  private async admit(newcomers: Sequence[]): Promise<void> {
+    const { logits, kv } = await this.runner.step(newcomers.map((sequence) => sequence.promptIds), KvBatch.empty(this.runner.dims, newcomers.length));
+    newcomers.forEach((sequence, row) => {
+      this.options.metrics.promptTokensTotal += sequence.promptIds.length;
+      if (sequence.cancelled) return;
+      this.options.metrics.recordTtft((this.now() - sequence.submittedAt) / 1000);
+      this.options.metrics.recordTokens(1);
+      const rowLogits = logits[row];
+      if (rowLogits) sequence.accept(rowLogits);
+    });
+    const rows = [
+      ...this.active.map((sequence, row) => ({ sequence, batch: this.kv, row })),
+      ...newcomers.map((sequence, row) => ({ sequence, batch: kv, row })),
+    ].filter(({ sequence }) => !sequence.finished);
+    this.active = rows.map(({ sequence }) => sequence);
+    this.kv = KvBatch.gather(this.runner.dims, rows);
+  }
+
+  /** One decode step for every active sequence; drop the ones that finished. */
+  private async decode(): Promise<void> {
+    this.dropFinished();
+    if (this.active.length === 0) return;
+    const tokens = this.active.map((sequence) => [sequence.pendingToken ?? 0]);
+    const { logits, kv } = await this.runner.step(tokens, this.kv);
+    this.kv = kv;
+    this.active.forEach((sequence, row) => {
+      if (sequence.finished) return;
+      const rowLogits = logits[row];
+      if (rowLogits) sequence.accept(rowLogits);
+    });
+    this.options.metrics.recordTokens(this.active.length);
+    this.dropFinished();
+  }
+
+  private dropFinished(): void {
+    if (this.active.every((sequence) => !sequence.finished)) return;
+    const rows = this.active.map((sequence, row) => ({ sequence, batch: this.kv, row })).filter(({ sequence }) => !sequence.finished);
+    this.active = rows.map(({ sequence }) => sequence);
+    this.kv = KvBatch.gather(this.runner.dims, rows);
+  }
+}

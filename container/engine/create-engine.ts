@@ -1,0 +1,60 @@
+/**
+ * Wires a model folder into a ready engine: sessions on the chosen execution provider,
+ * tokenizer/template codec, decoder runner and the continuous-batching scheduler.
+ */
+import { readFileSync } from "node:fs";
+import { type ExecutionProviderSetting, createInferenceSession, resolveExecutionProvider } from "../runtime/onnx-backend.js";
+import type { ExecutionProvider } from "../runtime/inference-session.js";
+import { BatchScheduler } from "./batch-scheduler.js";
+import { DecoderRunner } from "./decoder-runner.js";
+import { EngineMetrics } from "./engine-metrics.js";
+import { type ModelFolder, loadModelFolder } from "./model-folder.js";
+import { TextCodec } from "./text-codec.js";
+
+export interface EngineOptions {
+  modelDir: string;
+  executionProvider: ExecutionProviderSetting;
+  threads?: number;
+  maxBatch: number;
+  maxQueue: number;
+  requestTimeoutMs: number;
+  /** Caps the context below config.json's max_position_embeddings. */
+  maxModelLen?: number;
+}
+
+export interface Engine {
+  folder: ModelFolder;
+  codec: TextCodec;
+  scheduler: BatchScheduler;
+  metrics: EngineMetrics;
+  executionProvider: ExecutionProvider;
+  maxModelLen: number;
+  release(): Promise<void>;
+}
+
+/**
+ * @example
+ *   const engine = await createEngine({ modelDir: ".cache/models/megrez-demo", executionProvider: "auto", maxBatch: 8, maxQueue: 64, requestTimeoutMs: 120000 });
+ */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const folder = loadModelFolder(options.modelDir);
+  const executionProvider = resolveExecutionProvider(options.executionProvider);
+  const sessionOptions = { executionProvider, threads: options.threads ?? 0 };
+  // onnxruntime-web cannot read files itself in every host; give it bytes.
+  const source = (path: string): string | Uint8Array => (executionProvider === "wasm" ? readFileSync(path) : path);
+  const decoder = await createInferenceSession(source(folder.decoderPath), sessionOptions);
+  const embedTokens = folder.embedTokensPath ? await createInferenceSession(source(folder.embedTokensPath), sessionOptions) : null;
+  const codec = new TextCodec(folder);
+  const padTokenId = folder.tokenizerConfig.pad_token ? (codec.tokenId(folder.tokenizerConfig.pad_token) ?? 0) : 0;
+  const runner = new DecoderRunner(folder.dims, decoder, embedTokens, padTokenId);
+  const metrics = new EngineMetrics();
+  const maxModelLen = Math.min(folder.dims.maxPositionEmbeddings, options.maxModelLen ?? Infinity);
+  const scheduler = new BatchScheduler(runner, codec, {
+    maxBatch: options.maxBatch,
+    maxQueue: options.maxQueue,
+    maxModelLen,
+    requestTimeoutMs: options.requestTimeoutMs,
+    metrics,
+  });
+  return { folder, codec, scheduler, metrics, executionProvider, maxModelLen, release: () => runner.release() };
+}

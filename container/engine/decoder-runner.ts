@@ -1,0 +1,94 @@
+/**
+ * Runs one batched forward step of the decoder (plus the embed_tokens graph for the embeds
+ * variant) and returns each row's last-position logits with the updated KV batch.
+ * Checks the session's input/output names against the convention when it is created.
+ */
+import type { LlamaDims } from "../model/llama-dims.js";
+import type { EngineTensor, InferenceSession } from "../runtime/inference-session.js";
+import { EngineError } from "./engine-errors.js";
+import { KvBatch } from "./kv-batch.js";
+
+export interface StepResult {
+  /** Row-wise logits of the last position, each of length vocab. */
+  logits: Float32Array[];
+  kv: KvBatch;
+}
+
+export class DecoderRunner {
+  private readonly hasPositionIds: boolean;
+  private readonly hasLogitsToKeep: boolean;
+  private readonly usesEmbeds: boolean;
+
+  constructor(
+    readonly dims: LlamaDims,
+    private readonly decoder: InferenceSession,
+    private readonly embedTokens: InferenceSession | null,
+    private readonly padTokenId: number,
+  ) {
+    const inputs = new Set(decoder.inputNames);
+    const outputs = new Set(decoder.outputNames);
+    const missing: string[] = [];
+    this.usesEmbeds = inputs.has("inputs_embeds");
+    if (!this.usesEmbeds && !inputs.has("input_ids")) missing.push("input input_ids (or inputs_embeds)");
+    if (this.usesEmbeds && !embedTokens) missing.push("onnx/embed_tokens.onnx (decoder takes inputs_embeds)");
+    if (!inputs.has("attention_mask")) missing.push("input attention_mask");
+    if (!outputs.has("logits")) missing.push("output logits");
+    for (let layer = 0; layer < dims.numLayers; layer++) {
+      for (const kind of ["key", "value"]) {
+        if (!inputs.has(`past_key_values.${layer}.${kind}`)) missing.push(`input past_key_values.${layer}.${kind}`);
+        if (!outputs.has(`present.${layer}.${kind}`)) missing.push(`output present.${layer}.${kind}`);
+      }
+    }
+    if (missing.length > 0) throw new EngineError("model_folder_invalid", `onnx/model.onnx does not match config.json (${dims.numLayers} layers): missing ${missing.join(", ")}`);
+    this.hasPositionIds = inputs.has("position_ids");
+    this.hasLogitsToKeep = inputs.has("num_logits_to_keep");
+  }
+
+  get executionProvider(): string {
+    return this.decoder.executionProvider;
+  }
+
+  /**
+   * One step: `tokens[i]` are row i's new tokens (rows may differ in length: they are
+   * left-padded), appended after `kv`'s row i.
+   */
+  async step(tokens: readonly (readonly number[])[], kv: KvBatch): Promise<StepResult> {
+    const batch = tokens.length;
+    const width = Math.max(...tokens.map((row) => row.length));
+    const ids = new BigInt64Array(batch * width).fill(BigInt(this.padTokenId));
+    const positions = new BigInt64Array(batch * width);
+    tokens.forEach((row, rowIndex) => {
+      const offset = rowIndex * width + (width - row.length);
+      const start = kv.lengths[rowIndex] ?? 0;
+      row.forEach((token, index) => {
+        ids[offset + index] = BigInt(token);
+        positions[offset + index] = BigInt(start + index);
+      });
+    });
+    const feeds: Record<string, EngineTensor> = {
+      ...kv.pastFeeds(),
+      attention_mask: { type: "int64", data: kv.attentionMask(tokens.map((row) => row.length), width), dims: [batch, kv.width + width] },
+    };
+    if (this.hasPositionIds) feeds.position_ids = { type: "int64", data: positions, dims: [batch, width] };
+    if (this.hasLogitsToKeep) feeds.num_logits_to_keep = { type: "int64", data: BigInt64Array.of(1n), dims: [] };
+    const idTensor: EngineTensor = { type: "int64", data: ids, dims: [batch, width] };
+    if (this.usesEmbeds && this.embedTokens) {
+      const embedded = (await this.embedTokens.run({ input_ids: idTensor })).inputs_embeds;
+      if (!embedded) throw new EngineError("internal_error", "embed_tokens produced no inputs_embeds");
+      feeds.inputs_embeds = embedded;
+    } else feeds.input_ids = idTensor;
+    const outputs = await this.decoder.run(feeds);
+    const logits = outputs.logits;
+    if (!logits || logits.type !== "float32") throw new EngineError("internal_error", "decoder produced no float32 logits");
+    const vocab = this.dims.vocabSize;
+    const perRow = logits.data.length / batch;
+    const rows = tokens.map((_, row) => logits.data.subarray(row * perRow + perRow - vocab, (row + 1) * perRow));
+    const lengths = tokens.map((row, index) => (kv.lengths[index] ?? 0) + row.length);
+    return { logits: rows, kv: KvBatch.fromPresent(this.dims, outputs, lengths) };
+  }
+
+  async release(): Promise<void> {
+    await this.decoder.release();
+    await this.embedTokens?.release();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The KV cache of a running batch, owned explicitly: per layer one [B, kvHeads, T, headDim]
+ * key and value buffer, each row right-aligned (row i's tokens fill the last `lengths[i]`
+ * columns; the rest is left padding, masked out by attention_mask). Rebuilt only when the
+ * batch membership changes (`gather`); every decode step just adopts the graph's `present`.
+ */
+import type { LlamaDims } from "../model/llama-dims.js";
+import type { EngineTensor } from "../runtime/inference-session.js";
+
+interface LayerKv {
+  key: Float32Array;
+  value: Float32Array;
+}
+
+export class KvBatch {
+  private constructor(
+    private readonly dims: LlamaDims,
+    readonly layers: readonly LayerKv[],
+    /** Columns per row (T). */
+    readonly width: number,
+    /** Real tokens per row. */
+    readonly lengths: readonly number[],
+  ) {}
+
+  get batchSize(): number {
+    return this.lengths.length;
+  }
+
+  static empty(dims: LlamaDims, batchSize: number): KvBatch {
+    const layers = Array.from({ length: dims.numLayers }, () => ({ key: new Float32Array(0), value: new Float32Array(0) }));
+    return new KvBatch(dims, layers, 0, new Array<number>(batchSize).fill(0));
+  }
+
+  /** Adopt the graph's present.* outputs after a step that added `added[i]` real tokens per row. */
+  static fromPresent(dims: LlamaDims, outputs: Readonly<Record<string, EngineTensor>>, lengths: readonly number[]): KvBatch {
+    let width = 0;
+    const layers = Array.from({ length: dims.numLayers }, (_, layer) => {
+      const key = outputs[`present.${layer}.key`];
+      const value = outputs[`present.${layer}.value`];
+      if (!key || !value || key.type !== "float32" || value.type !== "float32") {
+        throw new Error(`decoder output present.${layer}.key/value missing or not float32`);
+      }
+      width = key.dims[2] ?? 0;
+      return { key: key.data, value: value.data };
+    });
+    return new KvBatch(dims, layers, width, lengths);
+  }
+
+  /** past_key_values.* feeds for the next step. */
+  pastFeeds(): Record<string, EngineTensor> {
+    const feeds: Record<string, EngineTensor> = {};
+    const shape = [this.batchSize, this.dims.numKvHeads, this.width, this.dims.headDim];
+    this.layers.forEach((layer, index) => {
+      feeds[`past_key_values.${index}.key`] = { type: "float32", data: layer.key, dims: shape };
+      feeds[`past_key_values.${index}.value`] = { type: "float32", data: layer.value, dims: shape };
+    });
+    return feeds;
+  }
+
+  /** attention_mask [B, width + newColumns]: padding 0, real past tokens and new tokens 1. */
+  attentionMask(newTokenCounts: readonly number[], newColumns: number): BigInt64Array {
+    const total = this.width + newColumns;
+    const mask = new BigInt64Array(this.batchSize * total);
+    this.lengths.forEach((length, row) => {
+      for (let column = this.width - length; column < this.width; column++) mask[row * total + column] = 1n;
+      const fresh = newTokenCounts[row] ?? 0;
+      for (let column = total - fresh; column < total; column++) mask[row * total + column] = 1n;
+    });
+    return mask;
+  }
+
+  /**
+   * A new batch from rows of existing batches (in order), re-aligned to the longest row.
+   * Used when sequences join (merge prefill + running) or leave (drop rows, trim padding).
+   */
+  static gather(dims: LlamaDims, rows: readonly { batch: KvBatch; row: number }[]): KvBatch {
+    const lengths = rows.map(({ batch, row }) => batch.lengths[row] ?? 0);
+    const width = Math.max(0, ...lengths);
+    const { numKvHeads, headDim } = dims;
+    const layers = Array.from({ length: dims.numLayers }, (_, layerIndex) => {
+      const key = new Float32Array(rows.length * numKvHeads * width * headDim);
+      const value = new Float32Array(key.length);
+      rows.forEach(({ batch, row }, targetRow) => {
+        const source = batch.layers[layerIndex];
+        const length = lengths[targetRow] ?? 0;
+        if (!source || length === 0) return;
+        for (let head = 0; head < numKvHeads; head++) {
+          const from = ((row * numKvHeads + head) * batch.width + (batch.width - length)) * headDim;
+          const to = ((targetRow * numKvHeads + head) * width + (width - length)) * headDim;
+          key.set(source.key.subarray(from, from + length * headDim), to);
+          value.set(source.value.subarray(from, from + length * headDim), to);
+        }
+      });
+      return { key, value };
+    });
+    return new KvBatch(dims, layers, width, lengths);
+  }
+}

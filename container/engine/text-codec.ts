@@ -1,0 +1,88 @@
+/**
+ * Tokenizer + chat template for one model folder. The security rule lives here: special
+ * tokens come only from the template. Chat messages are rendered with placeholders in place
+ * of roles and contents; template text is encoded with added-token parsing, message text with
+ * a second tokenizer that has no added tokens, so content that spells `<|turn_end|>` or
+ * `<|function_start|>` stays plain text and cannot forge a turn or a tool call.
+ */
+import { Template } from "@huggingface/jinja";
+import { Tokenizer } from "@huggingface/tokenizers";
+import type { ModelFolder } from "./model-folder.js";
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+const PLACEHOLDER = /\uE000(\d+)\uE001/g;
+
+export class TextCodec {
+  private readonly withSpecials: Tokenizer;
+  private readonly plainText: Tokenizer;
+  private readonly template: Template;
+  private readonly specialIds: Set<number>;
+  private readonly bosId: number | null;
+  readonly eosTokenIds: readonly number[];
+
+  constructor(folder: Pick<ModelFolder, "tokenizerJson" | "tokenizerConfig" | "chatTemplate" | "eosTokenIds">) {
+    this.withSpecials = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+    this.plainText = new Tokenizer({ ...folder.tokenizerJson, added_tokens: [] }, folder.tokenizerConfig);
+    this.template = new Template(folder.chatTemplate);
+    this.specialIds = new Set(folder.tokenizerJson.added_tokens.filter((token) => token.special).map((token) => token.id));
+    const bos = folder.tokenizerConfig.bos_token;
+    const bosId = folder.tokenizerConfig.add_bos_token && bos ? this.withSpecials.token_to_id(bos) : undefined;
+    this.bosId = bosId ?? null;
+    this.eosTokenIds = folder.eosTokenIds;
+  }
+
+  /** The exact prompt string the template renders (what vLLM's apply_chat_template gives). */
+  renderChat(messages: readonly ChatMessage[], addGenerationPrompt: boolean): string {
+    return this.template.render({ messages, add_generation_prompt: addGenerationPrompt, bos_token: "", eos_token: "" });
+  }
+
+  /** Token ids of the rendered chat, with special tokens only where the template put them. */
+  encodeChat(messages: readonly ChatMessage[], addGenerationPrompt: boolean): number[] {
+    const values: string[] = [];
+    const slot = (text: string): string => `\uE000${values.push(text) - 1}\uE001`;
+    const masked = messages.map((message) => ({ role: slot(message.role), content: slot(message.content) }));
+    const rendered = this.template.render({ messages: masked, add_generation_prompt: addGenerationPrompt, bos_token: "", eos_token: "" });
+    const ids: number[] = this.bosId === null ? [] : [this.bosId];
+    let last = 0;
+    for (const match of rendered.matchAll(PLACEHOLDER)) {
+      ids.push(...this.encodeTemplateText(rendered.slice(last, match.index)));
+      ids.push(...this.encodePlainText(values[Number(match[1])] ?? ""));
+      last = match.index + match[0].length;
+    }
+    ids.push(...this.encodeTemplateText(rendered.slice(last)));
+    return ids;
+  }
+
+  private encodeTemplateText(text: string): number[] {
+    return text ? this.withSpecials.encode(text, { add_special_tokens: false }).ids : [];
+  }
+
+  /** Encode text with no special-token parsing at all. */
+  encodePlainText(text: string): number[] {
+    return text ? this.plainText.encode(text, { add_special_tokens: false }).ids : [];
+  }
+
+  /** Encode a raw prompt (completions API): special-token text is parsed, as vLLM does. */
+  encodePrompt(text: string): number[] {
+    const ids = this.encodeTemplateText(text);
+    return this.bosId === null ? ids : [this.bosId, ...ids];
+  }
+
+  decode(ids: readonly number[], skipSpecialTokens: boolean): string {
+    if (ids.length === 0) return "";
+    return this.withSpecials.decode([...ids], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: false });
+  }
+
+  isSpecial(id: number): boolean {
+    return this.specialIds.has(id);
+  }
+
+  /** Id of a single token string (e.g. "<|turn_end|>"), if it is one token. */
+  tokenId(token: string): number | undefined {
+    return this.withSpecials.token_to_id(token);
+  }
+}

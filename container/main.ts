@@ -1,0 +1,53 @@
+/**
+ * Engine server entry point: `npx tsx container/main.ts [--model DIR] [--port N] [--host H]`.
+ * Prints one "engine listening on ..." line when ready; exits non-zero with a clear message
+ * if the model folder is unusable or the port is taken.
+ */
+import { resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import { z } from "zod";
+import { parseEngineConfig } from "./engine-config.js";
+import { createEngine } from "./engine/create-engine.js";
+import { createServerApp } from "./server/create-server-app.js";
+
+function fail(message: string): never {
+  console.error(`engine: ${message}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseEngineConfig(process.env, process.argv.slice(2));
+  } catch (error) {
+    fail(`invalid configuration: ${error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") : error instanceof Error ? error.message : String(error)}`);
+  }
+  const modelDir = resolve(config.ENGINE_MODEL_DIR);
+  const engine = await createEngine({
+    modelDir,
+    executionProvider: config.ENGINE_EP,
+    threads: config.ENGINE_THREADS,
+    maxBatch: config.ENGINE_MAX_BATCH,
+    maxQueue: config.ENGINE_MAX_QUEUE,
+    requestTimeoutMs: config.ENGINE_REQUEST_TIMEOUT_MS,
+    ...(config.ENGINE_MAX_MODEL_LEN > 0 ? { maxModelLen: config.ENGINE_MAX_MODEL_LEN } : {}),
+  });
+  const app = createServerApp({ engine, modelName: config.ENGINE_MODEL_NAME });
+  const server = serve({ fetch: app.fetch, hostname: config.ENGINE_HOST, port: config.ENGINE_PORT }, (info) => {
+    if (engine.folder.isDemo) console.log("engine: serving the demo model (random weights): its words are noise by design");
+    console.log(`engine listening on http://${config.ENGINE_HOST}:${info.port} (model ${config.ENGINE_MODEL_NAME}, ep ${engine.executionProvider})`);
+  });
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE") fail(`port ${config.ENGINE_PORT} on ${config.ENGINE_HOST} is already in use (set ENGINE_PORT or --port)`);
+    fail(`server error: ${error.message}`);
+  });
+  const shutdown = (signal: string): void => {
+    console.log(`engine: ${signal}, shutting down`);
+    server.close();
+    void engine.release().finally(() => process.exit(0));
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

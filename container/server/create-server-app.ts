@@ -1,0 +1,39 @@
+/**
+ * The engine's hono app: OpenAI-compatible routes plus health, metrics and tokenize, with a
+ * single error handler that turns every failure into the OpenAI error shape.
+ */
+import { Hono } from "hono";
+import type { Engine } from "../engine/create-engine.js";
+import { isEngineError } from "../engine/engine-errors.js";
+import { errorReply } from "./error-response.js";
+import { registerChatCompletions } from "./routes/chat-completions.js";
+import { registerCompletions } from "./routes/completions.js";
+import { registerServerInfo } from "./routes/server-info.js";
+import { registerTokenize } from "./routes/tokenize.js";
+import { replyWith, type ServerContext } from "./server-context.js";
+
+export interface ServerAppOptions {
+  engine: Engine;
+  modelName: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * @example
+ *   const app = createServerApp({ engine, modelName: "megrez" });
+ *   serve({ fetch: app.fetch, port: 8080 });
+ */
+export function createServerApp(options: ServerAppOptions): Hono {
+  const context: ServerContext = { engine: options.engine, modelName: options.modelName, log: options.log ?? ((line) => console.error(line)) };
+  const app = new Hono();
+  registerChatCompletions(app, context);
+  registerCompletions(app, context);
+  registerTokenize(app, context);
+  registerServerInfo(app, context, Math.floor(Date.now() / 1000));
+  app.notFound((c) => replyWith(c, { status: 404, headers: {}, body: { error: { message: `no route for ${c.req.method} ${c.req.path}`, type: "invalid_request_error", param: null, code: "not_found" } } }));
+  app.onError((error, c) => {
+    if (!isEngineError(error)) context.log(`engine: unexpected error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return replyWith(c, errorReply(error));
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+/**
+ * POST /v1/chat/completions: renders the chat template (any role string, e.g. `observation`),
+ * queues the generation and answers as JSON or as OpenAI SSE chunks.
+ */
+import type { Hono } from "hono";
+import { EngineError } from "../../engine/engine-errors.js";
+import { collectGeneration, usageJson } from "../collect-generation.js";
+import { errorReply } from "../error-response.js";
+import { chatCompletionRequestSchema } from "../request-schemas.js";
+import { samplingFromRequest } from "../sampling-from-request.js";
+import { checkModel, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
+import { SSE_HEADERS, sseBody } from "../sse.js";
+
+export function registerChatCompletions(app: Hono, context: ServerContext): void {
+  app.post("/v1/chat/completions", async (c) => {
+    const parsed = await parseBody(c, chatCompletionRequestSchema);
+    if (!parsed.ok) return replyWith(c, parsed.reply);
+    const request = parsed.value;
+    checkModel(context, request.model);
+    const { engine } = context;
+    const promptIds = engine.codec.encodeChat(request.messages, request.add_generation_prompt);
+    const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? engine.maxModelLen - promptIds.length;
+    if (maxTokens <= 0) throw new EngineError("context_length_exceeded", `This model's maximum context length is ${engine.maxModelLen} tokens, and the messages use ${promptIds.length}.`, "messages");
+    const params = samplingFromRequest(request, engine.folder.generationDefaults, maxTokens);
+    const abort = linkedAbort(c);
+    const events = engine.scheduler.submit({ promptIds, params, signal: abort.signal });
+    const id = responseId("chatcmpl");
+    const created = unixSeconds();
+    const model = context.modelName;
+
+    if (!request.stream) {
+      const result = await collectGeneration(events);
+      return c.json({
+        id,
+        object: "chat.completion",
+        created,
+        model,
+        choices: [{ index: 0, message: { role: "assistant", content: result.text }, logprobs: null, finish_reason: result.finishReason }],
+        usage: usageJson(result.usage),
+      });
+    }
+
+    const includeUsage = request.stream_options?.include_usage === true;
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ id, object: "chat.completion.chunk", created, model, choices, ...extra });
+    const body = sseBody(async (send) => {
+      send(chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]));
+      for await (const event of events) {
+        if (event.type === "text-delta") send(chunk([{ index: 0, delta: { content: event.text }, logprobs: null, finish_reason: null }]));
+        else if (event.type === "error") send(errorReply(event.error).body);
+        else {
+          send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: event.finishReason }]));
+          if (includeUsage) send(chunk([], { usage: usageJson(event.usage) }));
+        }
+      }
+    }, abort);
+    return new Response(body, { headers: SSE_HEADERS });
+  });
+}
