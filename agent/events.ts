@@ -32,11 +32,14 @@ export const chatEventSchema = z.discriminatedUnion("type", [
     snippet: z.string(),
     domain: z.string(),
   }),
-  /** A page finished reading: summarized, failed (snippet used), or judged irrelevant. */
+  /**
+   * A page finished reading: summarized, failed (snippet used), or judged irrelevant.
+   * `excerpt`: fetched but not summarized by the read deadline, so an excerpt of its text is cited.
+   */
   z.object({
     type: z.literal("page-read"),
     index: z.number().int().positive(),
-    outcome: z.enum(["summarized", "snippet", "irrelevant", "failed"]),
+    outcome: z.enum(["summarized", "snippet", "irrelevant", "failed", "excerpt"]),
     reason: z.string().optional(),
     done: z.number().int().nonnegative(),
     total: z.number().int().nonnegative(),

@@ -31,7 +31,8 @@ export interface ReadPageInput {
   signal: AbortSignal;
 }
 
-export type ReadPageResult = { ok: true; title: string; prompt: string } | { ok: false; reason: string };
+/** `text`: the page text that went into the prompt (question-relevant passages when selection is on). */
+export type ReadPageResult = { ok: true; title: string; prompt: string; text: string } | { ok: false; reason: string };
 
 export async function readPage(input: ReadPageInput, deps: ReadPageDeps): Promise<ReadPageResult> {
   let outcome: FetchOutcome;
@@ -58,7 +59,7 @@ export async function readPage(input: ReadPageInput, deps: ReadPageDeps): Promis
     ],
     { addGenerationPrompt: true },
   );
-  return { ok: true, title, prompt };
+  return { ok: true, title, prompt, text };
 }
 
 async function pageText(page: ExtractedPage, input: ReadPageInput, deps: ReadPageDeps): Promise<string> {

@@ -16,6 +16,7 @@ import { AsyncQueue } from "./async-queue";
 import { NO_RELEVANT_CONTENT } from "./prompts";
 import { readPage, type ReadPageDeps, type SelectPassages } from "./read-page";
 import { SummaryBatcher } from "./summary-batcher";
+import { truncateToTokens } from "./token-budget";
 
 export type PageOutcome = ChatEventOf<"page-read">["outcome"];
 
@@ -27,7 +28,7 @@ export interface ResearchSource {
   snippet: string;
   domain: string;
   outcome: PageOutcome;
-  /** What the answer may cite: the summary, or the snippet when the page was not read. Empty when not citable. */
+  /** What the answer may cite: the summary, a page excerpt or the snippet when no summary is ready. Empty when not citable. */
   text: string;
   reason?: string;
 }
@@ -36,7 +37,7 @@ export interface ResearchResult {
   query: string;
   /** Every source shown to the user, in rank order. */
   sources: ResearchSource[];
-  /** The sources the answer may cite (summarized or snippet), in rank order. */
+  /** The sources the answer may cite (summarized, excerpt or snippet), in rank order. */
   citable: ResearchSource[];
   /** Set when the search itself failed or found nothing. */
   failure?: { code: "search-failed" | "search-empty"; reason: string };
@@ -92,7 +93,7 @@ export async function* research(request: ResearchRequest, deps: ResearchDeps): A
   }
   yield { type: "status", stage: "reading", done: 0, total: sources.length };
   const batches = yield* readAll(sources, request, deps);
-  const citable = sources.filter((source) => source.text !== "" && (source.outcome === "summarized" || source.outcome === "snippet"));
+  const citable = sources.filter((source) => source.text !== "" && source.outcome !== "irrelevant" && source.outcome !== "failed");
   return { query: request.query, sources, citable, summaryBatches: batches };
 }
 
@@ -166,8 +167,15 @@ async function* readAll(sources: ResearchSource[], request: ResearchRequest, dep
   const { config } = deps;
   const deadline = new AbortController();
   const readSignal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
-  const timer = setTimeout(() => deadline.abort(new AgentError("page-failed", { detail: "read deadline" })), request.readDeadlineMs ?? config.deadlines.readMs);
-  const batcher = new SummaryBatcher({ model: deps.model, maxTokens: config.budgets.summaryMaxTokens, temperature: config.agentTemperature, signal: readSignal });
+  const readMs = request.readDeadlineMs ?? config.deadlines.readMs;
+  const timer = setTimeout(() => deadline.abort(new AgentError("page-failed", { detail: "read deadline" })), readMs);
+  const batcher = new SummaryBatcher({
+    model: deps.model,
+    maxTokens: config.budgets.summaryMaxTokens,
+    temperature: config.agentTemperature,
+    signal: readSignal,
+    deadline: Date.now() + readMs,
+  });
   const events = new AsyncQueue<ChatEvent>();
   const settled = new Set<number>();
   let summaryErrorReported = false;
@@ -182,8 +190,14 @@ async function* readAll(sources: ResearchSource[], request: ResearchRequest, dep
     events.push(event);
     if (settled.size === sources.length) events.close();
   };
-  const fallBack = (source: ResearchSource, reason: string) =>
-    source.snippet !== "" ? settle(source, "snippet", source.snippet, reason) : settle(source, "failed", "", reason);
+  const excerpts = new Map<number, string>();
+  // A page read but not summarized in time is still better evidence than its snippet.
+  const fallBack = (source: ResearchSource, reason: string) => {
+    const excerpt = excerpts.get(source.index);
+    if (excerpt) return settle(source, "excerpt", excerpt, reason);
+    if (source.snippet !== "") return settle(source, "snippet", source.snippet, reason);
+    settle(source, "failed", "", reason);
+  };
 
   const readOne = async (source: ResearchSource) => {
     const pageSignal = AbortSignal.any([readSignal, AbortSignal.timeout(config.deadlines.pageMs)]);
@@ -192,6 +206,8 @@ async function* readAll(sources: ResearchSource[], request: ResearchRequest, dep
       { fetchPage: deps.fetchPage, extract: deps.extract, selectPassages: deps.selectPassages, countTokens: (text) => deps.model.countTokens(text) },
     );
     if (!page.ok) return fallBack(source, page.reason);
+    const excerpt = await truncateToTokens(page.text, config.budgets.summaryMaxTokens, (text) => deps.model.countTokens(text));
+    if (excerpt !== "") excerpts.set(source.index, excerpt);
     if (readSignal.aborted) return fallBack(source, "deadline");
     try {
       const summary = await batcher.summarize(page.prompt);

@@ -18,6 +18,13 @@ export interface SummaryBatcherOptions {
   maxTokens: number;
   temperature: number;
   signal: AbortSignal;
+  /**
+   * Time (Date.now() scale) after which summaries are no longer useful. A
+   * batch that the last batch's duration says cannot finish before it is not
+   * started: the engine would still be busy with it when the answer starts.
+   */
+  deadline?: number;
+  now?: () => number;
 }
 
 export class SummaryBatcher {
@@ -25,6 +32,7 @@ export class SummaryBatcher {
   private inFlight = false;
   /** Number of `/v1/completions` calls made (for the bench and tests). */
   batches = 0;
+  private lastBatchMs: number | undefined;
 
   constructor(private readonly options: SummaryBatcherOptions) {}
 
@@ -41,6 +49,9 @@ export class SummaryBatcher {
       for (const item of this.queue.splice(0)) item.reject(this.options.signal.reason);
       return;
     }
+    const now = this.options.now ?? Date.now;
+    const started = now();
+    if (this.options.deadline !== undefined && this.lastBatchMs !== undefined && started + this.lastBatchMs > this.options.deadline) return;
     const batch = this.queue.splice(0);
     this.inFlight = true;
     this.batches += 1;
@@ -53,7 +64,10 @@ export class SummaryBatcher {
         signal: this.options.signal,
       })
       .then(
-        (texts) => batch.forEach((item, position) => item.resolve(texts[position] ?? "")),
+        (texts) => {
+          this.lastBatchMs = now() - started;
+          batch.forEach((item, position) => item.resolve(texts[position] ?? ""));
+        },
         (error: unknown) => batch.forEach((item) => item.reject(error)),
       )
       .finally(() => {

@@ -89,6 +89,17 @@ describe("runAgent failures", () => {
     expect(observation).toContain("[[citation:1]]\nTitle 1\nSnippet 1.\n[[citation:2]]\nTitle 2\nSummary of https://site2.example/page.");
   });
 
+  it("cites an excerpt of a page that was read but not summarized by the deadline", async () => {
+    const model = scriptedModel({ chats: [{ chunks: [callText("news")] }, { chunks: ["ok"] }], completeDelayMs: 400 });
+    const deps = makeDeps(model, { fetchPage: fakeFetchPage({ [url1]: 1, [url2]: "never" }), config: { deadlines: { readMs: 100 } } });
+    const events = await collect(runAgent({ messages: question }, deps));
+    expect(events.filter((event) => event.type === "page-read")).toStrictEqual([
+      { type: "page-read", index: 1, outcome: "excerpt", reason: "deadline", done: 1, total: 2 },
+      { type: "page-read", index: 2, outcome: "snippet", reason: "deadline", done: 2, total: 2 },
+    ]);
+    expect(model.chatCalls[1]?.messages.at(-1)?.content).toContain("[[citation:1]]\nTitle 1\nFacts from https://site1.example/page.\n[[citation:2]]\nTitle 2\nSnippet 2.");
+  });
+
   it("drops pages judged irrelevant from the citable set", async () => {
     const model = scriptedModel({
       chats: [{ chunks: [callText("news")] }, { chunks: ["Only [citation:2] and [citation:1]."] }],
@@ -143,7 +154,9 @@ describe("runAgent failures", () => {
     const types = events.map((event) => event.type);
     expect(types.slice(-8)).toStrictEqual(["status", "error", "text-delta", "citation", "text-delta", "citation", "text-delta", "finish"]);
     expect(events.filter((event) => event.type === "error").map((event) => event.code)).toStrictEqual(["summary-failed", "model-unavailable"]);
-    expect(events.filter((event) => event.type === "page-read").map((event) => event.outcome)).toStrictEqual(["snippet", "snippet"]);
+    expect(events.filter((event) => event.type === "page-read").map((event) => event.outcome)).toStrictEqual(["excerpt", "excerpt"]);
+    const answer = events.flatMap((event) => (event.type === "text-delta" ? [event.delta] : [])).join("");
+    expect(answer).toContain("Facts from https://site1.example/page. [1]");
     expect(events.at(-1)).toMatchObject({ type: "finish", reason: "error" });
   });
 

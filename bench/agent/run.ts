@@ -1,0 +1,106 @@
+/**
+ * Agent critical-path benchmark: time to the first answer token, ours vs the
+ * reference's schedule, on the same simulated loopback backends (search
+ * 300 ms; 5 pages answering in 200 ms … 3 s, one never; fixed model TTFT and
+ * per-token delay). Ours is the real runAgent with the real HTTP model
+ * client, page fetcher and extractor; only the backends are simulated.
+ *
+ * Usage: npx tsx bench/agent/run.ts [--runs 3]
+ */
+import { parseAgentConfig } from "../../agent/config";
+import type { ChatEvent } from "../../agent/events";
+import { createHttpModelClient } from "../../agent/model-client";
+import { runAgent } from "../../agent/run-agent";
+import { extractPage } from "../../search/extract";
+import { createPageFetcher } from "../../search/fetcher";
+import type { SearchProvider } from "../../search/types";
+import { startBackends, type Latencies } from "./backends";
+import { runReferenceSchedule, type ScheduleResult } from "./reference-schedule";
+
+const latencies: Latencies = {
+  searchMs: 300,
+  pageMs: [200, 1_000, 2_000, 3_000, "never"],
+  ttftMs: 150,
+  perTokenMs: 20,
+  summaryTokens: 40,
+  answerTokens: 60,
+};
+const QUESTION = "Why are there two tides a day?";
+
+function searchOver(url: string): SearchProvider {
+  return {
+    name: "bench",
+    async search(query, options) {
+      const response = await fetch(url, { method: "POST", body: JSON.stringify({ query }), signal: options.signal });
+      const body = (await response.json()) as { organic: { position: number; link: string; title: string; snippet: string }[] };
+      return body.organic.slice(0, options.limit).map((item) => ({ rank: item.position, url: item.link, title: item.title, snippet: item.snippet, provider: "bench" }));
+    },
+  };
+}
+
+interface OursResult extends ScheduleResult {
+  summarizedCited: number;
+}
+
+async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }): Promise<OursResult> {
+  const model = createHttpModelClient({ baseUrl: backends.modelBaseUrl, model: "megrez", fetch });
+  const fetchPage = createPageFetcher({ fetch, allowPrivateAddresses: true, robots: false });
+  const began = performance.now();
+  let firstAnswerTokenMs = -1;
+  const cited = new Set<number>();
+  const outcomes = new Map<number, string>();
+  let afterCall = false;
+  const events = runAgent(
+    { messages: [{ role: "user", content: QUESTION }] },
+    { model, search: searchOver(backends.searchUrl), fetchPage, extract: extractPage, now: () => new Date(), config: parseAgentConfig({}) },
+  );
+  for await (const event of events as AsyncIterable<ChatEvent>) {
+    if (event.type === "tool-call") afterCall = true;
+    if (event.type === "text-delta" && afterCall && firstAnswerTokenMs < 0) firstAnswerTokenMs = performance.now() - began;
+    if (event.type === "citation") cited.add(event.index);
+    if (event.type === "page-read") outcomes.set(event.index, event.outcome);
+  }
+  const summarizedCited = [...cited].filter((index) => outcomes.get(index) === "summarized").length;
+  return { firstAnswerTokenMs, cited: [...cited].sort(), summarizedCited };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+async function main(): Promise<void> {
+  const runsFlag = process.argv.indexOf("--runs");
+  const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 3;
+  const backends = await startBackends(latencies);
+  const ours: OursResult[] = [];
+  const reference: ScheduleResult[] = [];
+  try {
+    for (let run = 0; run < runs; run += 1) {
+      ours.push(await runOurs(backends));
+      reference.push(await runReferenceSchedule({ searchUrl: backends.searchUrl, modelBaseUrl: backends.modelBaseUrl, question: QUESTION }));
+    }
+  } finally {
+    await backends.close();
+  }
+  const oursMs = median(ours.map((result) => result.firstAnswerTokenMs));
+  const referenceMs = median(reference.map((result) => result.firstAnswerTokenMs));
+  const summary = {
+    latencies,
+    runs,
+    oursFirstAnswerTokenMs: ours.map((result) => Math.round(result.firstAnswerTokenMs)),
+    referenceFirstAnswerTokenMs: reference.map((result) => Math.round(result.firstAnswerTokenMs)),
+    medianOursMs: Math.round(oursMs),
+    medianReferenceMs: Math.round(referenceMs),
+    ratio: Number((oursMs / referenceMs).toFixed(3)),
+    oursCited: ours.map((result) => result.cited.length),
+    oursCitedWithSummary: ours.map((result) => result.summarizedCited),
+    referenceCited: reference.map((result) => result.cited.length),
+  };
+  console.log(`time to first answer token (median of ${runs}): ours ${summary.medianOursMs} ms, reference ${summary.medianReferenceMs} ms, ratio ${summary.ratio}x (target <= 0.5x)`);
+  console.log(`sources cited: ours ${summary.oursCited.join("/")} (with a page summary: ${summary.oursCitedWithSummary.join("/")}), reference ${summary.referenceCited.join("/")}`);
+  console.log(JSON.stringify(summary));
+}
+
+await main();
