@@ -22,6 +22,8 @@ export interface DemoModelOptions {
   merges?: number;
   /** Override architecture sizes (vocab is always derived from the tokenizer). */
   dims?: Partial<Omit<LlamaDims, "vocabSize">>;
+  /** More added special tokens after Megrez's (the Omni generator's image/audio placeholders). */
+  extraSpecialTokens?: readonly string[];
 }
 
 export const DEMO_DEFAULT_DIMS: Omit<LlamaDims, "vocabSize"> = {
@@ -53,7 +55,7 @@ export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
   const bpe = trainByteLevelBpe(DEMO_CORPUS, options.merges ?? 600);
   const { json: tokenizer, addedIds } = tokenizerJson(
     bpe,
-    MEGREZ_SPECIAL_TOKENS.map((content) => ({ content, special: true })),
+    [...MEGREZ_SPECIAL_TOKENS, ...(options.extraSpecialTokens ?? [])].map((content) => ({ content, special: true })),
   );
   const idOf = (token: string): number => {
     const id = addedIds.get(token);

@@ -54,20 +54,28 @@ const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) 
 function attention(q: Matrix, k: Matrix, v: Matrix, heads: number): Matrix {
   const width = q[0]!.length;
   const d = width / heads;
+  const scores = new Float64Array(k.length);
   return q.map((qRow) => {
     const out = new Float64Array(width);
     for (let h = 0; h < heads; h++) {
-      const scores = k.map((kRow) => {
+      let max = -Infinity;
+      for (let t = 0; t < k.length; t++) {
+        const kRow = k[t]!;
         let dot = 0;
         for (let i = 0; i < d; i++) dot += qRow[h * d + i]! * kRow[h * d + i]!;
-        return dot / Math.sqrt(d);
-      });
-      const max = Math.max(...scores);
-      const exps = scores.map((s) => Math.exp(s - max));
-      const total = exps.reduce((s, e) => s + e, 0);
-      exps.forEach((e, t) => {
-        for (let i = 0; i < d; i++) out[h * d + i]! += (e / total) * v[t]![h * d + i]!;
-      });
+        scores[t] = dot / Math.sqrt(d);
+        if (scores[t]! > max) max = scores[t]!;
+      }
+      let total = 0;
+      for (let t = 0; t < k.length; t++) {
+        scores[t] = Math.exp(scores[t]! - max);
+        total += scores[t]!;
+      }
+      for (let t = 0; t < k.length; t++) {
+        const weight = scores[t]! / total;
+        const vRow = v[t]!;
+        for (let i = 0; i < d; i++) out[h * d + i]! += weight * vRow[h * d + i]!;
+      }
     }
     return out;
   });
