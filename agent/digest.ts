@@ -85,6 +85,12 @@ export interface DigestDeps {
 }
 
 const maxTokensByLength: Record<DigestLength, number> = { short: 350, medium: 700, long: 1400 };
+/**
+ * Caps that keep the writing prompt inside a small model's window (Megrez-3B:
+ * 4096 tokens): at most this many sources, each summary cut to this many characters.
+ */
+export const MAX_DIGEST_SOURCES = 12;
+const MAX_SUMMARY_CHARS = 900;
 const wordsByLength: Record<DigestLength, string> = {
   short: "about 120 words",
   medium: "about 250 words",
@@ -156,7 +162,7 @@ async function researchAll(request: DigestRequest, queries: string[], deps: Dige
     }
     for (const source of result.citable) {
       const key = urlKey(source.url);
-      if (source.text.trim() === "" || byUrl.has(key)) continue;
+      if (source.text.trim() === "" || byUrl.has(key) || byUrl.size >= MAX_DIGEST_SOURCES) continue;
       byUrl.set(key, { index: byUrl.size + 1, url: source.url, title: source.title, domain: source.domain, summary: source.text });
     }
   }
@@ -174,7 +180,7 @@ function withFreshness(provider: SearchProvider, freshness: DigestRequest["fresh
 
 async function generate(request: DigestRequest, sources: NumberedSource[], deps: DigestDeps): Promise<string> {
   const context = sources
-    .map((s) => `[citation:${s.index}] ${neutralize(s.title)} (${s.url})\n${neutralize(s.summary.trim())}`)
+    .map((s) => `[citation:${s.index}] ${neutralize(s.title)} (${s.url})\n${neutralize(clip(s.summary.trim(), MAX_SUMMARY_CHARS))}`)
     .join("\n\n");
   const subject = request.topic ?? request.queries.join("; ");
   const messages = [
@@ -241,6 +247,10 @@ function cutAtEndToken(text: string): string {
     if (at >= 0 && at < end) end = at;
   }
   return text.slice(0, end);
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function escapeLinkText(text: string): string {

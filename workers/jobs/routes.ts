@@ -9,6 +9,7 @@ import type { ApiEnv, Principal } from "../api-context";
 import { ApiError, errorResponse, internalError, isApiError } from "../errors";
 import { describeError } from "../log";
 import { requireAuth } from "../middleware/auth";
+import { rateLimit } from "../middleware/rate-limit";
 import { requestContext } from "../middleware/request-context";
 import { readJsonBody } from "../request-body";
 import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
@@ -32,9 +33,17 @@ const bearer = requireAuth({ allowSiteKeys: false });
 const tokenReadable = /\/(feed\.xml|digest\.md)$/;
 jobsRoutes.use("/api/jobs", bearer);
 jobsRoutes.use("/api/jobs/*", async (c, next) => {
-  if (c.req.method === "GET" && tokenReadable.test(c.req.path) && c.req.query("token") !== undefined) return next();
+  if (c.req.method === "GET" && tokenReadable.test(c.req.path) && c.req.query("token") !== undefined) {
+    // The token is checked by the handler (readableJob); this principal only means
+    // "no key": rate limiting then charges the client IP alone.
+    c.set("principal", { kind: "open" });
+    return next();
+  }
   return bearer(c, next);
 });
+// The same per-key and per-IP budgets as the rest of the API (feed readers count per IP).
+jobsRoutes.use("/api/jobs", rateLimit());
+jobsRoutes.use("/api/jobs/*", rateLimit());
 
 jobsRoutes.onError((err, c) => {
   if (isApiError(err)) return errorResponse(err);
@@ -132,6 +141,14 @@ jobsRoutes.get("/api/jobs/:id/feed.xml", async (c) => {
   const job = await readableJob(c);
   const runs = await runnerStub(c.env, job.id).digests(FEED_ENTRIES);
   return c.body(renderAtomFeed(job, runs, baseUrl(c)), 200, { "content-type": ATOM_CONTENT_TYPE, "cache-control": "private, max-age=60" });
+});
+
+// Unknown paths and methods under /api/jobs answer in the error shape.
+jobsRoutes.all("/api/jobs", () => {
+  throw new ApiError("method_not_allowed", "Use GET or POST on /api/jobs; see docs/jobs.md.");
+});
+jobsRoutes.all("/api/jobs/*", () => {
+  throw new ApiError("not_found", "No such route; see docs/jobs.md.");
 });
 
 function jobsConfig(c: Context<ApiEnv>) {

@@ -12,7 +12,7 @@ import { parseJobsConfig, type JobsConfig } from "./config";
 import type { JobSpec } from "./job-spec";
 import { createRunPipeline } from "./pipeline";
 import { randomHex } from "./registry";
-import { processDue, STALE_GRACE_MS } from "./run-executor";
+import { processDue, STALE_GRACE_MS, type RunPipeline } from "./run-executor";
 import { RunStore, type Delivery, type Run, type RunAttempt } from "./run-store";
 
 export interface RunDetails {
@@ -24,11 +24,17 @@ export interface RunDetails {
 export class JobRunner extends DurableObject<Env> {
   private readonly store: RunStore;
   private readonly config: JobsConfig;
+  /**
+   * How a run produces its digest. Built from the bindings; a test may replace
+   * it through `runInDurableObject` (e.g. the same pipeline with a fake engine).
+   */
+  pipeline: RunPipeline;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RunStore(ctx.storage.sql);
     this.config = parseJobsConfig(env);
+    this.pipeline = createRunPipeline(env);
   }
 
   /** Records the run of `slot` (a no-op when it exists) and wakes the object to do it. */
@@ -44,7 +50,7 @@ export class JobRunner extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + this.config.runTimeoutMs + STALE_GRACE_MS);
     await processDue({
       store: this.store,
-      pipeline: createRunPipeline(this.env),
+      pipeline: this.pipeline,
       send: (request) => (this.env.JOBS_EGRESS ? this.env.JOBS_EGRESS.fetch(request) : fetch(request)),
       config: this.config,
       now: () => Date.now(),
