@@ -54,8 +54,18 @@ export interface Digest {
   dropped: number[];
   queries: string[];
   /** Queries whose research failed, with the reason. */
-  failedQueries: { query: string; reason: string }[];
+  failedQueries: FailedQuery[];
 }
+
+export interface FailedQuery {
+  query: string;
+  reason: string;
+  /** False when trying again cannot help (a provider without its key, an unknown provider). */
+  retryable: boolean;
+}
+
+/** Search failure kinds (SearchErrorKind) that a retry cannot fix. */
+const PERMANENT_SEARCH_FAILURES = new Set(["config", "auth"]);
 
 export const digestErrorCodes = ["search-failed", "no-sources", "model-failed", "empty-digest"] as const;
 export type DigestErrorCode = (typeof digestErrorCodes)[number];
@@ -109,13 +119,16 @@ const wordsByLength: Record<DigestLength, string> = {
 export async function writeDigest(request: DigestRequest, deps: DigestDeps): Promise<Digest> {
   const queries = request.queries.length > 0 ? request.queries : request.topic ? [request.topic] : [];
   if (queries.length === 0) throw new DigestError("no-sources", "the job has neither a topic nor queries", false);
-  const { sources, failedQueries } = await researchAll(request, queries, deps);
+  const { sources, failedQueries, found } = await researchAll(request, queries, deps);
   if (sources.length === 0) {
     if (failedQueries.length > 0) {
       const reasons = failedQueries.map((f) => `"${f.query}": ${f.reason}`).join("; ");
-      throw new DigestError("search-failed", `search failed for every query (${reasons})`, true);
+      const detail = found === 0 ? "search failed for every query" : "no readable pages, and search failed for some queries";
+      throw new DigestError("search-failed", `${detail} (${reasons})`, failedQueries.some((f) => f.retryable));
     }
-    throw new DigestError("no-sources", "the search found no readable pages", true);
+    // Results that could not be read may be readable later; an empty search will stay empty.
+    if (found > 0) throw new DigestError("no-sources", `none of the ${found} pages found could be read`, true);
+    throw new DigestError("no-sources", "the search found nothing for any query", false);
   }
   const raw = await generate(request, sources, deps);
   const { body, cited, dropped } = validateCitations(raw, sources);
@@ -136,7 +149,8 @@ async function researchAll(request: DigestRequest, queries: string[], deps: Dige
     config: { ...deps.research.config, pages: request.pages },
   };
   const byUrl = new Map<string, NumberedSource>();
-  const failedQueries: { query: string; reason: string }[] = [];
+  const failedQueries: FailedQuery[] = [];
+  let found = 0;
   // One query at a time: the research stage already reads its pages in parallel,
   // and a job must stay inside one invocation's subrequest budget.
   for (const query of queries) {
@@ -153,20 +167,22 @@ async function researchAll(request: DigestRequest, queries: string[], deps: Dige
       );
     } catch (err) {
       if (deps.signal?.aborted) throw err;
-      failedQueries.push({ query, reason: describe(err) });
+      failedQueries.push({ query, reason: describe(err), retryable: true });
       continue;
     }
-    if (result.failure) {
-      failedQueries.push({ query, reason: `${result.failure.code} (${result.failure.reason})` });
+    if (result.failure?.code === "search-failed") {
+      const reason = result.failure.reason;
+      failedQueries.push({ query, reason: `search-failed (${reason})`, retryable: !PERMANENT_SEARCH_FAILURES.has(reason) });
       continue;
     }
+    found += result.sources.length;
     for (const source of result.citable) {
       const key = urlKey(source.url);
       if (source.text.trim() === "" || byUrl.has(key) || byUrl.size >= MAX_DIGEST_SOURCES) continue;
       byUrl.set(key, { index: byUrl.size + 1, url: source.url, title: source.title, domain: source.domain, summary: source.text });
     }
   }
-  return { sources: [...byUrl.values()], failedQueries };
+  return { sources: [...byUrl.values()], failedQueries, found };
 }
 
 /** The research stage asks for results by limit only; a job's freshness rides along here. */

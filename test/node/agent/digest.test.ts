@@ -91,7 +91,7 @@ describe("writeDigest", () => {
     const { provider } = searchByQuery({ good: [hit(1, "https://a.example/1")], bad: Object.assign(new Error("HTTP 503"), { kind: "upstream" }) });
     const model = scriptedModel({ chats: [{ chunks: ["A [citation:1]."] }] });
     const digest = await writeDigest({ ...request, queries: ["bad", "good"] }, deps(model, provider));
-    expect(digest.failedQueries).toEqual([{ query: "bad", reason: "search-failed (upstream)" }]);
+    expect(digest.failedQueries).toEqual([{ query: "bad", reason: "search-failed (upstream)", retryable: true }]);
     expect(digest.cited).toEqual([1]);
   });
 
@@ -104,9 +104,15 @@ describe("writeDigest", () => {
     expect(model.chatCalls).toHaveLength(0);
   });
 
+  it("marks a provider without its key as a permanent search failure", async () => {
+    const { provider } = searchByQuery({ "edge runtimes": Object.assign(new Error("SERPER_API_KEY is not set"), { kind: "config" }) });
+    const error = await writeDigest(request, deps(scriptedModel({ chats: [] }), provider)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "search-failed", retryable: false, message: expect.stringContaining("search-failed (config)") });
+  });
+
   it("fails with no-sources when nothing was found, and model-failed when the model breaks", async () => {
     const empty = await writeDigest(request, deps(scriptedModel({ chats: [] }), searchByQuery({}).provider)).catch((e: unknown) => e);
-    expect(empty).toMatchObject({ code: "search-failed", message: expect.stringContaining("search-empty") });
+    expect(empty).toMatchObject({ code: "no-sources", retryable: false, message: "the search found nothing for any query" });
 
     const { provider } = searchByQuery({ "edge runtimes": [hit(1, "https://a.example/1")] });
     const broken = scriptedModel({ chats: [{ chunks: ["partial"], failAfter: true }] });
