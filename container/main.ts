@@ -3,6 +3,7 @@
  * Prints one "engine listening on ..." line when ready; exits non-zero with a clear message
  * if the model folder is unusable or the port is taken.
  */
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { z } from "zod";
@@ -15,6 +16,19 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** Fail fast on a taken port, before spending minutes loading a large model. */
+function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") fail(`port ${port} on ${host} is already in use (set ENGINE_PORT or --port)`);
+      fail(`cannot listen on ${host}:${port}: ${error.message}`);
+    });
+    probe.listen(port, host, () => probe.close(() => resolvePromise()));
+  });
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -22,6 +36,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(`invalid configuration: ${error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") : error instanceof Error ? error.message : String(error)}`);
   }
+  await checkPortFree(config.ENGINE_HOST, config.ENGINE_PORT);
   const modelDir = resolve(config.ENGINE_MODEL_DIR);
   const engine = await createEngine({
     modelDir,

@@ -12,7 +12,7 @@ export interface Usage {
 
 export type GenerationEvent =
   | { type: "text-delta"; text: string }
-  | { type: "finish"; finishReason: FinishReason; usage: Usage }
+  | { type: "finish"; finishReason: FinishReason; usage: Usage; tokenIds: readonly number[] }
   | { type: "error"; error: Error };
 
 export class EventChannel<T> implements AsyncIterable<T> {
