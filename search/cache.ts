@@ -5,6 +5,9 @@
  * plain JSON so any backing store can hold them.
  */
 import type { FetchOutcome, PageFetcher, SearchOptions, SearchProvider, SearchResult } from "./types.js";
+import { normalizeUrl } from "./canonical-url.js";
+
+export { normalizeUrl };
 
 export interface CachePutOptions {
   ttlSeconds?: number;
@@ -57,26 +60,6 @@ export function createLruCache<Value>(options: LruCacheOptions = {}): Cache<Valu
       }
     },
   };
-}
-
-const TRACKING_PARAMETER = /^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|ref_src|_ga|yclid)$/i;
-
-/** Canonical form of a URL for cache keys and de-duplication: no fragment, no tracking parameters, sorted query, lower-case host, no default port or trailing slash. */
-export function normalizeUrl(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input.trim());
-  } catch {
-    return input.trim();
-  }
-  url.hash = "";
-  const kept = [...url.searchParams].filter(([name]) => !TRACKING_PARAMETER.test(name));
-  kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  url.search = new URLSearchParams(kept).toString();
-  if (url.pathname.length > 1 && url.pathname.endsWith("/")) url.pathname = url.pathname.slice(0, -1);
-  let text = url.href;
-  if (url.search === "" && text.endsWith("?")) text = text.slice(0, -1);
-  return text;
 }
 
 /** Query text normalized for caching: Unicode NFKC, case-folded, whitespace collapsed. */

@@ -1,0 +1,52 @@
+/** Tavily search API (`POST /search`, bearer key). */
+import { z } from "zod";
+import type { SearchProvider } from "../types.js";
+import { normalizeResults } from "./normalize-results.js";
+import { requestJson } from "./request-json.js";
+import { SearchError } from "./search-error.js";
+
+export interface TavilyOptions {
+  fetch: typeof fetch;
+  apiKey: string;
+  baseUrl?: string;
+  searchDepth?: "basic" | "advanced";
+  timeoutMs?: number;
+}
+
+let schemaCache: ReturnType<typeof buildSchema> | undefined;
+function buildSchema() {
+  return z.object({
+    results: z.array(z.object({ url: z.string(), title: z.string().optional(), content: z.string().optional(), published_date: z.string().optional() })).default([]),
+  });
+}
+const schema = () => (schemaCache ??= buildSchema());
+
+export function createTavilyProvider(options: TavilyOptions): SearchProvider {
+  if (!options.apiKey) throw new SearchError({ kind: "config", provider: "tavily", message: "TAVILY_API_KEY is not set" });
+  const endpoint = `${(options.baseUrl ?? "https://api.tavily.com").replace(/\/$/, "")}/search`;
+  return {
+    name: "tavily",
+    async search(query, searchOptions) {
+      const body = {
+        query,
+        max_results: Math.min(Math.max(searchOptions.limit, 1), 20),
+        search_depth: options.searchDepth ?? "basic",
+        ...(searchOptions.freshness ? { time_range: searchOptions.freshness } : {}),
+      };
+      const data = await requestJson({
+        provider: "tavily",
+        fetch: options.fetch,
+        url: endpoint,
+        init: { method: "POST", headers: { Authorization: `Bearer ${options.apiKey}`, "Content-Type": "application/json" }, body: JSON.stringify(body) },
+        schema: schema(),
+        timeoutMs: options.timeoutMs ?? 10_000,
+        ...(searchOptions.signal ? { signal: searchOptions.signal } : {}),
+      });
+      return normalizeResults(
+        "tavily",
+        data.results.map((hit) => ({ url: hit.url, title: hit.title, snippet: hit.content, publishedAt: hit.published_date })),
+        searchOptions.limit,
+      );
+    },
+  };
+}
