@@ -6,6 +6,7 @@
  * The stored form of a job is the parsed spec (defaults filled in).
  */
 import { z } from "zod";
+import { SEARCH_PROVIDER_NAMES } from "../../search/providers/index";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const searchFreshness = ["day", "week", "month", "year"] as const;
@@ -17,10 +18,7 @@ const scheduleSchema = z.strictObject({
 });
 
 const searchSchema = z.strictObject({
-  provider: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/, "must be a provider name such as \"local\" or \"serper\"")
-    .optional(),
+  provider: z.enum(SEARCH_PROVIDER_NAMES).optional(),
   pages: z.number().int().min(1).max(10).default(5),
   freshness: z.enum(searchFreshness).optional(),
 });

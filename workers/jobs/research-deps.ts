@@ -1,14 +1,30 @@
 /**
- * The research dependencies of a job run, built from the worker's config the
- * same way as the chat's. PENDING: the search providers and page fetcher have
- * not landed yet; until they do, a run fails with a clear, non-retryable
- * reason instead of pretending to search.
+ * The research dependencies of a job run, built exactly like the chat's
+ * (`createEngineClient` + `createSearchDeps`), with the job's own search
+ * provider in front of the configured fallbacks. A provider that cannot be
+ * built (say, `serper` without SERPER_API_KEY) becomes a typed, permanent
+ * `search-failed` instead of an unexpected error.
  */
-import type { ResearchDeps } from "../../agent/research";
 import { DigestError } from "../../agent/digest";
+import type { ResearchDeps } from "../../agent/research";
+import type { SearchProviderName } from "../../search/providers/index";
 import type { WorkerConfig } from "../config";
+import { createEngineClient } from "../engine";
 import type { Env } from "../env";
+import { createSearchDeps } from "../search-deps";
 
-export function researchDepsFor(_env: Env, _config: WorkerConfig, _provider: string | undefined, _origin: string): ResearchDeps {
-  throw new DigestError("search-failed", "search providers are not available in this build", false);
+export function researchDepsFor(env: Env, config: WorkerConfig, provider: SearchProviderName | undefined, origin: string): ResearchDeps {
+  const effective: WorkerConfig =
+    provider === undefined
+      ? config
+      : { ...config, search: { ...config.search, provider, fallback: config.search.fallback.filter((name) => name !== provider) } };
+  let search: ReturnType<typeof createSearchDeps>;
+  try {
+    search = createSearchDeps(env, effective, config.publicUrl ?? origin);
+  } catch (err) {
+    const kind = typeof err === "object" && err !== null && "kind" in err ? String(err.kind) : "config";
+    const message = err instanceof Error ? err.message : String(err);
+    throw new DigestError("search-failed", `search provider "${effective.search.provider}" is unusable: ${message}`, kind !== "config" && kind !== "auth");
+  }
+  return { model: createEngineClient(env, config), ...search, config: config.agent };
 }
