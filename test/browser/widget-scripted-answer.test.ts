@@ -168,6 +168,22 @@ describe("widget behaviour", () => {
     expect(stored).toEqual([]);
   });
 
+  it("resumes an answer whose stream was cut, after the last event it received", async () => {
+    const { page } = await newPage();
+    await page.goto(`${backend?.origin}/plain`);
+    await openWidget(page);
+    await ask(page, "[cut] Keep going");
+    await waitForAnswer(page, 20_000);
+    const shown = await snapshot(page);
+    expect(shown.turns.at(-1)?.text).toContain("It lies on the Seine");
+    expect(shown.turns.at(-1)?.text).not.toContain("interrupted");
+    // No text was applied twice.
+    expect(shown.turns.at(-1)?.text.match(/One page tried/g)).toHaveLength(1);
+    const resume = backend?.requests.filter((request) => request.path.endsWith("/stream")).at(-1);
+    expect(resume?.lastEventId).toBe("14");
+    expect(resume?.siteKey).toBe("test-key");
+  });
+
   it("works from the keyboard: open, type, send, Escape returns focus to the launcher", async () => {
     const { page } = await newPage();
     await page.goto(`${backend?.origin}/plain`);

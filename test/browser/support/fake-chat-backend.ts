@@ -14,6 +14,7 @@ export interface RecordedRequest {
   method: string;
   path: string;
   siteKey: string | undefined;
+  lastEventId: string | undefined;
   body: string;
 }
 
@@ -65,6 +66,23 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
   const sessions = new Map<string, Array<{ role: string; content: string; sources?: unknown[]; createdAt: string }>>();
   let sessionCount = 0;
 
+  /** Writes frames with ids after `afterId`; a message containing "[cut]" is cut off at frame `cutAt`. */
+  async function writeFrames(response: ServerResponse, sessionId: string, afterId: number, cutAt: number | undefined) {
+    const events = scriptedAnswer(sessionId);
+    for (let id = afterId + 1; id <= events.length; id++) {
+      if (response.destroyed) return false;
+      if (id === cutAt) {
+        response.destroy();
+        return false;
+      }
+      const event = events[id - 1];
+      response.write(`id: ${id}\nevent: ${event?.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      await pause(input.frameDelayMs);
+    }
+    response.end();
+    return true;
+  }
+
   async function chat(response: ServerResponse, body: string) {
     const parsed: { sessionId?: string; message?: string } = JSON.parse(body);
     const sessionId = parsed.sessionId ?? `fake-session-${++sessionCount}`;
@@ -73,12 +91,8 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
     history.push({ role: "user", content: parsed.message ?? "", createdAt: new Date().toISOString() });
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-session-id": sessionId });
     response.write(": keep-alive\n\n");
-    let id = 0;
-    for (const event of scriptedAnswer(sessionId)) {
-      if (response.destroyed) return;
-      response.write(`id: ${++id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      await pause(input.frameDelayMs);
-    }
+    const cut = parsed.message?.includes("[cut]") ? 15 : undefined;
+    if (!(await writeFrames(response, sessionId, 0, cut)) && cut === undefined) return;
     history.push({
       role: "assistant",
       content: answerText,
@@ -88,20 +102,31 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
       ],
       createdAt: new Date().toISOString(),
     });
-    response.end();
   }
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://fake");
     const body = await readBody(request);
     const siteKey = request.headers["x-site-key"];
-    requests.push({ method: request.method ?? "", path: url.pathname, siteKey: typeof siteKey === "string" ? siteKey : undefined, body });
+    const lastEventId = request.headers["last-event-id"];
+    requests.push({
+      method: request.method ?? "",
+      path: url.pathname,
+      siteKey: typeof siteKey === "string" ? siteKey : undefined,
+      lastEventId: typeof lastEventId === "string" ? lastEventId : undefined,
+      body,
+    });
     const page = pages.get(url.pathname);
     if (page) {
       response.writeHead(200, { ...page.headers, "content-type": page.type });
       return response.end(page.body);
     }
     if (request.method === "POST" && url.pathname === "/api/chat") return chat(response, body);
+    const resume = /^\/api\/chat\/([\w-]+)\/stream$/.exec(url.pathname);
+    if (request.method === "GET" && resume?.[1] && sessions.has(resume[1])) {
+      response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      return writeFrames(response, resume[1], Number(lastEventId ?? 0), undefined);
+    }
     const session = /^\/api\/sessions\/([\w-]+)$/.exec(url.pathname);
     const history = session?.[1] ? sessions.get(session[1]) : undefined;
     if (request.method === "GET" && session && history) {

@@ -45,9 +45,10 @@ export async function ask(page: Page, question: string): Promise<void> {
   await input.press("Enter");
 }
 
-/** Waits until the last answer is no longer streaming. */
+/** Waits until the last answer is no longer streaming and its request has ended. */
 export async function waitForAnswer(page: Page, timeout: number): Promise<void> {
   await page.locator("megrez-chat .turn.assistant").last().locator('.answer[aria-busy="false"]').waitFor({ timeout });
+  await page.locator('megrez-chat .log[aria-busy="false"]').waitFor({ timeout });
 }
 
 export async function snapshot(page: Page): Promise<WidgetSnapshot> {

@@ -63,6 +63,7 @@ export function createAssistantView(input: { messages: Messages; onRetry: () => 
       }
       answer.setAttribute("aria-busy", String(turn.state === "streaming"));
       notice.replaceChildren();
+      if (turn.state === "done" && turn.failure) notice.append(document.createTextNode(turn.failure.message));
       if (turn.state === "stopped" || turn.state === "failed") {
         const text = turn.state === "stopped" ? messages.stopped : (turn.failure?.message ?? messages.failed);
         notice.append(document.createTextNode(text));

@@ -101,10 +101,12 @@ export function createChatApi(options: ChatApiOptions) {
       await readStream(response, handlers);
     },
 
-    /** Resumes the session's answer in progress after `lastEventId`. */
-    async resume(input: { sessionId: string; signal: AbortSignal }, handlers: StreamHandlers) {
+    /** Resumes the session's latest answer after `lastEventId` (from its start when undefined). */
+    async resume(input: { sessionId: string; lastEventId: string | undefined; signal: AbortSignal }, handlers: StreamHandlers) {
+      const resumeHeaders: Record<string, string> = { ...headers, accept: "text/event-stream" };
+      if (input.lastEventId) resumeHeaders["last-event-id"] = input.lastEventId;
       const response = await options.fetch(url(`/api/chat/${encodeURIComponent(input.sessionId)}/stream`), {
-        headers: { ...headers, accept: "text/event-stream" },
+        headers: resumeHeaders,
         signal: input.signal,
       });
       await readStream(response, handlers);

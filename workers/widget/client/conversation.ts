@@ -72,12 +72,14 @@ export function applyEvent(turn: AssistantTurn, event: ChatEvent): void {
       turn.progress = { stage: "writing" };
       return;
     case "error":
+      // Recovered errors (e.g. a failed search) keep the answer going; only
+      // `finish` with reason "error" fails the answer. Either way it is shown.
       turn.failure = { message: event.message, retryable: event.retryable };
       return;
     case "finish":
       turn.progress = undefined;
       if (event.reason === "aborted") turn.state = "stopped";
-      else if (event.reason === "error" || turn.failure) turn.state = "failed";
+      else if (event.reason === "error") turn.state = "failed";
       else turn.state = "done";
       return;
     default:

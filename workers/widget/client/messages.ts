@@ -19,12 +19,10 @@ export interface Messages {
   writing: string;
   stopped: string;
   failed: string;
+  interrupted: string;
   you: string;
   assistant: string;
   sourceLabel: (index: number, title: string) => string;
-  attachImage: string;
-  attachAudio: string;
-  removeAttachment: string;
 }
 
 const english: Messages = {
@@ -42,12 +40,10 @@ const english: Messages = {
   writing: "Writing the answer",
   stopped: "Stopped.",
   failed: "Something went wrong.",
+  interrupted: "The answer was interrupted.",
   you: "You",
   assistant: "Assistant",
   sourceLabel: (index, title) => `Source ${index}: ${title}`,
-  attachImage: "Attach an image",
-  attachAudio: "Attach audio",
-  removeAttachment: "Remove attachment",
 };
 
 const chinese: Messages = {
@@ -65,12 +61,10 @@ const chinese: Messages = {
   writing: "正在撰写回答",
   stopped: "已停止。",
   failed: "出错了。",
+  interrupted: "回答被中断了。",
   you: "你",
   assistant: "助手",
   sourceLabel: (index, title) => `来源 ${index}：${title}`,
-  attachImage: "添加图片",
-  attachAudio: "添加音频",
-  removeAttachment: "移除附件",
 };
 
 const byLanguage: Record<string, Messages> = { en: english, zh: chinese };

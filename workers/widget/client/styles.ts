@@ -21,7 +21,6 @@ button:focus-visible,textarea:focus-visible,a:focus-visible{outline:2px solid va
 .launcher svg{width:26px;height:26px;fill:currentColor}
 .panel{position:absolute;bottom:70px;right:0;width:min(400px,calc(100vw - 40px));height:min(620px,calc(100vh - 110px));background:var(--mc-bg);color:var(--mc-fg);border:1px solid var(--mc-border);border-radius:16px;box-shadow:var(--mc-shadow);display:flex;flex-direction:column;overflow:hidden}
 :host([data-position=bottom-left]) .panel{right:auto;left:0}
-.panel[hidden]{display:none}
 header{display:flex;align-items:center;gap:8px;padding:12px 14px;background:var(--mc-accent);color:var(--mc-on-accent)}
 header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header button{padding:4px 8px;border-radius:8px;font-size:13px}
@@ -55,9 +54,6 @@ form{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid
 textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 12px;border:1px solid var(--mc-border);border-radius:12px;background:var(--mc-surface);color:var(--mc-fg);font:inherit}
 .send{height:40px;padding:0 14px;border-radius:12px;background:var(--mc-accent);color:var(--mc-on-accent);font-weight:600}
 .send:disabled{opacity:.5;cursor:default}
-.attach{height:40px;width:36px;border-radius:12px;color:var(--mc-muted);font-size:18px}
-.attach[hidden],.attachment[hidden]{display:none}
-.attachment{font-size:12px;color:var(--mc-muted);padding:0 12px 6px;display:flex;gap:6px;align-items:center}
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px){:host{bottom:12px!important;right:12px!important}:host([data-position=bottom-left]){left:12px!important}
 :host([data-open]){top:0!important;left:0!important;right:0!important;bottom:0!important}

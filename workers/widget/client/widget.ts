@@ -5,7 +5,9 @@
  * answer still in progress), keyboard handling and focus.
  */
 import { createAssistantView, type AssistantView } from "./assistant-view";
-import { ChatApiError, createChatApi, type ChatApi } from "./chat-api";
+import type { ChatEvent } from "../../../agent/events";
+import { createChatApi, type ChatApi, type StreamHandlers } from "./chat-api";
+import { followAnswer } from "./follow-answer";
 import { applyEvent, newAssistantTurn, turnsFromSession, type AssistantTurn, type Turn } from "./conversation";
 import { messagesFor } from "./messages";
 import { buildPanel } from "./panel";
@@ -73,36 +75,32 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
     return view;
   };
 
-  async function stream(turn: AssistantTurn, view: AssistantView, start: (signal: AbortSignal, handlers: Parameters<ChatApi["send"]>[1]) => Promise<void>) {
+  async function stream(turn: AssistantTurn, view: AssistantView, start: (signal: AbortSignal, handlers: StreamHandlers) => Promise<void>) {
     const abort = new AbortController();
     running = { abort, turn, view };
     setBusy(true);
-    try {
-      await start(abort.signal, {
-        onSessionId: (sessionId) => store.set(sessionId),
-        onEvent: (event, eventId) => {
-          turn.lastEventId = eventId;
-          applyEvent(turn, event);
-          renderRunning();
-        },
-      });
-      if (turn.state === "streaming") {
-        turn.state = "failed";
-        turn.failure = { message: messages.failed, retryable: true };
-      }
-    } catch (error) {
-      turn.progress = undefined;
-      if (abort.signal.aborted) turn.state = "stopped";
-      else {
-        turn.state = "failed";
-        turn.failure = error instanceof ChatApiError ? { message: error.message, retryable: error.retryable } : { message: messages.failed, retryable: true };
-      }
-    } finally {
-      running = undefined;
-      setBusy(false);
-      view.update(turn);
-      scrollToEnd();
-    }
+    const handlers = {
+      onSessionId: (sessionId: string) => store.set(sessionId),
+      onEvent: (event: ChatEvent, eventId: string | undefined) => {
+        turn.lastEventId = eventId;
+        applyEvent(turn, event);
+        renderRunning();
+      },
+    };
+    await followAnswer({
+      turn,
+      signal: abort.signal,
+      start: () => start(abort.signal, handlers),
+      resumer: () => {
+        const sessionId = store.get();
+        return sessionId ? (lastEventId) => api.resume({ sessionId, lastEventId, signal: abort.signal }, handlers) : undefined;
+      },
+      interruptedMessage: messages.interrupted,
+    });
+    running = undefined;
+    setBusy(false);
+    view.update(turn);
+    scrollToEnd();
   }
 
   function send(text: string) {
@@ -150,7 +148,7 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
       if (session.active) {
         const turn = newAssistantTurn();
         turns.push(turn);
-        await stream(turn, appendAssistant(turn), (signal, handlers) => api.resume({ sessionId, signal }, handlers));
+        await stream(turn, appendAssistant(turn), (signal, handlers) => api.resume({ sessionId, lastEventId: undefined, signal }, handlers));
       }
       scrollToEnd();
     } catch {
