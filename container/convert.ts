@@ -1,0 +1,36 @@
+/**
+ * CLI: convert a Hugging Face LLaMA checkpoint (e.g. Megrez-3B-Instruct) to the engine's
+ * model folder.
+ *   npx tsx container/convert.ts --in HF_DIR --out DIR [--dtype fp16|fp32]
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { convertCheckpoint } from "./convert/convert-checkpoint.js";
+
+const argsSchema = z.object({
+  in: z.string().min(1, "--in HF_DIR is required"),
+  out: z.string().min(1, "--out DIR is required"),
+  dtype: z.enum(["fp16", "fp32"]).default("fp16"),
+});
+
+function main(): void {
+  const { values } = parseArgs({ options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" } }, strict: true });
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  const started = Date.now();
+  const result = convertCheckpoint({
+    inputDir: resolve(parsed.data.in),
+    outputDir: resolve(parsed.data.out),
+    dtype: parsed.data.dtype,
+    onProgress: ({ done, total, name, bytesWritten }) => process.stderr.write(`[${done}/${total}] ${name} (${(bytesWritten / 2 ** 20).toFixed(0)} MiB written)\n`),
+  });
+  console.log(`converted ${result.tensors} tensors (${(result.bytes / 2 ** 30).toFixed(2)} GiB, ${parsed.data.dtype}) to ${resolve(parsed.data.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`convert: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,106 @@
+/**
+ * HF LlamaForCausalLM safetensors checkpoint -> our model folder (onnx/model.onnx +
+ * onnx/model.onnx_data, config and tokenizer files copied). Weights stream one tensor at a
+ * time from the checkpoint through the graph encoder into the external-data file; the folder
+ * is assembled under a temp name and renamed at the end, so a failure leaves nothing behind.
+ */
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { buildLlamaDecoder } from "../model/build-llama-decoder.js";
+import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes } from "../model/llama-dims.js";
+import { encodeOnnxModel } from "../onnx/onnx-model.js";
+import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes.js";
+import { SafetensorsCheckpoint } from "./safetensors-reader.js";
+
+export interface ConvertOptions {
+  inputDir: string;
+  outputDir: string;
+  dtype: "fp32" | "fp16";
+  onProgress?: (progress: { done: number; total: number; name: string; bytesWritten: number }) => void;
+}
+
+const REQUIRED_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json"];
+const OPTIONAL_FILES = ["generation_config.json", "special_tokens_map.json"];
+
+/** HF Linear weights are [out, in]; our graph multiplies x @ W with W [in, out]. */
+function transpose(data: Float32Array, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) out[column * rows + row] = data[row * columns + column] ?? 0;
+  }
+  return out;
+}
+
+function isLinear(name: string): boolean {
+  return name.endsWith("_proj.weight") || name === "lm_head.weight";
+}
+
+export function convertCheckpoint(options: ConvertOptions): { tensors: number; bytes: number } {
+  const missing = REQUIRED_FILES.filter((file) => !existsSync(join(options.inputDir, file)));
+  if (missing.length > 0) throw new Error(`${options.inputDir} is missing ${missing.join(", ")}`);
+  const config = llamaConfigSchema.parse(JSON.parse(readFileSync(join(options.inputDir, "config.json"), "utf8")));
+  if (config.model_type !== "llama") throw new Error(`model_type "${config.model_type}" is not supported (expected llama)`);
+  const checkpoint = SafetensorsCheckpoint.open(options.inputDir);
+  const tied = !checkpoint.has("lm_head.weight");
+  const dims = { ...dimsFromConfig(config), tieWordEmbeddings: config.tie_word_embeddings || tied };
+  const shapes = llamaWeightShapes(dims);
+  const problems: string[] = [];
+  for (const [name, shape] of shapes) {
+    if (!checkpoint.has(name)) {
+      problems.push(`missing ${name}`);
+      continue;
+    }
+    const expected = isLinear(name) ? [shape[1], shape[0]] : shape;
+    const actual = checkpoint.entry(name).shape;
+    if (actual.join("x") !== expected.join("x")) problems.push(`${name} has shape [${actual.join(", ")}], expected [${expected.join(", ")}]`);
+  }
+  if (problems.length > 0) throw new Error(`checkpoint does not match config.json: ${problems.slice(0, 10).join("; ")}`);
+
+  const staging = join(dirname(options.outputDir), `.${basename(options.outputDir)}.tmp-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, "onnx"), { recursive: true });
+  try {
+    const fd = openSync(join(staging, "onnx", "model.onnx_data"), "w");
+    let bytesWritten = 0;
+    let done = 0;
+    const weightType = options.dtype === "fp16" ? "float16" : "float32";
+    const graph = (() => {
+      try {
+        return encodeOnnxModel(
+          buildLlamaDecoder({
+            dims,
+            weightType,
+            logitsToKeep: true,
+            weights: (name, shape) => () => {
+              const { data } = checkpoint.readFloat32(name);
+              const laidOut = isLinear(name) ? transpose(data, shape[1] ?? 0, shape[0] ?? 0) : data;
+              const bytes = weightType === "float16" ? bytesOf(float32ToFloat16Array(laidOut)) : bytesOf(laidOut);
+              done += 1;
+              options.onProgress?.({ done, total: shapes.size, name, bytesWritten: bytesWritten + bytes.byteLength });
+              return bytes;
+            },
+          }),
+          {
+            location: "model.onnx_data",
+            write: (bytes) => {
+              writeSync(fd, bytes);
+              bytesWritten += bytes.byteLength;
+            },
+          },
+        );
+      } finally {
+        closeSync(fd);
+      }
+    })();
+    writeFileSync(join(staging, "onnx", "model.onnx"), graph);
+    for (const file of [...REQUIRED_FILES, ...OPTIONAL_FILES]) {
+      if (existsSync(join(options.inputDir, file))) copyFileSync(join(options.inputDir, file), join(staging, file));
+    }
+    if (existsSync(options.outputDir)) rmSync(options.outputDir, { recursive: true, force: true });
+    renameSync(staging, options.outputDir);
+    return { tensors: done, bytes: bytesWritten };
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
