@@ -5,6 +5,9 @@
  * per-token delay). Ours is the real runAgent with the real HTTP model
  * client, page fetcher and extractor; only the backends are simulated.
  *
+ * Ours runs with the default read deadline (2.5 s) and with a longer one
+ * (4 s) to show the latency / coverage trade-off.
+ *
  * Usage: npx tsx bench/agent/run.ts [--runs 3]
  */
 import { parseAgentConfig } from "../../agent/config";
@@ -40,9 +43,12 @@ function searchOver(url: string): SearchProvider {
 
 interface OursResult extends ScheduleResult {
   summarizedCited: number;
+  excerptCited: number;
 }
 
-async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }): Promise<OursResult> {
+const READ_DEADLINES_MS = [2_500, 4_000];
+
+async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }, readMs: number): Promise<OursResult> {
   const model = createHttpModelClient({ baseUrl: backends.modelBaseUrl, model: "megrez", fetch });
   const fetchPage = createPageFetcher({ fetch, allowPrivateAddresses: true, robots: false });
   const began = performance.now();
@@ -52,7 +58,7 @@ async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }): P
   let afterCall = false;
   const events = runAgent(
     { messages: [{ role: "user", content: QUESTION }] },
-    { model, search: searchOver(backends.searchUrl), fetchPage, extract: extractPage, now: () => new Date(), config: parseAgentConfig({}) },
+    { model, search: searchOver(backends.searchUrl), fetchPage, extract: extractPage, now: () => new Date(), config: parseAgentConfig({ deadlines: { readMs } }) },
   );
   for await (const event of events as AsyncIterable<ChatEvent>) {
     if (event.type === "tool-call") afterCall = true;
@@ -60,8 +66,8 @@ async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }): P
     if (event.type === "citation") cited.add(event.index);
     if (event.type === "page-read") outcomes.set(event.index, event.outcome);
   }
-  const summarizedCited = [...cited].filter((index) => outcomes.get(index) === "summarized").length;
-  return { firstAnswerTokenMs, cited: [...cited].sort(), summarizedCited };
+  const count = (outcome: string) => [...cited].filter((index) => outcomes.get(index) === outcome).length;
+  return { firstAnswerTokenMs, cited: [...cited].sort(), summarizedCited: count("summarized"), excerptCited: count("excerpt") };
 }
 
 function median(values: number[]): number {
@@ -74,33 +80,37 @@ async function main(): Promise<void> {
   const runsFlag = process.argv.indexOf("--runs");
   const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 3;
   const backends = await startBackends(latencies);
-  const ours: OursResult[] = [];
+  const ours = new Map<number, OursResult[]>(READ_DEADLINES_MS.map((readMs) => [readMs, []]));
   const reference: ScheduleResult[] = [];
   try {
     for (let run = 0; run < runs; run += 1) {
-      ours.push(await runOurs(backends));
+      for (const readMs of READ_DEADLINES_MS) ours.get(readMs)?.push(await runOurs(backends, readMs));
       reference.push(await runReferenceSchedule({ searchUrl: backends.searchUrl, modelBaseUrl: backends.modelBaseUrl, question: QUESTION }));
     }
   } finally {
     await backends.close();
   }
-  const oursMs = median(ours.map((result) => result.firstAnswerTokenMs));
   const referenceMs = median(reference.map((result) => result.firstAnswerTokenMs));
-  const summary = {
-    latencies,
-    runs,
-    oursFirstAnswerTokenMs: ours.map((result) => Math.round(result.firstAnswerTokenMs)),
-    referenceFirstAnswerTokenMs: reference.map((result) => Math.round(result.firstAnswerTokenMs)),
-    medianOursMs: Math.round(oursMs),
-    medianReferenceMs: Math.round(referenceMs),
-    ratio: Number((oursMs / referenceMs).toFixed(3)),
-    oursCited: ours.map((result) => result.cited.length),
-    oursCitedWithSummary: ours.map((result) => result.summarizedCited),
-    referenceCited: reference.map((result) => result.cited.length),
-  };
-  console.log(`time to first answer token (median of ${runs}): ours ${summary.medianOursMs} ms, reference ${summary.medianReferenceMs} ms, ratio ${summary.ratio}x (target <= 0.5x)`);
-  console.log(`sources cited: ours ${summary.oursCited.join("/")} (with a page summary: ${summary.oursCitedWithSummary.join("/")}), reference ${summary.referenceCited.join("/")}`);
-  console.log(JSON.stringify(summary));
+  console.log(`reference schedule: first answer token ${Math.round(referenceMs)} ms (median of ${runs}: ${reference.map((result) => Math.round(result.firstAnswerTokenMs)).join(", ")}), cited ${reference.map((result) => result.cited.length).join("/")} (all with a page summary)`);
+  const rows = [];
+  for (const [readMs, results] of ours) {
+    const oursMs = median(results.map((result) => result.firstAnswerTokenMs));
+    const row = {
+      readMs,
+      firstAnswerTokenMs: results.map((result) => Math.round(result.firstAnswerTokenMs)),
+      medianMs: Math.round(oursMs),
+      ratio: Number((oursMs / referenceMs).toFixed(3)),
+      cited: results.map((result) => result.cited.length),
+      citedWithSummary: results.map((result) => result.summarizedCited),
+      citedWithExcerpt: results.map((result) => result.excerptCited),
+    };
+    rows.push(row);
+    console.log(
+      `ours (read deadline ${readMs} ms): first answer token ${row.medianMs} ms (${row.firstAnswerTokenMs.join(", ")}), ratio ${row.ratio}x (target <= 0.5x); ` +
+        `cited ${row.cited.join("/")} (page summary ${row.citedWithSummary.join("/")}, page excerpt ${row.citedWithExcerpt.join("/")}, rest search snippets)`,
+    );
+  }
+  console.log(JSON.stringify({ latencies, runs, referenceMs: Math.round(referenceMs), ours: rows }));
 }
 
 await main();
