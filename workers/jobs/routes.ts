@@ -101,6 +101,14 @@ jobsRoutes.post("/api/jobs/:id/feed-token", async (c) => {
   return c.json(jobView(rotated, Date.now(), baseUrl(c)));
 });
 
+/** Runs the job now, outside its schedule (to try a new job); answers at once, the run is async. */
+jobsRoutes.post("/api/jobs/:id/runs", async (c) => {
+  const job = await ownedJob(c);
+  const slot = Date.now();
+  const { runId } = await runnerStub(c.env, job.id).enqueue({ jobId: job.id, slot, spec: job.spec, origin: job.origin });
+  return c.json({ runId, scheduledFor: new Date(slot).toISOString(), status: "queued" }, 202);
+});
+
 jobsRoutes.get("/api/jobs/:id/runs", async (c) => {
   const job = await ownedJob(c);
   const limit = clampLimit(c.req.query("limit"));

@@ -58,6 +58,16 @@ describe("scheduled dispatch", () => {
     expect(await listRuns(job.id)).toHaveLength(0);
   });
 
+  it("runs a job on demand, outside its schedule", async () => {
+    const job = await make("19 9 * * *");
+    const res = await api(`/api/jobs/${job.id}/runs`, { method: "POST" });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { runId: string; scheduledFor: string; status: string };
+    expect(body.status).toBe("queued");
+    const runs = await listRuns(job.id);
+    expect(runs.map((r) => [r.id, r.scheduledFor])).toEqual([[body.runId, body.scheduledFor]]);
+  });
+
   it("a runner deduplicates a repeated hand-off of the same slot", async () => {
     const job = await make("7 8 * * *");
     const read = (await (await api(`/api/jobs/${job.id}`)).json()) as Record<string, unknown>;
