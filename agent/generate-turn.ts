@@ -20,6 +20,8 @@ export interface GenerateTurnInput {
   /** Show the text to the user as it streams (false: the decision text in mode `always`). */
   showText: boolean;
   rewriter: CitationRewriter;
+  /** Whole generation, stalls included: past it the turn fails with `model-timeout`. */
+  timeoutMs: number;
   signal?: AbortSignal;
 }
 
@@ -37,13 +39,15 @@ export interface GenerateTurnResult {
 export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<ChatEvent, GenerateTurnResult> {
   const parser = new ToolCallStreamParser();
   const result: GenerateTurnResult = { text: "", finishReason: "stop", generated: "" };
+  const timeout = AbortSignal.timeout(input.timeoutMs);
+  const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
   try {
     for await (const part of input.model.streamChat({
       messages: input.messages,
       maxTokens: input.maxTokens,
       temperature: input.temperature,
       stop: [TURN_END],
-      ...(input.signal ? { signal: input.signal } : {}),
+      signal,
     })) {
       if (input.signal?.aborted) throw new AgentError("aborted");
       if (part.type === "finish") {
@@ -56,7 +60,9 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
       for (const parsed of parser.push(part.text)) yield* handle(parsed, input, result);
     }
   } catch (error) {
-    result.failure = isAgentError(error) ? error : new AgentError(input.signal?.aborted ? "aborted" : "model-unavailable", { retryable: true, cause: error });
+    if (timeout.aborted && !input.signal?.aborted) result.failure = new AgentError("model-timeout", { retryable: true, cause: error });
+    else if (input.signal?.aborted) result.failure = new AgentError("aborted", { cause: error });
+    else result.failure = isAgentError(error) ? error : new AgentError("model-unavailable", { retryable: true, cause: error });
   }
   for (const parsed of parser.finish()) {
     // A call cut off by a failure is not run.

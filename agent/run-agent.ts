@@ -153,6 +153,7 @@ async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
       temperature: state.request.temperature ?? (state.mode === "never" ? config.chatTemperature : config.agentTemperature),
       showText: !deciding,
       rewriter: state.rewriter,
+      timeoutMs: config.deadlines.modelMs,
       ...(state.request.signal ? { signal: state.request.signal } : {}),
     });
     state.usage.promptTokens += last.reportedUsage?.promptTokens ?? promptTokens;

@@ -15,6 +15,8 @@ export interface ChatScript {
   chunks: string[];
   /** Throw this after the chunks (model down mid-stream). */
   failAfter?: boolean;
+  /** Stall after the chunks until the caller's signal aborts. */
+  stallAfter?: boolean;
   finishReason?: "stop" | "length";
 }
 
@@ -42,6 +44,7 @@ export function scriptedModel(options: {
         await Promise.resolve();
         yield { type: "text-delta", text: chunk };
       }
+      if (script.stallAfter) await sleep(3_600_000, request.signal);
       if (script.failAfter) throw new AgentError("model-unavailable", { retryable: true, detail: "connection reset" });
       yield { type: "finish", reason: script.finishReason ?? "stop" };
     },

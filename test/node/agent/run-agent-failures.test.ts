@@ -148,6 +148,18 @@ describe("runAgent failures", () => {
     ]);
   });
 
+  it("ends a stalled model stream at the model deadline instead of hanging", async () => {
+    const model = scriptedModel({ chats: [{ chunks: ["Thinking"], stallAfter: true }] });
+    const events = await collect(runAgent({ messages: question }, makeDeps(model, { config: { deadlines: { modelMs: 100 } } })));
+    expect(events).toStrictEqual([
+      START,
+      { type: "status", stage: "thinking" },
+      { type: "text-delta", delta: "Thinking" },
+      { type: "error", code: "model-timeout", message: "The language model did not answer in time.", retryable: true },
+      { type: "finish", reason: "error", usage: expect.any(Object) },
+    ]);
+  });
+
   it("answers from the sources when the model fails after the search", async () => {
     const model = scriptedModel({ chats: [{ chunks: [callText("news")] }, { chunks: [], failAfter: true }], completeFails: true });
     const events = mergeDeltas(await collect(runAgent({ messages: question }, makeDeps(model))));
