@@ -5,6 +5,9 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
 
+export { RateLimiter } from "./rate-limiter";
+export { ChatSession } from "./sessions/chat-session";
+
 const app = createApp();
 
 export default {

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { readSSEFrames } from "../../../agent/sse-frames";
+import { errorOf, postJson, request } from "./support/api";
+import { createFakeEngine } from "./support/fake-engine";
+
+const ask = (extra: Record<string, unknown> = {}) =>
+  postJson({ model: "megrez", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Say hello" }], search: "never", ...extra });
+
+async function frames(res: Response): Promise<string[]> {
+  const out: string[] = [];
+  if (!res.body) return out;
+  for await (const frame of readSSEFrames(res.body)) out.push(frame.data);
+  return out;
+}
+
+describe("POST /v1/chat/completions", () => {
+  it("returns an OpenAI chat.completion with the engine's text and usage", async () => {
+    const engine = createFakeEngine();
+    const res = await request("/v1/chat/completions", ask({ max_tokens: 40, temperature: 0 }), { ENGINE: engine });
+    expect(res.status).toBe(200);
+    const body: Record<string, unknown> & { choices: { message: Record<string, unknown> }[] } = await res.json();
+    expect(body).toMatchObject({
+      object: "chat.completion",
+      model: "megrez",
+      choices: [
+        {
+          index: 0,
+          finish_reason: "stop",
+          logprobs: null,
+          message: { role: "assistant", content: "Hello from the fake engine.", refusal: null, annotations: [] },
+        },
+      ],
+      usage: { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107 },
+    });
+    expect(String(body.id)).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
+    const chatCall = engine.calls.find((c) => c.path === "/v1/chat/completions");
+    expect(chatCall?.body.messages?.at(-1)).toEqual({ role: "user", content: "Say hello" });
+    expect(chatCall?.body.max_tokens).toBeLessThanOrEqual(40);
+  });
+
+  it("streams chunks: role first, content deltas, finish_reason, usage, [DONE]", async () => {
+    const res = await request("/v1/chat/completions", ask({ stream: true, stream_options: { include_usage: true } }), { ENGINE: createFakeEngine() });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    expect(res.headers.get("x-accel-buffering")).toBe("no");
+    const data = await frames(res);
+    expect(data.at(-1)).toBe("[DONE]");
+    const chunks: { object: string; choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[]; usage?: unknown }[] = data
+      .slice(0, -1)
+      .map((d) => JSON.parse(d));
+    expect(chunks.every((c) => c.object === "chat.completion.chunk")).toBe(true);
+    expect(chunks[0]?.choices[0]?.delta.role).toBe("assistant");
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("Hello from the fake engine.");
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe("stop");
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 100 } });
+  });
+
+  it("masks upstream failures: 502 with a public message, no upstream body or secrets", async () => {
+    const engine = createFakeEngine({ failWith: { status: 500, body: "stack trace with sk-live-SECRET and billing details" } });
+    const res = await request("/v1/chat/completions", ask(), { ENGINE: engine, ENGINE_API_KEY: "sk-engine-SECRET" });
+    expect(res.status).toBe(502);
+    const text = await res.text();
+    expect(text).not.toContain("SECRET");
+    expect(text).not.toContain("billing");
+    expect(JSON.parse(text)).toEqual({
+      error: { message: "The language model is unavailable.", type: "server_error", code: "engine_unavailable" },
+    });
+  });
+
+  it("streams an upstream failure as an error frame without [DONE]", async () => {
+    const engine = createFakeEngine({ failWith: { status: 503, body: "upstream detail sk-live-SECRET" } });
+    const res = await request("/v1/chat/completions", ask({ stream: true }), { ENGINE: engine });
+    const data = await frames(res);
+    expect(data).not.toContain("[DONE]");
+    expect(data.join("\n")).not.toContain("SECRET");
+    expect(JSON.parse(data.at(-1) ?? "{}")).toEqual({
+      error: { message: "The language model is unavailable.", type: "server_error", code: "engine_unavailable" },
+    });
+  });
+
+  it("sends the engine API key to the engine only", async () => {
+    const seen: string[] = [];
+    const engine = createFakeEngine();
+    const recording: Fetcher = {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+        const req = new Request(input, init);
+        seen.push(req.headers.get("authorization") ?? "");
+        return engine.fetch(req);
+      },
+      connect: engine.connect,
+    };
+    const res = await request("/v1/chat/completions", ask(), { ENGINE: recording, ENGINE_API_KEY: "sk-engine-1" });
+    expect(res.status).toBe(200);
+    expect(seen).toContain("Bearer sk-engine-1");
+    expect(await res.text()).not.toContain("sk-engine-1");
+  });
+
+  it("keeps 400s in the error shape for OpenAI SDK clients", async () => {
+    const res = await request("/v1/chat/completions", postJson({ model: "megrez", messages: [] }));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).type).toBe("invalid_request_error");
+  });
+});

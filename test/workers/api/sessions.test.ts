@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { parseSSEEvents, type ParsedSSEEvent } from "../../../agent/event-stream";
+import { call, errorOf, postJson, request } from "./support/api";
+import { createFakeEngine } from "./support/fake-engine";
+
+async function readAll(res: Response): Promise<ParsedSSEEvent[]> {
+  const out: ParsedSSEEvent[] = [];
+  if (!res.body) return out;
+  for await (const e of parseSSEEvents(res.body)) out.push(e);
+  return out;
+}
+
+describe("POST /api/chat", () => {
+  it("streams the event union with anti-buffering headers and records the turn", async () => {
+    const engine = createFakeEngine();
+    const res = await request("/api/chat", postJson({ sessionId: "session-one-1", message: "Say hello", search: "never" }), { ENGINE: engine });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    expect(res.headers.get("cache-control")).toContain("no-transform");
+    expect(res.headers.get("x-accel-buffering")).toBe("no");
+    expect(res.headers.get("x-session-id")).toBe("session-one-1");
+    const events = await readAll(res);
+    const types = events.map((e) => e.event.type);
+    expect(types[0]).toBe("start");
+    expect(types.at(-1)).toBe("finish");
+    expect(events[0]?.event).toMatchObject({ type: "start", sessionId: "session-one-1", model: "megrez" });
+    const ids = events.map((e) => Number(e.id));
+    expect(ids).toEqual(ids.map((_, i) => ids[0]! + i));
+    const text = events.flatMap((e) => (e.event.type === "text-delta" ? [e.event.delta] : [])).join("");
+    expect(text).toBe("Hello from the fake engine.");
+
+    const history = await request("/api/sessions/session-one-1");
+    expect(history.status).toBe(200);
+    const body: { id: string; active: boolean; messages: { role: string; content: string; createdAt: string }[] } = await history.json();
+    expect(body.id).toBe("session-one-1");
+    expect(body.active).toBe(false);
+    expect(body.messages.map((m) => [m.role, m.content])).toEqual([
+      ["user", "Say hello"],
+      ["assistant", "Hello from the fake engine."],
+    ]);
+    expect(Number.isNaN(Date.parse(body.messages[0]!.createdAt))).toBe(false);
+  });
+
+  it("creates a session id when none is sent and sends earlier turns as history", async () => {
+    const engine = createFakeEngine();
+    const first = await request("/api/chat", postJson({ message: "First question", search: "never" }), { ENGINE: engine });
+    const sessionId = first.headers.get("x-session-id") ?? "";
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    await request("/api/chat", postJson({ sessionId, message: "Second question", search: "never" }), { ENGINE: engine });
+    const calls = engine.calls.filter((c) => c.path === "/v1/chat/completions");
+    const sent = calls.at(-1)?.body.messages?.map((m) => `${m.role}:${m.content}`) ?? [];
+    expect(sent.slice(1)).toEqual(["user:First question", "assistant:Hello from the fake engine.", "user:Second question"]);
+    const history: { messages: unknown[] } = await (await request(`/api/sessions/${sessionId}`)).json();
+    expect(history.messages).toHaveLength(4);
+  });
+
+  it("deletes a session", async () => {
+    await request("/api/chat", postJson({ sessionId: "session-to-delete", message: "hi", search: "never" }), { ENGINE: createFakeEngine() });
+    expect((await request("/api/sessions/session-to-delete")).status).toBe(200);
+    expect((await request("/api/sessions/session-to-delete", { method: "DELETE" })).status).toBe(204);
+    const gone = await request("/api/sessions/session-to-delete");
+    expect(gone.status).toBe(404);
+    expect((await errorOf(gone)).code).toBe("session_not_found");
+  });
+
+  it("ends the stream with error and finish when the engine is down, and masks the detail", async () => {
+    const engine = createFakeEngine({ failWith: { status: 500, body: "internal sk-live-SECRET" } });
+    const res = await request("/api/chat", postJson({ sessionId: "session-engine-down", message: "hi", search: "never" }), { ENGINE: engine });
+    const events = (await readAll(res)).map((e) => e.event);
+    expect(events.at(-2)).toMatchObject({ type: "error", code: "model-unavailable", message: "The language model is unavailable." });
+    expect(events.at(-1)).toMatchObject({ type: "finish", reason: "error" });
+    expect(JSON.stringify(events)).not.toContain("SECRET");
+  });
+});
+
+describe("resuming a stream", () => {
+  it("replays what the client missed after Last-Event-ID and follows the live answer to its end", async () => {
+    const engine = createFakeEngine({ chunkSize: 3, chunkDelayMs: 40 });
+    const live = await call("/api/chat", postJson({ sessionId: "session-resume-1", message: "Say hello", search: "never" }), { ENGINE: engine });
+    expect(live.response.status).toBe(200);
+    // Read a few events, then drop the connection as a flaky network would.
+    const reader = live.response.body!.getReader();
+    const seen: ParsedSSEEvent[] = [];
+    const received = (async function* () {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    })();
+    for await (const e of parseSSEEvents(received)) {
+      seen.push(e);
+      if (e.event.type === "text-delta") break;
+    }
+    await reader.cancel();
+
+    const busy = await request("/api/chat", postJson({ sessionId: "session-resume-1", message: "again", search: "never" }), { ENGINE: engine });
+    expect(busy.status).toBe(409);
+    expect((await errorOf(busy)).code).toBe("turn_in_progress");
+
+    const lastId = seen.at(-1)!.id!;
+    const resumed = await request("/api/chat/session-resume-1/stream", { headers: { "last-event-id": lastId } });
+    expect(resumed.status).toBe(200);
+    expect(resumed.headers.get("x-session-id")).toBe("session-resume-1");
+    const rest = await readAll(resumed);
+    await live.settled;
+    expect(Number(rest[0]?.id)).toBe(Number(lastId) + 1);
+    expect(rest.at(-1)?.event.type).toBe("finish");
+    const text = [...seen, ...rest].flatMap((e) => (e.event.type === "text-delta" ? [e.event.delta] : [])).join("");
+    expect(text).toBe("Hello from the fake engine.");
+
+    const replay = await readAll(await request("/api/chat/session-resume-1/stream"));
+    expect(replay.map((e) => e.event.type)).toEqual([...seen, ...rest].map((e) => e.event.type));
+  });
+
+  it("answers 404 for a session without an answer", async () => {
+    const res = await request("/api/chat/no-such-session/stream");
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * A scripted stand-in for the engine, used as the ENGINE service binding in
+ * worker tests (a test double: production reaches the real engine). It speaks
+ * the slice of the OpenAI API the agent uses: streamed chat completions,
+ * batched completions, and no /tokenize (404, so the agent estimates). Every
+ * request is recorded for assertions.
+ */
+
+export interface FakeEngineCall {
+  path: string;
+  body: { messages?: { role: string; content: string }[]; prompt?: string[]; max_tokens?: number };
+}
+
+export interface FakeEngineScript {
+  /** The raw text the model "generates" for a chat request (special tokens included). */
+  reply?: (messages: { role: string; content: string }[]) => string;
+  /** Fail chat and completion calls with this HTTP status and body. */
+  failWith?: { status: number; body: string };
+  /** Characters per streamed chunk and the delay between chunks. */
+  chunkSize?: number;
+  chunkDelayMs?: number;
+}
+
+export const SEARCH_CALL = '<|function_start|>{"name":"webSearch","arguments":{"query":"edge api citations"}}<|function_end|>';
+
+/** Default behaviour: search when offered the tool, then answer citing sources 1 and 2. */
+export function defaultReply(messages: { role: string; content: string }[]): string {
+  const last = messages[messages.length - 1];
+  if (last?.role === "observation") return "The worker cites its sources [citation:1] and [citation:2].";
+  const system = messages[0]?.content ?? "";
+  if (system.includes("webSearch") && last?.role === "user" && last.content.includes("search")) return SEARCH_CALL;
+  return "Hello from the fake engine.";
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function sse(frames: unknown[], chunkDelayMs: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async start(controller) {
+      try {
+        for (const frame of frames) {
+          if (chunkDelayMs > 0) await sleep(chunkDelayMs);
+          controller.enqueue(encoder.encode(`data: ${typeof frame === "string" ? frame : JSON.stringify(frame)}\n\n`));
+        }
+        controller.close();
+      } catch {
+        // the reader went away (client aborted): nothing more to send
+      }
+    },
+  });
+}
+
+export function createFakeEngine(script: FakeEngineScript = {}): Fetcher & { calls: FakeEngineCall[] } {
+  const calls: FakeEngineCall[] = [];
+  const reply = script.reply ?? defaultReply;
+  const chunkSize = script.chunkSize ?? 6;
+  const chunkDelayMs = script.chunkDelayMs ?? 0;
+  async function handle(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (path === "/tokenize") return new Response("not found", { status: 404 });
+    const body: FakeEngineCall["body"] = await request.json();
+    calls.push({ path, body });
+    if (script.failWith) return new Response(script.failWith.body, { status: script.failWith.status });
+    if (path === "/v1/completions") {
+      const prompts = body.prompt ?? [];
+      return Response.json({ choices: prompts.map((_, index) => ({ index, text: `Summary ${index + 1}: the page explains the edge API.` })) });
+    }
+    if (path !== "/v1/chat/completions") return new Response("not found", { status: 404 });
+    const text = reply(body.messages ?? []);
+    const frames: unknown[] = [];
+    for (let i = 0; i < text.length; i += chunkSize) frames.push({ choices: [{ delta: { content: text.slice(i, i + chunkSize) }, finish_reason: null }] });
+    frames.push({ choices: [{ delta: {}, finish_reason: "stop" }] });
+    frames.push({ choices: [], usage: { prompt_tokens: 100, completion_tokens: Math.ceil(text.length / 4) } });
+    frames.push("[DONE]");
+    return new Response(sse(frames, chunkDelayMs), { headers: { "content-type": "text/event-stream" } });
+  }
+  return {
+    calls,
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => handle(new Request(input, init)),
+    connect: () => {
+      throw new Error("the fake engine has no sockets");
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Wires the platform-free agent to this worker's I/O: the engine (binding or
+ * ENGINE_URL), the search provider chain, the page fetcher (own corpus through
+ * ASSETS, the web through the guarded fetcher), extraction and the clock.
+ * Built per request from the parsed config; nothing here holds state.
+ */
+import { runAgent, type AgentRequest } from "../agent/run-agent";
+import type { ChatEvent } from "../agent/events";
+import type { WorkerConfig } from "./config";
+import { createEngineClient } from "./engine";
+import type { Env } from "./env";
+import type { Logger } from "./log";
+import { createSearchDeps } from "./search-deps";
+
+export type AgentRunner = (request: AgentRequest) => AsyncIterable<ChatEvent>;
+
+/**
+ * @param requestOrigin the origin the request came in on: the base of the
+ *   local corpus's URLs when PUBLIC_URL is not set.
+ */
+export function createAgentRunner(env: Env, config: WorkerConfig, requestOrigin: string, log: Logger): AgentRunner {
+  const model = createEngineClient(env, config);
+  const search = createSearchDeps(env, config, config.publicUrl ?? requestOrigin);
+  return (request) =>
+    logged(
+      runAgent(request, {
+        model,
+        ...search,
+        now: () => new Date(),
+        config: config.agent,
+      }),
+      log,
+    );
+}
+
+/** Puts the agent's failures and each answer's outcome in the request's log. */
+async function* logged(events: AsyncIterable<ChatEvent>, log: Logger): AsyncGenerator<ChatEvent> {
+  const started = Date.now();
+  let sources = 0;
+  for await (const event of events) {
+    if (event.type === "error") log.error("agent error", { code: event.code, retryable: event.retryable });
+    if (event.type === "source") sources += 1;
+    if (event.type === "finish") log.info("answer finished", { reason: event.reason, ...event.usage, sources, ms: Date.now() - started });
+    yield event;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Typed configuration of the edge worker, parsed once per entry from the
+ * bindings' string variables with zod. A bad value becomes a ConfigError that
+ * names the variable (never its value: several are secrets), so a deploy with
+ * a typo fails loudly on its first request instead of misbehaving later.
+ */
+import { z } from "zod";
+import { agentConfigSchema, searchModeSchema, type AgentConfig } from "../agent/config";
+import { SEARCH_PROVIDER_NAMES, type SearchProviderName } from "../search/providers/index";
+
+export type SearchMode = z.infer<typeof searchModeSchema>;
+
+/** Comma-separated list -> trimmed, non-empty entries. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x.length > 0));
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", ""])
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? fallback : v === "true" || v === "1" || v === "yes"));
+
+const nonNegativeInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: "custom", message: "expected a non-negative integer" });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const originSchema = z
+  .string()
+  .url()
+  .transform((u) => new URL(u).origin);
+
+const siteKeySchema = z.object({
+  origins: z.array(originSchema).min(1),
+  rateLimitPerMinute: z.number().int().nonnegative().optional(),
+});
+export type SiteKeyConfig = z.infer<typeof siteKeySchema>;
+
+const siteKeysSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === "") return new Map<string, SiteKeyConfig>();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "expected JSON: {\"<key>\": {\"origins\": [\"https://…\"]}}" });
+      return z.NEVER;
+    }
+    const result = z.record(z.string().min(1), siteKeySchema).safeParse(parsed);
+    if (!result.success) {
+      ctx.addIssue({ code: "custom", message: z.prettifyError(result.error).replace(/\s+/g, " ") });
+      return z.NEVER;
+    }
+    return new Map(Object.entries(result.data));
+  });
+
+const agentConfigJson = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    let input: unknown = {};
+    if (raw !== undefined && raw.trim() !== "") {
+      try {
+        input = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "expected a JSON object (a partial agent config, see agent/config.ts)" });
+        return z.NEVER;
+      }
+    }
+    const result = agentConfigSchema.safeParse(input);
+    if (!result.success) {
+      ctx.addIssue({ code: "custom", message: z.prettifyError(result.error).replace(/\s+/g, " ") });
+      return z.NEVER;
+    }
+    return result.data;
+  });
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return undefined;
+    if (!URL.canParse(v)) {
+      ctx.addIssue({ code: "custom", message: "expected an absolute URL" });
+      return z.NEVER;
+    }
+    return v.replace(/\/+$/, "");
+  });
+
+/** The variables the worker reads. Defaults here are the single source of truth (docs/api.md lists them). */
+const envSchema = z.object({
+  ENGINE_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const url = v === undefined || v.trim() === "" ? "http://127.0.0.1:8080" : v.trim();
+      if (!URL.canParse(url)) {
+        ctx.addIssue({ code: "custom", message: "expected an absolute URL" });
+        return z.NEVER;
+      }
+      // The engine is addressed by its origin; an OpenAI-style base ending in /v1 is accepted too.
+      return url.replace(/\/+$/, "").replace(/\/v1$/, "");
+    }),
+  ENGINE_MODEL: z.string().trim().min(1).default("megrez"),
+  ENGINE_API_KEY: optionalSecret,
+  ENGINE_TIMEOUT_MS: nonNegativeInt(120_000),
+  SEARCH_PROVIDER: z.preprocess((v) => (v === "" ? undefined : v), z.enum(SEARCH_PROVIDER_NAMES).default("local")),
+  SEARCH_FALLBACK: commaList.pipe(z.array(z.enum(SEARCH_PROVIDER_NAMES))),
+  SEARCH_MODE: z.preprocess((v) => (v === "" ? undefined : v), searchModeSchema.default("auto")),
+  SERPER_API_KEY: optionalSecret,
+  BRAVE_API_KEY: optionalSecret,
+  TAVILY_API_KEY: optionalSecret,
+  SEARXNG_URL: optionalUrl,
+  API_KEYS: commaList,
+  WIDGET_SITE_KEYS: siteKeysSchema,
+  CORS_ORIGINS: commaList.pipe(z.array(originSchema)),
+  RATE_LIMIT_KEY_PER_MINUTE: nonNegativeInt(60),
+  RATE_LIMIT_IP_PER_MINUTE: nonNegativeInt(120),
+  MAX_BODY_BYTES: nonNegativeInt(131_072),
+  MAX_MESSAGE_CHARS: nonNegativeInt(8_000),
+  KEEP_ALIVE_MS: nonNegativeInt(15_000),
+  PUBLIC_URL: optionalUrl,
+  ALLOW_PRIVATE_FETCH: booleanFlag(false),
+  AGENT_CONFIG: agentConfigJson,
+});
+
+export interface WorkerConfig {
+  engine: { url: string; model: string; apiKey: string | undefined; timeoutMs: number };
+  search: {
+    provider: SearchProviderName;
+    fallback: SearchProviderName[];
+    mode: SearchMode;
+    apiKeys: { serper?: string; brave?: string; tavily?: string };
+    searxngUrl: string | undefined;
+  };
+  auth: { apiKeys: ReadonlySet<string>; siteKeys: ReadonlyMap<string, SiteKeyConfig>; open: boolean };
+  cors: { origins: ReadonlySet<string> };
+  rateLimit: { perKeyPerMinute: number; perIpPerMinute: number };
+  limits: { maxBodyBytes: number; maxMessageChars: number };
+  keepAliveMs: number;
+  publicUrl: string | undefined;
+  allowPrivateFetch: boolean;
+  /** AGENT_CONFIG with SEARCH_MODE as its default search mode. */
+  agent: AgentConfig;
+}
+
+/** A configuration variable is invalid; the message names variables, never values. */
+export class ConfigError extends Error {
+  readonly code = "config_invalid";
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration: ${issues.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type ConfigResult = { ok: true; value: WorkerConfig } | { ok: false; error: ConfigError };
+
+/**
+ * Parses the worker's variables (a plain record of strings; bindings such as
+ * ASSETS are ignored).
+ * @example
+ * const r = parseConfig({ ENGINE_URL: "http://127.0.0.1:8080", API_KEYS: "k1,k2" });
+ * if (r.ok) r.value.auth.apiKeys.has("k1"); // true
+ */
+export function parseConfig(vars: Record<string, unknown>): ConfigResult {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = vars[key];
+    // wrangler [vars] may be numbers or booleans in TOML; normalize to strings.
+    picked[key] = typeof v === "number" || typeof v === "boolean" ? String(v) : v;
+  }
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
+    return { ok: false, error: new ConfigError(issues) };
+  }
+  const e = parsed.data;
+  const missing = providerSettingsMissing(e);
+  if (missing.length > 0) return { ok: false, error: new ConfigError(missing) };
+  const siteOrigins = [...e.WIDGET_SITE_KEYS.values()].flatMap((s) => s.origins);
+  return {
+    ok: true,
+    value: {
+      engine: { url: e.ENGINE_URL, model: e.ENGINE_MODEL, apiKey: e.ENGINE_API_KEY, timeoutMs: e.ENGINE_TIMEOUT_MS },
+      search: {
+        provider: e.SEARCH_PROVIDER,
+        fallback: e.SEARCH_FALLBACK,
+        mode: e.SEARCH_MODE,
+        apiKeys: {
+          ...(e.SERPER_API_KEY ? { serper: e.SERPER_API_KEY } : {}),
+          ...(e.BRAVE_API_KEY ? { brave: e.BRAVE_API_KEY } : {}),
+          ...(e.TAVILY_API_KEY ? { tavily: e.TAVILY_API_KEY } : {}),
+        },
+        searxngUrl: e.SEARXNG_URL,
+      },
+      auth: { apiKeys: new Set(e.API_KEYS), siteKeys: e.WIDGET_SITE_KEYS, open: e.API_KEYS.length === 0 },
+      cors: { origins: new Set([...e.CORS_ORIGINS, ...siteOrigins]) },
+      rateLimit: { perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
+      limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
+      keepAliveMs: e.KEEP_ALIVE_MS,
+      publicUrl: e.PUBLIC_URL,
+      allowPrivateFetch: e.ALLOW_PRIVATE_FETCH,
+      agent: { ...e.AGENT_CONFIG, defaultSearchMode: e.SEARCH_MODE },
+    },
+  };
+}
+
+/** A provider named in SEARCH_PROVIDER / SEARCH_FALLBACK without its key or URL. */
+function providerSettingsMissing(e: z.infer<typeof envSchema>): string[] {
+  const needs: Record<SearchProviderName, keyof z.infer<typeof envSchema> | undefined> = {
+    local: undefined,
+    serper: "SERPER_API_KEY",
+    brave: "BRAVE_API_KEY",
+    tavily: "TAVILY_API_KEY",
+    searxng: "SEARXNG_URL",
+  };
+  return [e.SEARCH_PROVIDER, ...e.SEARCH_FALLBACK].flatMap((name) => {
+    const setting = needs[name];
+    return setting && e[setting] === undefined ? [`${setting}: required by search provider "${name}"`] : [];
+  });
+}
+
+/** Reads the variables out of the bindings object and parses them. Called once in each entry. */
+export function configFromEnv(env: object): ConfigResult {
+  return parseConfig(Object.fromEntries(Object.entries(env)));
+}

@@ -1,0 +1,33 @@
+/**
+ * First middleware of the API routes: assigns the request id (a sane incoming
+ * x-request-id is kept so a caller can correlate), logs one line per request,
+ * and parses the configuration once for the request. A bad configuration
+ * answers 500 `config_invalid` naming the variable, never its value.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { ApiEnv } from "../api-context";
+import { configFromEnv } from "../config";
+import { ApiError, errorResponse } from "../errors";
+import { createLogger } from "../log";
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function requestContext(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const log = createLogger(requestId);
+    c.set("requestId", requestId);
+    c.set("log", log);
+    const started = Date.now();
+    const config = configFromEnv(c.env);
+    if (!config.ok) {
+      log.error("configuration invalid", { issues: config.error.issues });
+      return errorResponse(new ApiError("config_invalid", config.error.message), { "x-request-id": requestId });
+    }
+    c.set("config", config.value);
+    await next();
+    c.res.headers.set("x-request-id", requestId);
+    log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * `POST /v1/chat/completions`: the OpenAI-compatible face of the agent,
+ * streaming (chunk frames) or not (one `chat.completion`), with citations as
+ * Markdown links and `url_citation` annotations.
+ */
+import { Hono } from "hono";
+import type { ApiEnv } from "../api-context";
+import { createAgentRunner } from "../agent-deps";
+import { ApiError } from "../errors";
+import { describeError } from "../log";
+import { collectCompletion } from "../openai/completion";
+import { OPENAI_STREAM_HEADERS, toChunkStream } from "../openai/chunk-stream";
+import { chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
+import { readJsonBody } from "../request-body";
+
+export const chatCompletionRoutes = new Hono<ApiEnv>();
+
+chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
+  const config = c.get("config");
+  const body = await readJsonBody(c, chatCompletionRequestSchema, config.limits.maxBodyBytes);
+  if (body.model !== config.engine.model) {
+    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`);
+  }
+  const abort = new AbortController();
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  const events = run({
+    messages: toAgentMessages(body),
+    ...(body.search ? { search: body.search } : {}),
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
+    signal: abort.signal,
+  });
+  const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
+  if (!body.stream) return c.json(await collectCompletion(events, meta));
+  const log = c.get("log");
+  const stream = toChunkStream(events, meta, {
+    includeUsage: body.stream_options?.include_usage === true,
+    keepAliveMs: config.keepAliveMs,
+    abort: () => abort.abort(),
+    onError: (err) => log.error("chat completion stream failed", describeError(err)),
+  });
+  return c.body(stream, 200, OPENAI_STREAM_HEADERS);
+});

@@ -1,0 +1,133 @@
+/**
+ * The widget's native endpoints: `POST /api/chat` streams the agent's full
+ * event union as SSE while recording it in the session's Durable Object, and
+ * `GET /api/chat/:sessionId/stream` resumes that stream after a reconnect
+ * (Last-Event-ID). Events become SSE frames only in agent/event-stream.ts.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { AsyncQueue } from "../../agent/async-queue";
+import { searchModeSchema } from "../../agent/config";
+import { SSE_HEADERS, toSSEStream } from "../../agent/event-stream";
+import { chatEventSchema, type ChatEvent } from "../../agent/events";
+import { createAgentRunner } from "../agent-deps";
+import type { ApiEnv } from "../api-context";
+import { ApiError } from "../errors";
+import { describeError, type Logger } from "../log";
+import { readJsonBody } from "../request-body";
+import type { ReadEventsResult } from "../sessions/chat-session";
+import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
+import { TurnRecorder } from "../sessions/turn-recorder";
+
+/** How long one resume poll waits in the Durable Object for new events. */
+const RESUME_WAIT_MS = 20_000;
+
+const chatRequestSchema = (maxChars: number) =>
+  z.object({
+    sessionId: z.string().regex(SESSION_ID, "expected 8-128 characters of A-Z, a-z, 0-9, _ and -").optional(),
+    message: z.string().max(maxChars).refine((m) => m.trim().length > 0, "must not be empty"),
+    search: searchModeSchema.optional(),
+  });
+
+export const chatRoutes = new Hono<ApiEnv>();
+
+/** Events the client must see when an answer failed outside the agent's own handling. */
+function failureEvents(code: string, message: string, reason: "error" | "aborted"): ChatEvent[] {
+  return [
+    { type: "error", code, message, retryable: true },
+    { type: "finish", reason, usage: { promptTokens: 0, completionTokens: 0 } },
+  ];
+}
+
+chatRoutes.post("/api/chat", async (c) => {
+  const config = c.get("config");
+  const log = c.get("log");
+  const body = await readJsonBody(c, chatRequestSchema(config.limits.maxMessageChars), config.limits.maxBodyBytes);
+  const sessionId = body.sessionId ?? crypto.randomUUID();
+  const session = sessionStub(c.env, c.get("principal"), sessionId);
+  const turn = await session.beginTurn(body.message);
+  if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
+
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const events = run({
+    messages: [...turn.history.map((m) => ({ role: m.role, content: m.content })), { role: "user", content: body.message }],
+    ...(body.search ? { search: body.search } : {}),
+  });
+  const live = new AsyncQueue<ChatEvent>();
+  const recorder = new TurnRecorder(session, turn.turnId, turn.firstEventId, (err) =>
+    log.error("recording the turn failed", describeError(err)),
+  );
+  // The answer runs to its end even when the client goes away, so a reconnect can resume it.
+  c.executionCtx.waitUntil(pumpTurn(events, sessionId, recorder, live, log));
+  return new Response(toSSEStream(live, { keepAliveMs: config.keepAliveMs, startId: turn.firstEventId }), {
+    headers: { ...SSE_HEADERS, "x-session-id": sessionId },
+  });
+});
+
+async function pumpTurn(
+  events: AsyncIterable<ChatEvent>,
+  sessionId: string,
+  recorder: TurnRecorder,
+  live: AsyncQueue<ChatEvent>,
+  log: Logger,
+): Promise<void> {
+  const forward = (event: ChatEvent) => {
+    recorder.add(event);
+    live.push(event);
+  };
+  let finished = false;
+  try {
+    for await (const event of events) {
+      forward(event.type === "start" ? { ...event, sessionId } : event);
+      finished ||= event.type === "finish";
+    }
+    if (!finished) throw new Error("agent stream ended without a finish event");
+  } catch (err) {
+    log.error("answer failed", describeError(err));
+    if (!finished) for (const event of failureEvents("internal", "An internal error occurred.", "error")) forward(event);
+  } finally {
+    live.close();
+    await recorder.finish();
+  }
+}
+
+/** Recorded events were written by this worker; a row that fails the schema is a bug, not input. */
+function parseRecordedEvent(data: string): ChatEvent {
+  return chatEventSchema.parse(JSON.parse(data));
+}
+
+function lastEventId(header: string | undefined, query: string | undefined): number {
+  const raw = header ?? query;
+  if (raw === undefined || raw.trim() === "") return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ApiError("invalid_body", "Last-Event-ID must be a non-negative integer.");
+  return n;
+}
+
+chatRoutes.get("/api/chat/:sessionId/stream", async (c) => {
+  const sessionId = checkSessionId(c.req.param("sessionId"));
+  const session = sessionStub(c.env, c.get("principal"), sessionId);
+  const after = lastEventId(c.req.header("last-event-id"), c.req.query("lastEventId"));
+  const first = await session.readEvents(after, 0);
+  if (!first) throw new ApiError("session_not_found", "This session has no answer to resume.");
+
+  async function* replay(): AsyncGenerator<ChatEvent> {
+    let batch: ReadEventsResult | undefined = first;
+    let cursor = after;
+    while (batch) {
+      for (const { id, data } of batch.events) {
+        cursor = id;
+        yield parseRecordedEvent(data);
+      }
+      if (batch.done) {
+        if (batch.interrupted) yield* failureEvents("interrupted", "The answer was interrupted.", "aborted");
+        return;
+      }
+      batch = await session.readEvents(cursor, RESUME_WAIT_MS);
+    }
+  }
+  const config = c.get("config");
+  return new Response(toSSEStream(replay(), { keepAliveMs: config.keepAliveMs, startId: first.nextId - first.events.length }), {
+    headers: { ...SSE_HEADERS, "x-session-id": sessionId },
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The search half of the agent's dependencies: the configured provider (with
+ * its fallback chain), and a page fetcher that reads this worker's own corpus
+ * pages (`<base>/corpus/…`) through the ASSETS binding (trusted, no network)
+ * and everything else through the guarded fetcher, which refuses private
+ * addresses unless ALLOW_PRIVATE_FETCH is set.
+ */
+import type { AgentDeps } from "../agent/run-agent";
+import { extractPage } from "../search/extract";
+import { createPageFetcher } from "../search/fetcher";
+import { selectPassages } from "../search/passages";
+import { createFallbackChain, createSearchProvider, type SearchProviderName } from "../search/providers/index";
+import type { SearchProvider } from "../search/types";
+import type { WorkerConfig } from "./config";
+import type { Env } from "./env";
+
+export type SearchDeps = Pick<AgentDeps, "search" | "fetchPage" | "extract" | "selectPassages">;
+
+const CORPUS_PATH = "/corpus/";
+
+/** Reads a corpus URL from the static assets, whatever host the URL names. */
+function assetsFetch(env: Env): typeof fetch {
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    return env.ASSETS.fetch(new Request(new URL(url.pathname, "https://assets.local"), { method: init?.method ?? "GET" }));
+  };
+}
+
+export function isCorpusUrl(url: string, corpusBase: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return parsed.origin === new URL(corpusBase).origin && parsed.pathname.startsWith(CORPUS_PATH);
+}
+
+function providerFor(name: SearchProviderName, env: Env, config: WorkerConfig, corpusBase: string): SearchProvider {
+  const network: typeof fetch = (input, init) => fetch(input, init);
+  switch (name) {
+    case "local": {
+      const fromAssets = assetsFetch(env);
+      return createSearchProvider("local", {
+        fetch: fromAssets,
+        baseUrl: new URL(CORPUS_PATH, corpusBase).href,
+        loadIndex: async () => {
+          const res = await fromAssets(new URL(`${CORPUS_PATH}index.json`, corpusBase));
+          if (!res.ok) throw new Error(`corpus index unavailable (HTTP ${res.status})`);
+          return res.json();
+        },
+      });
+    }
+    case "searxng":
+      return createSearchProvider("searxng", { fetch: network, ...(config.search.searxngUrl ? { baseUrl: config.search.searxngUrl } : {}) });
+    case "serper":
+    case "brave":
+    case "tavily": {
+      const apiKey = config.search.apiKeys[name];
+      return createSearchProvider(name, { fetch: network, ...(apiKey ? { apiKey } : {}) });
+    }
+  }
+}
+
+/**
+ * @param corpusBase origin the local corpus's page URLs use (PUBLIC_URL or the request's origin).
+ */
+export function createSearchDeps(env: Env, config: WorkerConfig, corpusBase: string): SearchDeps {
+  const providers = [config.search.provider, ...config.search.fallback].map((name) => providerFor(name, env, config, corpusBase));
+  const [first] = providers;
+  const search = providers.length === 1 && first ? first : createFallbackChain(providers);
+  const corpusPages = createPageFetcher({ fetch: assetsFetch(env), allowPrivateAddresses: true, robots: false });
+  const webPages = createPageFetcher({ fetch: (input, init) => fetch(input, init), allowPrivateAddresses: config.allowPrivateFetch });
+  return {
+    search,
+    fetchPage: (url, signal) => (isCorpusUrl(url, corpusBase) ? corpusPages(url, signal) : webPages(url, signal)),
+    extract: extractPage,
+    selectPassages,
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * One conversation as a SQLite-backed Durable Object, named by the client's
+ * session id (scoped by credential). It records each turn (user message,
+ * assistant answer with its sources) and buffers the events of the answer in
+ * progress so a reconnecting client can resume from its Last-Event-ID.
+ *
+ * Event ids are integers increasing over the whole session; only the latest
+ * turn's events are kept. A turn with no activity for STALE_TURN_MS (its
+ * worker died) no longer blocks a new one.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import type { Env } from "../env";
+
+export const STALE_TURN_MS = 120_000;
+
+export interface SessionSource {
+  index: number;
+  url: string;
+  title: string;
+}
+
+export interface SessionMessage {
+  role: "user" | "assistant";
+  content: string;
+  sources?: SessionSource[];
+  createdAt: string;
+}
+
+/**
+ * One recorded event: `data` is the ChatEvent's JSON, kept as text across the
+ * RPC boundary (the reader validates it with the event schema).
+ */
+export interface RecordedEvent {
+  id: number;
+  data: string;
+}
+
+export type BeginTurnResult =
+  | { ok: true; turnId: string; firstEventId: number; history: SessionMessage[] }
+  | { ok: false; reason: "turn-in-progress" };
+
+export interface ReadEventsResult {
+  events: RecordedEvent[];
+  /** The id the next event would get: where a resumed stream's ids continue. */
+  nextId: number;
+  /** The turn is over and every event after `afterId` is in `events`. */
+  done: boolean;
+  /** The turn ended without finishing (its worker went away). */
+  interrupted: boolean;
+}
+
+const sourcesSchema = z.array(z.object({ index: z.number().int(), url: z.string(), title: z.string() }));
+const roleSchema = z.enum(["user", "assistant"]);
+
+export class ChatSession extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        role TEXT NOT NULL, content TEXT NOT NULL, sources TEXT, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS turns (
+        id TEXT PRIMARY KEY, status TEXT NOT NULL, first_event_id INTEGER NOT NULL,
+        started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, turn_id TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `);
+  }
+
+  /** The conversation so far; `exists` is false for a session never written (or deleted). */
+  history(): { exists: boolean; active: boolean; messages: SessionMessage[] } {
+    const messages = this.readMessages();
+    const active = this.activeTurn(Date.now()) !== undefined;
+    return { exists: messages.length > 0 || active, active, messages };
+  }
+
+  /**
+   * Starts a turn: returns the history before it, then records the user's
+   * message. Refuses while another turn is live.
+   */
+  beginTurn(userMessage: string): BeginTurnResult {
+    const now = Date.now();
+    if (this.activeTurn(now)) return { ok: false, reason: "turn-in-progress" };
+    const history = this.readMessages();
+    const turnId = crypto.randomUUID();
+    const firstEventId = this.nextEventId();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE turns SET status = 'abandoned' WHERE status = 'active'");
+      this.sql.exec("DELETE FROM events");
+      this.sql.exec("DELETE FROM turns WHERE status != 'active'");
+      this.sql.exec(
+        "INSERT INTO turns (id, status, first_event_id, started_at, updated_at) VALUES (?, 'active', ?, ?, ?)",
+        turnId,
+        firstEventId,
+        now,
+        now,
+      );
+      this.sql.exec("INSERT INTO messages (role, content, sources, created_at) VALUES ('user', ?, NULL, ?)", userMessage, now);
+    });
+    return { ok: true, turnId, firstEventId, history };
+  }
+
+  /** Records events of `turnId` in order; ids must continue the turn's sequence. */
+  appendEvents(turnId: string, events: RecordedEvent[]): void {
+    if (!this.isTurn(turnId) || events.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const { id, data } of events) {
+        this.sql.exec("INSERT OR IGNORE INTO events (id, turn_id, data) VALUES (?, ?, ?)", id, turnId, data);
+      }
+      const last = events[events.length - 1]?.id ?? 0;
+      this.sql.exec(
+        "INSERT INTO meta (key, value) VALUES ('next_event_id', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
+        last + 1,
+      );
+      this.sql.exec("UPDATE turns SET updated_at = ? WHERE id = ?", Date.now(), turnId);
+    });
+    this.wake();
+  }
+
+  /** Ends `turnId`: stores the assistant's answer (if any text) and releases waiting readers. */
+  finishTurn(turnId: string, answer: { content: string; sources: SessionSource[] }): void {
+    if (!this.isTurn(turnId)) return;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE turns SET status = 'done', updated_at = ? WHERE id = ?", now, turnId);
+      if (answer.content.length > 0 || answer.sources.length > 0) {
+        this.sql.exec(
+          "INSERT INTO messages (role, content, sources, created_at) VALUES ('assistant', ?, ?, ?)",
+          answer.content,
+          JSON.stringify(answer.sources),
+          now,
+        );
+      }
+    });
+    this.wake();
+  }
+
+  /**
+   * Events of the latest turn with id > `afterId`. When there are none yet and
+   * the turn is live, waits up to `waitMs` for more. Undefined: no turn at all.
+   */
+  async readEvents(afterId: number, waitMs: number): Promise<ReadEventsResult | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const turn = this.latestTurn();
+      if (!turn) return undefined;
+      const events = this.eventsAfter(afterId);
+      const stale = turn.status === "active" && turn.updatedAt < Date.now() - STALE_TURN_MS;
+      const done = turn.status !== "active" || stale;
+      if (events.length > 0 || done || Date.now() >= deadline) {
+        const lastId = events[events.length - 1]?.id ?? Math.max(afterId, turn.firstEventId - 1);
+        return { events, nextId: lastId + 1, done, interrupted: stale || turn.status === "abandoned" };
+      }
+      await this.waitForChange(deadline - Date.now());
+    }
+  }
+
+  /** Forgets everything. A turn still streaming stops being recorded. */
+  async clear(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    this.migrate();
+    this.wake();
+  }
+
+  private readMessages(): SessionMessage[] {
+    const rows = this.sql.exec("SELECT role, content, sources, created_at FROM messages ORDER BY seq").toArray();
+    return rows.map((row) => {
+      const message: SessionMessage = {
+        role: roleSchema.parse(row.role),
+        content: String(row.content),
+        createdAt: new Date(Number(row.created_at)).toISOString(),
+      };
+      if (typeof row.sources === "string") message.sources = sourcesSchema.parse(JSON.parse(row.sources));
+      return message;
+    });
+  }
+
+  private eventsAfter(afterId: number): RecordedEvent[] {
+    return this.sql
+      .exec("SELECT id, data FROM events WHERE id > ? ORDER BY id", afterId)
+      .toArray()
+      .map((row) => ({ id: Number(row.id), data: String(row.data) }));
+  }
+
+  private latestTurn(): { id: string; status: string; firstEventId: number; updatedAt: number } | undefined {
+    const row = this.sql
+      .exec("SELECT id, status, first_event_id, updated_at FROM turns ORDER BY started_at DESC LIMIT 1")
+      .toArray()[0];
+    return row
+      ? { id: String(row.id), status: String(row.status), firstEventId: Number(row.first_event_id), updatedAt: Number(row.updated_at) }
+      : undefined;
+  }
+
+  private activeTurn(now: number): string | undefined {
+    const turn = this.latestTurn();
+    return turn && turn.status === "active" && turn.updatedAt >= now - STALE_TURN_MS ? turn.id : undefined;
+  }
+
+  private isTurn(turnId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM turns WHERE id = ? AND status = 'active'", turnId).toArray().length > 0;
+  }
+
+  private nextEventId(): number {
+    const row = this.sql.exec("SELECT value FROM meta WHERE key = 'next_event_id'").toArray()[0];
+    return row ? Number(row.value) : 1;
+  }
+
+  private waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.waiters.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}

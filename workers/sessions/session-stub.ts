@@ -1,0 +1,23 @@
+/**
+ * Maps a client's session id to its ChatSession Durable Object. The name is
+ * scoped by credential so one site's widget cannot read another site's
+ * conversations by guessing ids; API keys (and open mode) share one scope.
+ */
+import type { Principal } from "../api-context";
+import type { Env } from "../env";
+import { ApiError } from "../errors";
+
+export const SESSION_ID = /^[A-Za-z0-9_-]{8,128}$/;
+
+export function checkSessionId(id: string): string {
+  if (!SESSION_ID.test(id)) throw new ApiError("invalid_session_id", "Session ids are 8-128 characters of A-Z, a-z, 0-9, `_` and `-`.");
+  return id;
+}
+
+function scopeOf(principal: Principal): string {
+  return principal.kind === "site-key" ? `site:${principal.key}` : "api";
+}
+
+export function sessionStub(env: Env, principal: Principal, sessionId: string) {
+  return env.SESSIONS.get(env.SESSIONS.idFromName(`${scopeOf(principal)}:${sessionId}`));
+}
