@@ -8,7 +8,8 @@ import { isAgentError } from "../../agent/errors";
 import { isDigestError, type Digest } from "../../agent/digest";
 import { backoffMs, type JobsConfig } from "./config";
 import type { JobSpec } from "./job-spec";
-import type { PendingDelivery, Run, RunStore, StoredDigest } from "./run-store";
+import type { DeliveryStore, PendingDelivery } from "./delivery-store";
+import type { Run, RunStore, StoredDigest } from "./run-store";
 import { DIGEST_EVENT, sendWebhook } from "./webhook";
 
 export interface PipelineInput {
@@ -26,6 +27,7 @@ export type RunPipeline = (input: PipelineInput) => Promise<Digest>;
 
 export interface ExecutorDeps {
   store: RunStore;
+  deliveries: DeliveryStore;
   pipeline: RunPipeline;
   /** Sends webhook requests (global fetch, or the JOBS_EGRESS service). */
   send: (request: Request) => Promise<Response>;
@@ -43,8 +45,25 @@ export async function processDue(deps: ExecutorDeps): Promise<void> {
     if (run.status === "running") recordInterrupted(deps, run);
     else await executeRun(deps, run);
   }
-  for (const delivery of deps.store.dueDeliveries(deps.now())) await attemptDelivery(deps, delivery);
-  deps.store.prune(deps.config.runsKept);
+  for (const delivery of deps.deliveries.due(deps.now())) await attemptDelivery(deps, delivery);
+  prune(deps);
+}
+
+/** Earliest moment the runner has work, or null when idle. */
+export function nextWakeAt(deps: Pick<ExecutorDeps, "store" | "deliveries" | "config">): number | null {
+  const times = [deps.store.nextWakeAt(deps.config.runTimeoutMs + STALE_GRACE_MS), deps.deliveries.nextWakeAt()].filter(
+    (t): t is number => t !== null,
+  );
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+/** Keeps the newest `runsKept` finished runs; a run with a delivery still pending stays. */
+function prune(deps: ExecutorDeps): void {
+  for (const runId of deps.store.finishedBeyond(deps.config.runsKept)) {
+    if (deps.deliveries.hasPending(runId)) continue;
+    deps.deliveries.deleteForRun(runId);
+    deps.store.delete(runId);
+  }
 }
 
 async function executeRun(deps: ExecutorDeps, run: Run): Promise<void> {
@@ -75,7 +94,7 @@ async function executeRun(deps: ExecutorDeps, run: Run): Promise<void> {
       run: { id: run.id, scheduledFor: new Date(run.slot).toISOString(), finishedAt: new Date(finishedAt).toISOString() },
       digest: stored,
     });
-    deps.store.addDelivery({ id: deliveryId, runId: run.id, url: webhook.url, secret: webhook.secret, payload, now: finishedAt });
+    deps.deliveries.add({ id: deliveryId, runId: run.id, url: webhook.url, secret: webhook.secret, payload, now: finishedAt });
   }
 }
 
@@ -104,11 +123,11 @@ async function attemptDelivery(deps: ExecutorDeps, delivery: PendingDelivery): P
   });
   const durationMs = deps.now() - at;
   if (result.ok) {
-    deps.store.recordDelivery(delivery.id, { attempt, at, httpStatus: result.httpStatus, error: null, durationMs }, { status: "delivered" });
+    deps.deliveries.record(delivery.id, { attempt, at, httpStatus: result.httpStatus, error: null, durationMs }, { status: "delivered" });
     return;
   }
   const retry = result.retryable && attempt < deps.config.webhookMaxAttempts;
-  deps.store.recordDelivery(
+  deps.deliveries.record(
     delivery.id,
     { attempt, at, httpStatus: result.httpStatus, error: result.error, durationMs },
     retry ? { status: "pending", retryAt: deps.now() + backoffMs(deps.config.webhookRetryBaseMs, attempt) } : { status: "failed" },

@@ -1,8 +1,8 @@
 /**
- * The SQLite tables of one JobRunner object: its runs (one per slot, which is
- * what makes enqueueing idempotent), every attempt of each run, and webhook
- * deliveries with their attempts. Plain data in and out; rows are validated
- * with zod on the way out.
+ * The run tables of one JobRunner object: its runs (one per slot, which is
+ * what makes enqueueing idempotent) and every attempt of each run. Plain data
+ * in and out; rows are validated with zod on the way out. Webhook deliveries
+ * live next to them in delivery-store.ts.
  */
 import { z } from "zod";
 import { jobSpecSchema, type JobSpec } from "./job-spec";
@@ -10,8 +10,6 @@ import { safeParseJson } from "./json";
 
 export const runStatuses = ["queued", "running", "retrying", "succeeded", "failed"] as const;
 export type RunStatus = (typeof runStatuses)[number];
-export const deliveryStatuses = ["pending", "delivered", "failed"] as const;
-export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 export interface DigestSourceRecord {
   index: number;
@@ -55,25 +53,6 @@ export interface Run {
   origin: string;
 }
 
-export interface DeliveryAttempt {
-  attempt: number;
-  at: number;
-  httpStatus: number | null;
-  error: string | null;
-  durationMs: number;
-}
-
-export interface Delivery {
-  id: string;
-  runId: string;
-  url: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: number | null;
-  lastError: string | null;
-  attemptLog: DeliveryAttempt[];
-}
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY,
@@ -101,28 +80,6 @@ CREATE TABLE IF NOT EXISTS run_attempts (
   error_code TEXT,
   error_message TEXT,
   PRIMARY KEY (run_id, attempt)
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-  id TEXT PRIMARY KEY,
-  run_id TEXT NOT NULL,
-  url TEXT NOT NULL,
-  secret TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  status TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER,
-  last_error TEXT,
-  created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_attempt_at);
-CREATE TABLE IF NOT EXISTS delivery_attempts (
-  delivery_id TEXT NOT NULL,
-  attempt INTEGER NOT NULL,
-  at INTEGER NOT NULL,
-  http_status INTEGER,
-  error TEXT,
-  duration_ms INTEGER NOT NULL,
-  PRIMARY KEY (delivery_id, attempt)
 );
 `;
 
@@ -160,36 +117,6 @@ const attemptRow = z.object({
   error_code: z.string().nullable(),
   error_message: z.string().nullable(),
 });
-
-const deliveryRow = z.object({
-  id: z.string(),
-  run_id: z.string(),
-  url: z.string(),
-  secret: z.string(),
-  payload: z.string(),
-  status: z.enum(deliveryStatuses),
-  attempts: z.number(),
-  next_attempt_at: z.number().nullable(),
-  last_error: z.string().nullable(),
-});
-
-const deliveryAttemptRow = z.object({
-  attempt: z.number(),
-  at: z.number(),
-  http_status: z.number().nullable(),
-  error: z.string().nullable(),
-  duration_ms: z.number(),
-});
-
-/** A delivery with what is needed to send it (never leaves the object). */
-export interface PendingDelivery {
-  id: string;
-  runId: string;
-  url: string;
-  secret: string;
-  payload: string;
-  attempts: number;
-}
 
 export class RunStore {
   constructor(private readonly sql: SqlStorage) {
@@ -287,92 +214,30 @@ export class RunStore {
       });
   }
 
-  addDelivery(input: { id: string; runId: string; url: string; secret: string; payload: string; now: number }): void {
-    this.sql.exec(
-      "INSERT INTO deliveries (id, run_id, url, secret, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-      input.id, input.runId, input.url, input.secret, input.payload, input.now, input.now,
-    );
-  }
-
-  dueDeliveries(now: number): PendingDelivery[] {
-    return this.sql
-      .exec("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY created_at", now)
-      .toArray()
-      .map((raw) => {
-        const r = deliveryRow.parse(raw);
-        return { id: r.id, runId: r.run_id, url: r.url, secret: r.secret, payload: r.payload, attempts: r.attempts };
-      });
-  }
-
-  /** Records one delivery attempt and moves the delivery on: delivered, retry at `retryAt`, or failed. */
-  recordDelivery(
-    id: string,
-    attempt: DeliveryAttempt,
-    next: { status: "delivered" } | { status: "pending"; retryAt: number } | { status: "failed" },
-  ): void {
-    this.sql.exec(
-      "INSERT OR REPLACE INTO delivery_attempts (delivery_id, attempt, at, http_status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
-      id, attempt.attempt, attempt.at, attempt.httpStatus, attempt.error, attempt.durationMs,
-    );
-    this.sql.exec(
-      "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-      next.status, attempt.attempt, next.status === "pending" ? next.retryAt : null, attempt.error, id,
-    );
-  }
-
-  deliveriesOf(runId: string): Delivery[] {
-    return this.sql
-      .exec("SELECT * FROM deliveries WHERE run_id = ? ORDER BY created_at", runId)
-      .toArray()
-      .map((raw) => {
-        const r = deliveryRow.parse(raw);
-        const log = this.sql
-          .exec("SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt", r.id)
-          .toArray()
-          .map((a) => {
-            const p = deliveryAttemptRow.parse(a);
-            return { attempt: p.attempt, at: p.at, httpStatus: p.http_status, error: p.error, durationMs: p.duration_ms };
-          });
-        return {
-          id: r.id,
-          runId: r.run_id,
-          url: r.url,
-          status: r.status,
-          attempts: r.attempts,
-          nextAttemptAt: r.next_attempt_at,
-          lastError: r.last_error,
-          attemptLog: log,
-        };
-      });
-  }
-
-  /** Earliest moment anything here needs work, or null when idle. */
-  nextWakeAt(runTimeoutMs: number): number | null {
+  /** Earliest moment a run needs work (a due attempt, or the deadline of one in progress), or null. */
+  nextWakeAt(runningDeadlineMs: number): number | null {
     const row = this.sql
       .exec(
         `SELECT MIN(t) AS t FROM (
            SELECT next_attempt_at AS t FROM runs WHERE status IN ('queued', 'retrying')
-           UNION ALL SELECT started_at + ? AS t FROM runs WHERE status = 'running'
-           UNION ALL SELECT next_attempt_at AS t FROM deliveries WHERE status = 'pending')`,
-        runTimeoutMs,
+           UNION ALL SELECT started_at + ? AS t FROM runs WHERE status = 'running')`,
+        runningDeadlineMs,
       )
       .one();
     return z.number().nullable().parse(row.t);
   }
 
-  /** Keeps the newest `keep` finished runs (and their attempts and deliveries). */
-  prune(keep: number): void {
-    const old = this.sql
+  /** Finished runs beyond the newest `keep`, oldest last. */
+  finishedBeyond(keep: number): string[] {
+    return this.sql
       .exec("SELECT id FROM runs WHERE status IN ('succeeded', 'failed') ORDER BY slot DESC LIMIT -1 OFFSET ?", keep)
       .toArray()
       .map((r) => z.string().parse(r.id));
-    for (const id of old) {
-      if (this.sql.exec("SELECT 1 FROM deliveries WHERE run_id = ? AND status = 'pending'", id).toArray().length > 0) continue;
-      this.sql.exec("DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE run_id = ?)", id);
-      this.sql.exec("DELETE FROM deliveries WHERE run_id = ?", id);
-      this.sql.exec("DELETE FROM run_attempts WHERE run_id = ?", id);
-      this.sql.exec("DELETE FROM runs WHERE id = ?", id);
-    }
+  }
+
+  delete(runId: string): void {
+    this.sql.exec("DELETE FROM run_attempts WHERE run_id = ?", runId);
+    this.sql.exec("DELETE FROM runs WHERE id = ?", runId);
   }
 }
 

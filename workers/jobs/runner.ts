@@ -12,8 +12,9 @@ import { parseJobsConfig, type JobsConfig } from "./config";
 import type { JobSpec } from "./job-spec";
 import { createRunPipeline } from "./pipeline";
 import { randomHex } from "./registry";
-import { processDue, STALE_GRACE_MS, type RunPipeline } from "./run-executor";
-import { RunStore, type Delivery, type Run, type RunAttempt } from "./run-store";
+import { DeliveryStore, type Delivery } from "./delivery-store";
+import { nextWakeAt, processDue, STALE_GRACE_MS, type RunPipeline } from "./run-executor";
+import { RunStore, type Run, type RunAttempt } from "./run-store";
 
 export interface RunDetails {
   run: Run;
@@ -23,6 +24,7 @@ export interface RunDetails {
 
 export class JobRunner extends DurableObject<Env> {
   private readonly store: RunStore;
+  private readonly deliveries: DeliveryStore;
   private readonly config: JobsConfig;
   /**
    * How a run produces its digest. Built from the bindings; a test may replace
@@ -33,6 +35,7 @@ export class JobRunner extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RunStore(ctx.storage.sql);
+    this.deliveries = new DeliveryStore(ctx.storage.sql);
     this.config = parseJobsConfig(env);
     this.pipeline = createRunPipeline(env);
   }
@@ -50,6 +53,7 @@ export class JobRunner extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + this.config.runTimeoutMs + STALE_GRACE_MS);
     await processDue({
       store: this.store,
+      deliveries: this.deliveries,
       pipeline: this.pipeline,
       send: (request) => (this.env.JOBS_EGRESS ? this.env.JOBS_EGRESS.fetch(request) : fetch(request)),
       config: this.config,
@@ -66,7 +70,7 @@ export class JobRunner extends DurableObject<Env> {
   runDetails(runId: string): RunDetails | null {
     const run = this.store.getRun(runId);
     if (!run) return null;
-    return { run, attempts: this.store.attempts(runId), deliveries: this.store.deliveriesOf(runId) };
+    return { run, attempts: this.store.attempts(runId), deliveries: this.deliveries.ofRun(runId) };
   }
 
   /** Newest succeeded runs that kept their digest, newest first. */
@@ -81,7 +85,7 @@ export class JobRunner extends DurableObject<Env> {
   }
 
   private async scheduleWake(): Promise<void> {
-    const at = this.store.nextWakeAt(this.config.runTimeoutMs + STALE_GRACE_MS);
+    const at = nextWakeAt({ store: this.store, deliveries: this.deliveries, config: this.config });
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
   }

@@ -4,6 +4,7 @@ import { load } from "cheerio";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Digest } from "../../../agent/digest";
 import { parseJobsConfig } from "../../../workers/jobs/config";
+import { DeliveryStore } from "../../../workers/jobs/delivery-store";
 import { processDue } from "../../../workers/jobs/run-executor";
 import { RunStore } from "../../../workers/jobs/run-store";
 import { runnerStub } from "../../../workers/jobs/runner";
@@ -32,9 +33,10 @@ async function seedDigests(job: JobJson, days: number[]) {
   const spec = jobSpecSchema.parse(specInput);
   await runInDurableObject(runnerStub(env, job.id), async (_i, state) => {
     const store = new RunStore(state.storage.sql);
+    const deliveries = new DeliveryStore(state.storage.sql);
     for (const day of days) {
       store.enqueue({ id: `run_${job.id}_${day}`, jobId: job.id, slot: Date.UTC(2026, 10, day, 9), spec, origin: "https://jobs.test", now: Date.now() });
-      await processDue({ store, pipeline: async () => digestFor(day), send: fetch, config: parseJobsConfig({}), now: () => Date.now(), newId: (p) => `${p}_${day}` });
+      await processDue({ store, deliveries, pipeline: async () => digestFor(day), send: fetch, config: parseJobsConfig({}), now: () => Date.now(), newId: (p) => `${p}_${day}` });
     }
   });
 }

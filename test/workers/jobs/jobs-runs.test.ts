@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { DigestError, type Digest } from "../../../agent/digest";
 import { parseJobsConfig } from "../../../workers/jobs/config";
 import type { JobSpec } from "../../../workers/jobs/job-spec";
-import { processDue, type RunPipeline } from "../../../workers/jobs/run-executor";
+import { DeliveryStore } from "../../../workers/jobs/delivery-store";
+import { nextWakeAt, processDue, type RunPipeline } from "../../../workers/jobs/run-executor";
 import { RunStore } from "../../../workers/jobs/run-store";
 import { runnerStub } from "../../../workers/jobs/runner";
 
@@ -47,17 +48,18 @@ async function drive(pipeline: RunPipeline, jobSpec: JobSpec) {
   const slot = Date.UTC(2026, 10, 27, 9);
   return runInDurableObject(stub, async (_instance, state) => {
     const store = new RunStore(state.storage.sql);
+    const deliveries = new DeliveryStore(state.storage.sql);
     const { run } = store.enqueue({ id: `run_${jobId}`, jobId, slot, spec: jobSpec, origin: "https://jobs.test", now: Date.now() });
     let n = 0;
-    const deps = { store, pipeline, send: egress, config, now: () => Date.now(), newId: (p: string) => `${p}_${jobId}_${n++}` };
+    const deps = { store, deliveries, pipeline, send: egress, config, now: () => Date.now(), newId: (p: string) => `${p}_${jobId}_${n++}` };
     for (let guard = 0; guard < 50; guard++) {
       await processDue(deps);
-      const wake = store.nextWakeAt(config.runTimeoutMs);
+      const wake = nextWakeAt(deps);
       if (wake === null) break;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, wake - Date.now()) + 1));
     }
     const final = store.getRun(run.id);
-    return { run: final, attempts: store.attempts(run.id), deliveries: store.deliveriesOf(run.id) };
+    return { run: final, attempts: store.attempts(run.id), deliveries: deliveries.ofRun(run.id) };
   });
 }
 
@@ -156,6 +158,21 @@ describe("run execution", () => {
     expect(transient.run).toMatchObject({ status: "succeeded", attempts: 2, error: null });
     expect(transient.attempts.map((a) => a.outcome)).toEqual(["failed", "succeeded"]);
     expect(transient.attempts[0]!.errorMessage).toContain("engine hiccup");
+  });
+
+  it("keeps only the newest finished runs (JOBS_RUNS_KEPT)", async () => {
+    const jobId = `job_test_${crypto.randomUUID().slice(0, 8)}`;
+    const kept = await runInDurableObject(runnerStub(env, jobId), async (_instance, state) => {
+      const store = new RunStore(state.storage.sql);
+      const deliveries = new DeliveryStore(state.storage.sql);
+      const deps = { store, deliveries, pipeline: async () => digest, send: egress, config: { ...config, runsKept: 2 }, now: () => Date.now(), newId: (p: string) => `${p}_${crypto.randomUUID()}` };
+      for (const day of [1, 2, 3, 4]) {
+        store.enqueue({ id: `run_${day}`, jobId, slot: Date.UTC(2026, 11, day, 9), spec: spec(), origin: "https://jobs.test", now: Date.now() });
+        await processDue(deps);
+      }
+      return store.listRuns(10).map((r) => r.id);
+    });
+    expect(kept).toEqual(["run_4", "run_3"]);
   });
 
   it("keeps no digest when the job only delivers by webhook", async () => {
