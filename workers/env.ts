@@ -4,6 +4,8 @@
  */
 import type { RateLimiter } from "./rate-limiter";
 import type { ChatSession } from "./sessions/chat-session";
+import type { JobRegistry } from "./jobs/registry";
+import type { JobRunner } from "./jobs/runner";
 
 export interface Env {
   ENGINE_URL: string;
@@ -20,4 +22,10 @@ export interface Env {
    * namespace of a Cloudflare Container class, or a service binding.
    */
   ENGINE?: DurableObjectNamespace | Fetcher;
+  /** Scheduled digests: every job's spec and schedule cursor (one instance, SQLite). See docs/jobs.md. */
+  JOB_REGISTRY: DurableObjectNamespace<JobRegistry>;
+  /** Scheduled digests: one object per job holding its runs and webhook deliveries (SQLite, alarms). */
+  JOB_RUNNER: DurableObjectNamespace<JobRunner>;
+  /** Optional: webhook deliveries go through this service (an egress or allow-list proxy) instead of direct fetch. */
+  JOBS_EGRESS?: Fetcher;
 }

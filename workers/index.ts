@@ -4,12 +4,16 @@
  */
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { handleScheduled } from "./jobs/scheduled";
 
 export { RateLimiter } from "./rate-limiter";
 export { ChatSession } from "./sessions/chat-session";
+export { JobRegistry } from "./jobs/registry";
+export { JobRunner } from "./jobs/runner";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled: handleScheduled,
 } satisfies ExportedHandler<Env>;
