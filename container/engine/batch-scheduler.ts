@@ -12,6 +12,7 @@ import { KvBatch } from "./kv-batch.js";
 import type { SamplingParams } from "./sampling-params.js";
 import { Sequence } from "./sequence.js";
 import type { TextCodec } from "./text-codec.js";
+import type { EmbeddingSplice } from "../omni/omni-prompt.js";
 
 export interface SchedulerOptions {
   maxBatch: number;
@@ -29,6 +30,8 @@ export interface GenerateRequest {
   /** Aborting (e.g. client disconnect) cancels the sequence and frees its slot. */
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Omni: embeddings for the prompt's image/audio placeholder spans (see omni/omni-prompt.ts). */
+  embeddingSplices?: readonly EmbeddingSplice[];
 }
 
 export class BatchScheduler {
@@ -77,6 +80,7 @@ export class BatchScheduler {
       throw new EngineError("queue_full", `the engine queue is full (${this.options.maxQueue} waiting); retry later`, null, 1);
     }
     const sequence = new Sequence(this.nextId++, request.promptIds, request.params, this.codec, maxModelLen, this.now());
+    sequence.embeddingSplices = request.embeddingSplices ?? [];
     this.watch(sequence, request);
     this.queue.push(sequence);
     this.options.metrics.requestsTotal += 1;
@@ -140,7 +144,11 @@ export class BatchScheduler {
 
   /** Prefill newcomers together, sample their first token, merge them into the batch. */
   private async admit(newcomers: Sequence[]): Promise<void> {
-    const { logits, kv } = await this.runner.step(newcomers.map((sequence) => sequence.promptIds), KvBatch.empty(this.runner.dims, newcomers.length));
+    const { logits, kv } = await this.runner.step(
+      newcomers.map((sequence) => sequence.promptIds),
+      KvBatch.empty(this.runner.dims, newcomers.length),
+      newcomers.map((sequence) => sequence.embeddingSplices),
+    );
     newcomers.forEach((sequence, row) => {
       this.options.metrics.promptTokensTotal += sequence.promptIds.length;
       if (sequence.cancelled) return;

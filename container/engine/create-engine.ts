@@ -10,6 +10,7 @@ import { DecoderRunner } from "./decoder-runner.js";
 import { EngineMetrics } from "./engine-metrics.js";
 import { type ModelFolder, loadModelFolder } from "./model-folder.js";
 import { TextCodec } from "./text-codec.js";
+import { OmniSupport } from "../omni/omni-support.js";
 
 export interface EngineOptions {
   modelDir: string;
@@ -29,6 +30,8 @@ export interface Engine {
   metrics: EngineMetrics;
   executionProvider: ExecutionProvider;
   maxModelLen: number;
+  /** Image/audio input (Megrez-Omni folders); null for text-only models. */
+  omni: OmniSupport | null;
   release(): Promise<void>;
 }
 
@@ -56,5 +59,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     requestTimeoutMs: options.requestTimeoutMs,
     metrics,
   });
-  return { folder, codec, scheduler, metrics, executionProvider, maxModelLen, release: () => runner.release() };
+  const omni = await OmniSupport.load(folder, async (path) => createInferenceSession(source(path), sessionOptions));
+  if (omni !== null && !folder.embedTokensPath) throw new Error(`model folder ${folder.dir} has Omni towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);
+  const release = async (): Promise<void> => {
+    await runner.release();
+    await omni?.release();
+  };
+  return { folder, codec, scheduler, metrics, executionProvider, maxModelLen, omni, release };
 }

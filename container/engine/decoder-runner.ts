@@ -5,6 +5,7 @@
  */
 import type { LlamaDims } from "../model/llama-dims.js";
 import type { EngineTensor, InferenceSession } from "../runtime/inference-session.js";
+import { applySplices, type EmbeddingSplice } from "../omni/omni-prompt.js";
 import { EngineError } from "./engine-errors.js";
 import { KvBatch } from "./kv-batch.js";
 
@@ -50,9 +51,10 @@ export class DecoderRunner {
 
   /**
    * One step: `tokens[i]` are row i's new tokens (rows may differ in length: they are
-   * left-padded), appended after `kv`'s row i.
+   * left-padded), appended after `kv`'s row i. `splices[i]` (Omni) overwrite row i's token
+   * embeddings with image/audio embeddings; their offsets count from the row's first token.
    */
-  async step(tokens: readonly (readonly number[])[], kv: KvBatch): Promise<StepResult> {
+  async step(tokens: readonly (readonly number[])[], kv: KvBatch, splices?: readonly (readonly EmbeddingSplice[])[]): Promise<StepResult> {
     const batch = tokens.length;
     const width = Math.max(...tokens.map((row) => row.length));
     const ids = new BigInt64Array(batch * width).fill(BigInt(this.padTokenId));
@@ -74,9 +76,17 @@ export class DecoderRunner {
     const idTensor: EngineTensor = { type: "int64", data: ids, dims: [batch, width] };
     if (this.usesEmbeds && this.embedTokens) {
       const embedded = (await this.embedTokens.run({ input_ids: idTensor })).inputs_embeds;
-      if (!embedded) throw new EngineError("internal_error", "embed_tokens produced no inputs_embeds");
+      if (!embedded || embedded.type !== "float32") throw new EngineError("internal_error", "embed_tokens produced no float32 inputs_embeds");
+      splices?.forEach((rowSplices, row) => {
+        const rowLength = tokens[row]?.length ?? 0;
+        const rowStart = (row * width + width - rowLength) * this.dims.hiddenSize;
+        applySplices(embedded.data.subarray(rowStart, rowStart + rowLength * this.dims.hiddenSize), this.dims.hiddenSize, kv.lengths[row] ?? 0, rowLength, rowSplices);
+      });
       feeds.inputs_embeds = embedded;
-    } else feeds.input_ids = idTensor;
+    } else {
+      if (splices?.some((rowSplices) => rowSplices.length > 0)) throw new EngineError("internal_error", "image/audio embeddings need the inputs_embeds decoder variant");
+      feeds.input_ids = idTensor;
+    }
     const outputs = await this.decoder.run(feeds);
     const logits = outputs.logits;
     if (!logits || logits.type !== "float32") throw new EngineError("internal_error", "decoder produced no float32 logits");

@@ -8,6 +8,7 @@ import { Sampler } from "./sampler.js";
 import type { SamplingParams } from "./sampling-params.js";
 import { StopMatcher } from "./stop-matcher.js";
 import type { TextCodec } from "./text-codec.js";
+import type { EmbeddingSplice } from "../omni/omni-prompt.js";
 
 export class Sequence {
   readonly outputIds: number[] = [];
@@ -18,6 +19,8 @@ export class Sequence {
   private readonly stopIds: Set<number>;
   /** Sampled but not yet fed to the model. */
   pendingToken: number | null = null;
+  /** Omni image/audio embeddings that overwrite placeholder spans of the prompt at prefill. */
+  embeddingSplices: readonly EmbeddingSplice[] = [];
   finished = false;
   cancelled = false;
   private readonly settledHandlers: (() => void)[] = [];

@@ -4,15 +4,12 @@
  * send more than we read; fields we cannot honour (n > 1, logprobs) are rejected clearly.
  */
 import { z } from "zod";
+import { messageContentSchema } from "../omni/content-parts.js";
 
-const textPart = z.object({ type: z.literal("text"), text: z.string() });
-
-export const chatMessageSchema = z.looseObject({
-  role: z.string().min(1),
-  content: z
-    .union([z.string(), z.array(textPart), z.null()])
-    .transform((content) => (content === null ? "" : typeof content === "string" ? content : content.map((part) => part.text).join(""))),
-});
+/** `content` may carry images/audio (OpenAI parts or the Megrez dict); their references land in `media`. */
+export const chatMessageSchema = z
+  .looseObject({ role: z.string().min(1), content: messageContentSchema })
+  .transform(({ content, ...message }) => ({ ...message, content: content.text, media: content.media }));
 
 const stopSchema = z.union([z.string(), z.array(z.string()).max(16)]).nullish().transform((stop) => (stop === null || stop === undefined ? [] : typeof stop === "string" ? [stop] : stop));
 

@@ -10,6 +10,7 @@ import { chatCompletionRequestSchema } from "../request-schemas.js";
 import { samplingFromRequest } from "../sampling-from-request.js";
 import { checkModel, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
 import { SSE_HEADERS, sseBody } from "../sse.js";
+import { hasMedia, rejectMedia } from "../../omni/omni-support.js";
 
 export function registerChatCompletions(app: Hono, context: ServerContext): void {
   app.post("/v1/chat/completions", async (c) => {
@@ -18,12 +19,14 @@ export function registerChatCompletions(app: Hono, context: ServerContext): void
     const request = parsed.value;
     checkModel(context, request.model);
     const { engine } = context;
-    const promptIds = engine.codec.encodeChat(request.messages, request.add_generation_prompt);
+    const abort = linkedAbort(c);
+    if (engine.omni === null) rejectMedia(request.messages);
+    const omniPrompt = engine.omni !== null && hasMedia(request.messages) ? await engine.omni.prepare(request.messages, request.add_generation_prompt, abort.signal) : null;
+    const promptIds = omniPrompt?.promptIds ?? engine.codec.encodeChat(request.messages, request.add_generation_prompt);
     const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? engine.maxModelLen - promptIds.length;
     if (maxTokens <= 0) throw new EngineError("context_length_exceeded", `This model's maximum context length is ${engine.maxModelLen} tokens, and the messages use ${promptIds.length}.`, "messages");
     const params = samplingFromRequest(request, engine.folder.generationDefaults, maxTokens);
-    const abort = linkedAbort(c);
-    const events = engine.scheduler.submit({ promptIds, params, signal: abort.signal });
+    const events = engine.scheduler.submit({ promptIds, params, signal: abort.signal, ...(omniPrompt ? { embeddingSplices: omniPrompt.splices } : {}) });
     const id = responseId("chatcmpl");
     const created = unixSeconds();
     const model = context.modelName;

@@ -1,0 +1,103 @@
+/**
+ * The engine's entry point for multimodal chat: given validated messages (text + media references), it enforces what
+ * the model accepts, fetches/decodes the media, runs the towers and returns prompt ids plus embedding splices for the
+ * scheduler. Returns null for text-only requests so the engine's text path stays untouched.
+ *
+ * Rules (the Megrez-3B-Omni demo's): media only in `user` messages, at most one image and one audio per message, and
+ * images only in the first user message (the model card: "Please input the images in the first round").
+ */
+import { EngineError } from "../engine/engine-errors.js";
+import type { MediaReference } from "./content-parts.js";
+import { DEFAULT_FETCH_LIMITS, guardedFetch, publicAddressesOnly, type AddressPolicy, type FetchLimits } from "./guarded-fetch.js";
+import { loadOmniEncoders, type OmniEncoders, type SessionFactory } from "./omni-encoders.js";
+import { isOmniInputError } from "./omni-input-error.js";
+import { buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt, type SegmentCodec } from "./omni-prompt.js";
+import { OmniSegmentCodec, type ChatTokenizerFiles } from "./segment-codec.js";
+
+export type MessageWithMedia = { role: string; content: string; media?: readonly MediaReference[] };
+
+export type OmniSupportOptions = { fetchPolicy: AddressPolicy; fetchLimits: FetchLimits };
+
+const DEFAULT_OPTIONS: OmniSupportOptions = { fetchPolicy: publicAddressesOnly, fetchLimits: DEFAULT_FETCH_LIMITS };
+
+function invalid(message: string, param: string): EngineError {
+  return new EngineError("invalid_request", message, param);
+}
+
+export function hasMedia(messages: readonly MessageWithMedia[]): boolean {
+  return messages.some((message) => (message.media?.length ?? 0) > 0);
+}
+
+/** Checks the per-message rules; throws a 400 naming the offending message. */
+export function checkMediaRules(messages: readonly MessageWithMedia[]): void {
+  const firstUser = messages.findIndex((message) => message.role === "user");
+  messages.forEach((message, index) => {
+    const media = message.media ?? [];
+    if (media.length === 0) return;
+    const param = `messages.${index}.content`;
+    if (message.role !== "user") throw invalid(`messages[${index}]: images and audio are accepted in user messages only (this one is "${message.role}").`, param);
+    const images = media.filter((item) => item.kind === "image").length;
+    const audios = media.length - images;
+    if (images > 1 || audios > 1) throw invalid(`messages[${index}]: at most one image and one audio per message (got ${images} images, ${audios} audio clips).`, param);
+    if (images > 0 && index !== firstUser) {
+      throw invalid(`messages[${index}]: Megrez-3B-Omni takes images in the first user message only; put the image in messages[${firstUser}].`, param);
+    }
+  });
+}
+
+export class OmniSupport {
+  constructor(
+    readonly encoders: OmniEncoders,
+    private readonly codec: SegmentCodec,
+    private readonly options: OmniSupportOptions = DEFAULT_OPTIONS,
+  ) {}
+
+  /** Null when the model folder has no Omni towers. */
+  static async load(folder: ChatTokenizerFiles & { dir: string }, createSession: SessionFactory, options: OmniSupportOptions = DEFAULT_OPTIONS): Promise<OmniSupport | null> {
+    const encoders = await loadOmniEncoders(folder.dir, createSession);
+    return encoders === null ? null : new OmniSupport(encoders, new OmniSegmentCodec(folder), options);
+  }
+
+  private async bytesOf(reference: MediaReference, param: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    if (reference.source.type === "url") {
+      return guardedFetch(reference.source.url, { policy: this.options.fetchPolicy, limits: this.options.fetchLimits, ...(signal ? { signal } : {}) });
+    }
+    const bytes = new Uint8Array(Buffer.from(reference.source.base64, "base64"));
+    if (bytes.byteLength === 0) throw invalid(`the ${reference.kind} data is empty`, param);
+    if (bytes.byteLength > this.options.fetchLimits.maxBytes) throw invalid(`the ${reference.kind} is larger than ${this.options.fetchLimits.maxBytes} bytes`, param);
+    return bytes;
+  }
+
+  async prepare(messages: readonly MessageWithMedia[], addGenerationPrompt: boolean, signal?: AbortSignal): Promise<OmniPrompt> {
+    checkMediaRules(messages);
+    const resolved: OmniChatMessage[] = [];
+    for (const [index, message] of messages.entries()) {
+      const media: OmniMedia[] = [];
+      for (const reference of message.media ?? []) {
+        const param = `messages.${index}.content`;
+        try {
+          media.push({ kind: reference.kind, bytes: await this.bytesOf(reference, param, signal) });
+        } catch (error) {
+          throw isOmniInputError(error) ? invalid(`messages[${index}]: ${error.message}`, param) : error;
+        }
+      }
+      resolved.push({ role: message.role, text: message.content, media });
+    }
+    try {
+      return await buildOmniPrompt(resolved, this.encoders, this.codec, addGenerationPrompt);
+    } catch (error) {
+      if (isOmniInputError(error)) throw invalid(`${error.code === "invalid_audio" || error.code === "audio_too_long" ? "audio" : "image"}: ${error.message}`, "messages");
+      throw error;
+    }
+  }
+
+  release(): Promise<void> {
+    return this.encoders.release();
+  }
+}
+
+/** For text-only engines: media in a request is a clear 400, not a silent drop. */
+export function rejectMedia(messages: readonly MessageWithMedia[]): void {
+  const index = messages.findIndex((message) => (message.media?.length ?? 0) > 0);
+  if (index !== -1) throw invalid(`messages[${index}]: this model does not accept images or audio (its folder has no Omni towers).`, `messages.${index}.content`);
+}
