@@ -9,16 +9,14 @@
  */
 import type { SearchProvider, SearchResult } from "../search/types";
 import type { AgentConfig } from "./config";
-import { AgentError, isAgentError } from "./errors";
+import { AgentError } from "./errors";
 import type { ChatEvent, ChatEventOf } from "./events";
 import type { ModelClient } from "./model-client";
-import { AsyncQueue } from "./async-queue";
-import { NO_RELEVANT_CONTENT } from "./prompts";
-import { readPage, type ReadPageDeps, type SelectPassages } from "./read-page";
-import { SummaryBatcher } from "./summary-batcher";
-import { truncateToTokens } from "./token-budget";
+import { readPages } from "./page-reading";
+import type { ReadPageDeps, SelectPassages } from "./read-page";
 
 export type PageOutcome = ChatEventOf<"page-read">["outcome"];
+export { isIrrelevant } from "./page-reading";
 
 export interface ResearchSource {
   /** 1-based, by search rank (continues across rounds). */
@@ -92,7 +90,7 @@ export async function* research(request: ResearchRequest, deps: ResearchDeps): A
     return { query: request.query, sources, citable: [], failure: { code: "search-empty", reason: "no new results" }, summaryBatches: 0 };
   }
   yield { type: "status", stage: "reading", done: 0, total: sources.length };
-  const batches = yield* readAll(sources, request, deps);
+  const batches = yield* readPages(sources, request, deps);
   const citable = sources.filter((source) => source.text !== "" && source.outcome !== "irrelevant" && source.outcome !== "failed");
   return { query: request.query, sources, citable, summaryBatches: batches };
 }
@@ -161,99 +159,4 @@ function domainOf(url: string): string {
   } catch {
     return "";
   }
-}
-
-async function* readAll(sources: ResearchSource[], request: ResearchRequest, deps: ResearchDeps): AsyncGenerator<ChatEvent, number> {
-  const { config } = deps;
-  const deadline = new AbortController();
-  const readSignal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
-  const readMs = request.readDeadlineMs ?? config.deadlines.readMs;
-  const timer = setTimeout(() => deadline.abort(new AgentError("page-failed", { detail: "read deadline" })), readMs);
-  const batcher = new SummaryBatcher({
-    model: deps.model,
-    maxTokens: config.budgets.summaryMaxTokens,
-    temperature: config.agentTemperature,
-    signal: readSignal,
-    deadline: Date.now() + readMs,
-  });
-  const events = new AsyncQueue<ChatEvent>();
-  const settled = new Set<number>();
-  let summaryErrorReported = false;
-  const settle = (source: ResearchSource, outcome: PageOutcome, text: string, reason?: string) => {
-    if (settled.has(source.index)) return;
-    settled.add(source.index);
-    source.outcome = outcome;
-    source.text = text;
-    if (reason !== undefined) source.reason = reason;
-    const event: ChatEvent = { type: "page-read", index: source.index, outcome, done: settled.size, total: sources.length };
-    if (reason !== undefined) event.reason = reason;
-    events.push(event);
-    if (settled.size === sources.length) events.close();
-  };
-  const excerpts = new Map<number, string>();
-  // A page read but not summarized in time is still better evidence than its snippet.
-  const fallBack = (source: ResearchSource, reason: string) => {
-    const excerpt = excerpts.get(source.index);
-    if (excerpt) return settle(source, "excerpt", excerpt, reason);
-    if (source.snippet !== "") return settle(source, "snippet", source.snippet, reason);
-    settle(source, "failed", "", reason);
-  };
-
-  const readOne = async (source: ResearchSource) => {
-    const pageSignal = AbortSignal.any([readSignal, AbortSignal.timeout(config.deadlines.pageMs)]);
-    const page = await readPage(
-      { url: source.url, fallbackTitle: source.title, question: request.question, query: request.query, budgetTokens: config.budgets.pageInputTokens, signal: pageSignal },
-      { fetchPage: deps.fetchPage, extract: deps.extract, selectPassages: deps.selectPassages, countTokens: (text) => deps.model.countTokens(text) },
-    );
-    if (!page.ok) return fallBack(source, page.reason);
-    const excerpt = await truncateToTokens(page.text, config.budgets.summaryMaxTokens, (text) => deps.model.countTokens(text));
-    if (excerpt !== "") excerpts.set(source.index, excerpt);
-    if (readSignal.aborted) return fallBack(source, "deadline");
-    try {
-      const summary = await batcher.summarize(page.prompt);
-      classifySummary(source, summary, settle, fallBack);
-    } catch (error) {
-      if (readSignal.aborted) return fallBack(source, "deadline");
-      if (!summaryErrorReported && !(isAgentError(error) && error.code === "aborted")) {
-        summaryErrorReported = true;
-        events.push({ type: "error", code: "summary-failed", message: new AgentError("summary-failed").publicMessage, retryable: true });
-      }
-      fallBack(source, "summary-failed");
-    }
-  };
-
-  for (const source of sources) void readOne(source).catch(() => fallBack(source, "internal"));
-  const onDeadline = () => {
-    for (const source of sources) fallBack(source, request.signal?.aborted ? "aborted" : "deadline");
-  };
-  readSignal.addEventListener("abort", onDeadline, { once: true });
-  try {
-    yield* events;
-  } finally {
-    clearTimeout(timer);
-    readSignal.removeEventListener("abort", onDeadline);
-    // Stop fetches and summaries still running: the answer no longer needs them.
-    if (!deadline.signal.aborted) deadline.abort();
-  }
-  if (request.signal?.aborted) throw new AgentError("aborted");
-  return batcher.batches;
-}
-
-function classifySummary(
-  source: ResearchSource,
-  summary: string,
-  settle: (source: ResearchSource, outcome: PageOutcome, text: string, reason?: string) => void,
-  fallBack: (source: ResearchSource, reason: string) => void,
-): void {
-  const text = summary.trim();
-  if (text === "") return fallBack(source, "empty-summary");
-  if (isIrrelevant(text)) return settle(source, "irrelevant", "");
-  settle(source, "summarized", text);
-}
-
-/** The marker we ask for, and the reference's Chinese phrase the model may have been trained on. */
-export function isIrrelevant(summary: string): boolean {
-  const text = summary.trim();
-  if (text.toUpperCase().includes(NO_RELEVANT_CONTENT)) return text.length < NO_RELEVANT_CONTENT.length + 40;
-  return /^["“]?(无相关内容|沒有相關內容|没有相关内容)/.test(text);
 }
