@@ -18,7 +18,12 @@ function storage(): Storage | undefined {
   }
 }
 
-/** Mounts a widget; `apiOrigin` defaults to the origin this script came from. */
+/**
+ * Mounts a widget; `apiOrigin` defaults to the origin this script came from.
+ * @example
+ * const chat = MegrezChat.init({ siteKey: "site-key", title: "Ask us", position: "bottom-left" });
+ * chat.open();
+ */
 function init(options: Omit<WidgetOptionsInput, "apiOrigin"> & { apiOrigin?: string }): WidgetHandle {
   const parsed = parseOptions({ apiOrigin: scriptOrigin, ...options });
   if (!parsed.ok) throw new Error(parsed.error);
