@@ -68,9 +68,20 @@ async function pageText(page: ExtractedPage, input: ReadPageInput, deps: ReadPag
       budgetTokens: input.budgetTokens,
       countTokens: deps.countTokens,
     });
-    const ordered = [...passages].sort((left, right) => left.index - right.index);
     // Passage selection counts each passage alone; the joined text is re-checked.
-    return truncateToTokens(ordered.map((passage) => passage.text).join("\n\n"), input.budgetTokens, deps.countTokens);
+    return truncateToTokens(joinInReadingOrder(passages), input.budgetTokens, deps.countTokens);
   }
   return truncateToTokens(page.text, input.budgetTokens, deps.countTokens);
+}
+
+/** Passages in page order; "…" marks a gap so the model does not read two distant passages as one. */
+function joinInReadingOrder(passages: readonly Passage[]): string {
+  const ordered = [...passages].sort((left, right) => left.index - right.index);
+  const parts: string[] = [];
+  ordered.forEach((passage, position) => {
+    const previous = ordered[position - 1];
+    if (previous && passage.index !== previous.index + 1) parts.push("…");
+    parts.push(passage.text);
+  });
+  return parts.join("\n\n");
 }

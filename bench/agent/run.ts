@@ -3,7 +3,8 @@
  * reference's schedule, on the same simulated loopback backends (search
  * 300 ms; 5 pages answering in 200 ms … 3 s, one never; fixed model TTFT and
  * per-token delay). Ours is the real runAgent with the real HTTP model
- * client, page fetcher and extractor; only the backends are simulated.
+ * client, page fetcher, extractor and passage selection; only the backends
+ * are simulated.
  *
  * Ours runs with the default read deadline (2.5 s) and with a longer one
  * (4 s) to show the latency / coverage trade-off.
@@ -16,6 +17,7 @@ import { createHttpModelClient } from "../../agent/model-client";
 import { runAgent } from "../../agent/run-agent";
 import { extractPage } from "../../search/extract";
 import { createPageFetcher } from "../../search/fetcher";
+import { selectPassages } from "../../search/passages";
 import type { SearchProvider } from "../../search/types";
 import { startBackends, type Latencies } from "./backends";
 import { runReferenceSchedule, type ScheduleResult } from "./reference-schedule";
@@ -58,7 +60,7 @@ async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }, re
   let afterCall = false;
   const events = runAgent(
     { messages: [{ role: "user", content: QUESTION }] },
-    { model, search: searchOver(backends.searchUrl), fetchPage, extract: extractPage, now: () => new Date(), config: parseAgentConfig({ deadlines: { readMs } }) },
+    { model, search: searchOver(backends.searchUrl), fetchPage, extract: extractPage, selectPassages, now: () => new Date(), config: parseAgentConfig({ deadlines: { readMs } }) },
   );
   for await (const event of events as AsyncIterable<ChatEvent>) {
     if (event.type === "tool-call") afterCall = true;

@@ -114,3 +114,24 @@ describe("runAgent safety and budgets", () => {
     ]);
   });
 });
+
+describe("runAgent with passage selection", () => {
+  it("gives the summary prompt the selected passages in page order, gaps marked", async () => {
+    const model = scriptedModel({ chats: [{ chunks: [callText("x")] }, { chunks: ["ok"] }] });
+    const asked: string[] = [];
+    const deps = makeDeps(model, {
+      search: fakeSearch(results(1)),
+      selectPassages: async (_page, question, options) => {
+        asked.push(`${question}|${options.budgetTokens}`);
+        return [
+          { text: "third passage", score: 2, index: 3 },
+          { text: "first passage", score: 1, index: 0 },
+          { text: "second passage", score: 1, index: 1 },
+        ];
+      },
+    });
+    await collect(runAgent({ messages: [{ role: "user", content: "the question" }] }, deps));
+    expect(asked).toStrictEqual(["the question\nx|1536"]);
+    expect(model.completeCalls[0]?.prompts[0]).toContain(">\nfirst passage\n\nsecond passage\n\n…\n\nthird passage\n</page>");
+  });
+});
