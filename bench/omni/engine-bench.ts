@@ -1,0 +1,89 @@
+/**
+ * The published Megrez-3B-Omni speed setup on our engine: N concurrent requests, each ~128 text tokens plus the
+ * 720×1480 sample image (448 image tokens), greedy, 128 output tokens (ignore_eos). Prefill time = the same batch
+ * with 1 output token; decode rate from the difference. Media preparation (decode, slicing, vision tower) is timed
+ * on its own, once per request, before the requests are queued.
+ */
+import { readFileSync } from "node:fs";
+import type { Engine } from "../../container/engine/create-engine.js";
+import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
+import type { OmniPrompt } from "../../container/omni/omni-prompt.js";
+import type { MessageWithMedia } from "../../container/omni/omni-support.js";
+import { median } from "./preprocess-bench.js";
+
+const FIXTURES = new URL("../../../shared/fixtures/omni/", import.meta.url);
+const FILLER =
+  "Megrez-3B-Omni reads images and audio as well as text. Describe the picture in detail: the people, the objects, the colours, the text that appears in it, and what is probably happening. ";
+
+export type EngineFigures = {
+  promptTokens: number;
+  textTokens: number;
+  imageTokens: number;
+  prepareMsPerImage: number;
+  prefillMs: number;
+  totalMs: number;
+  prefillTokPerS: number;
+  decodeTokPerS: number;
+  outputTokens: number;
+};
+
+/** A user text of about `tokens` plain-text tokens. */
+function textOfTokens(engine: Engine, tokens: number): string {
+  let text = FILLER.repeat(Math.ceil((tokens * 8) / FILLER.length) + 1);
+  while (engine.codec.encodePlainText(text).length > tokens) text = text.slice(0, -1);
+  return text;
+}
+
+async function runBatch(engine: Engine, prompts: OmniPrompt[], maxTokens: number): Promise<{ ms: number; outputTokens: number }> {
+  const params = { ...DEFAULT_SAMPLING, temperature: 0, maxTokens, ignoreEos: true };
+  const started = performance.now();
+  const counts = await Promise.all(
+    prompts.map(async (prompt) => {
+      for await (const event of engine.scheduler.submit({ promptIds: prompt.promptIds, params, embeddingSplices: prompt.splices })) {
+        if (event.type === "finish") return event.usage.completionTokens;
+        if (event.type === "error") throw event.error;
+      }
+      return 0;
+    }),
+  );
+  return { ms: performance.now() - started, outputTokens: counts.reduce((sum, count) => sum + count, 0) };
+}
+
+export async function engineBench(engine: Engine, options: { concurrency: number; textTokens: number; outputTokens: number; repeats: number }): Promise<EngineFigures> {
+  if (engine.omni === null) throw new Error("the model folder has no Omni towers (megrez_omni in config.json)");
+  const image = readFileSync(new URL("sample_image.jpg", FIXTURES)).toString("base64");
+  const text = textOfTokens(engine, options.textTokens);
+  const messages: MessageWithMedia[] = [{ role: "user", content: text, media: [{ kind: "image", source: { type: "data", base64: image } }] }];
+  const prepareTimes: number[] = [];
+  const prompts: OmniPrompt[] = [];
+  for (let i = 0; i < options.concurrency; i++) {
+    const started = performance.now();
+    prompts.push(await engine.omni.prepare(messages, true));
+    prepareTimes.push(performance.now() - started);
+  }
+  const first = prompts[0]!;
+  await runBatch(engine, prompts.slice(0, 1), 2); // warm-up
+  const prefill: number[] = [];
+  const total: number[] = [];
+  let outputTokens = 0;
+  for (let repeat = 0; repeat < options.repeats; repeat++) {
+    prefill.push((await runBatch(engine, prompts, 1)).ms);
+    const run = await runBatch(engine, prompts, options.outputTokens);
+    total.push(run.ms);
+    outputTokens = run.outputTokens;
+  }
+  const prefillMs = median(prefill);
+  const totalMs = median(total);
+  const promptTokens = first.promptIds.length;
+  return {
+    promptTokens,
+    textTokens: engine.codec.encodePlainText(text).length,
+    imageTokens: first.imageTokens,
+    prepareMsPerImage: median(prepareTimes),
+    prefillMs,
+    totalMs,
+    prefillTokPerS: (promptTokens * options.concurrency) / (prefillMs / 1000),
+    decodeTokPerS: (outputTokens - options.concurrency) / ((totalMs - prefillMs) / 1000),
+    outputTokens,
+  };
+}
