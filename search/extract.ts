@@ -16,7 +16,7 @@ import type { ExtractedPage } from "./types.js";
 import { Element, findFirst, type AnyNode } from "./extract/dom.js";
 import { extractMetadata, guessLanguage } from "./extract/metadata.js";
 import { pruneBoilerplate, pruneUnlikely } from "./extract/prune.js";
-import { computeStats } from "./extract/stats.js";
+import { computeStats, staleAncestors } from "./extract/stats.js";
 import { chooseContent } from "./extract/candidate.js";
 import { isArticleEnd, isChrome, repeatsTitle } from "./extract/clean.js";
 import { renderBlocks } from "./extract/render.js";
@@ -42,12 +42,12 @@ function bodyOf(root: AnyNode): Element {
 }
 
 function extractBody(root: AnyNode, title: string): string {
-  pruneBoilerplate(root);
+  const { kept } = pruneBoilerplate(root);
   const body = bodyOf(root);
-  const rawStats = computeStats(root);
-  const pageLength = rawStats.get(body)?.textLength ?? 0;
-  const removed = pruneUnlikely(root, (element) => (rawStats.get(element)?.textLength ?? 0) > pageLength * UNLIKELY_KEEP_SHARE);
-  const stats = removed > 0 ? computeStats(root) : rawStats;
+  const stats = computeStats(kept);
+  const pageLength = stats.get(body)?.textLength ?? 0;
+  const { touched } = pruneUnlikely(root, (element) => (stats.get(element)?.textLength ?? 0) > pageLength * UNLIKELY_KEEP_SHARE);
+  if (touched.length > 0) computeStats(kept, stats, staleAncestors(touched));
   const choice = chooseContent(root, body, stats);
   const text = renderBlocks(choice.blocks, {
     skip: (element) => repeatsTitle(element, title) || isChrome(element, stats, choice.scores),

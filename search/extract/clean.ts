@@ -10,13 +10,6 @@ import { linkDensity, type StatsTable } from "./stats.js";
 
 const CONDITIONAL_TAGS = new Set(["div", "section", "ul", "ol", "table", "form", "fieldset", "figure", "dl", "span", "header"]);
 
-function isListLike(element: Element, stats: StatsTable): boolean {
-  if (element.name === "ul" || element.name === "ol" || element.name === "dl") return true;
-  const elementStats = stats.get(element);
-  if (!elementStats || elementStats.textLength === 0) return false;
-  return false;
-}
-
 /** A table of data (header cells, several rows, no nested tables), as opposed to a layout table. */
 function isDataTable(table: Element): boolean {
   let rows = 0;
@@ -34,23 +27,26 @@ function isDataTable(table: Element): boolean {
 
 /** True when `element` (inside the article) should be dropped from the output. */
 export function isChrome(element: Element, stats: StatsTable, scores: ScoreTable): boolean {
+  const name = element.name;
+  if (name === "figcaption") return true;
+  const heading = HEADING_TAGS.has(name);
+  // Inline and other tags are never dropped on their own; checking them first keeps rendering cheap.
+  if (!heading && name !== "p" && !CONDITIONAL_TAGS.has(name)) return false;
   const elementStats = stats.get(element);
   if (!elementStats) return false;
-  if (elementStats.textLength === 0) return element.name !== "br" && element.name !== "hr" && element.name !== "img";
+  if (elementStats.textLength === 0) return elementStats.images === 0 || name !== "figure";
   const names = classAndId(element);
   const weight = classWeight(names);
-  if (HEADING_TAGS.has(element.name)) return weight < 0 || linkDensity(elementStats) > 0.5;
-  if (element.name === "figcaption") return true;
-  if (element.name === "p") return weight < 0 && NEGATIVE.test(names) && elementStats.textLength < 200;
-  if (!CONDITIONAL_TAGS.has(element.name)) return false;
-  if (element.name === "table" && weight >= 0 && isDataTable(element)) return false;
+  if (heading) return weight < 0 || linkDensity(elementStats) > 0.5;
+  if (name === "p") return weight < 0 && NEGATIVE.test(names) && elementStats.textLength < 200;
+  if (name === "table" && weight >= 0 && isDataTable(element)) return false;
   const score = scores.get(element) ?? 0;
   if (weight + score < 0) return true;
   if (elementStats.commas >= 10) return false;
   const density = linkDensity(elementStats);
-  const list = isListLike(element, stats);
+  const list = name === "ul" || name === "ol" || name === "dl";
   const paragraphs = elementStats.paragraphs;
-  if (element.name === "figure" && paragraphs === 0) return true;
+  if (name === "figure" && paragraphs === 0) return true;
   if (elementStats.images > 1 && paragraphs / elementStats.images < 0.5) return true;
   if (!list && elementStats.listItems - 100 > paragraphs) return true;
   if (elementStats.inputs > Math.floor(paragraphs / 3)) return true;

@@ -4,7 +4,7 @@
  * (`<title>`, the first `<time>`), because CMS templates often leave `<title>` stuffed with site names.
  */
 import { z } from "zod";
-import { attribute, findAll, findFirst, plainText, type AnyNode } from "./dom.js";
+import { attribute, isElement, plainText, walk, type AnyNode, type Element } from "./dom.js";
 
 export interface PageMetadata {
   title: string;
@@ -24,19 +24,69 @@ function jsonLdSchema() {
   return jsonLdSchemaCache;
 }
 
-function collectMeta(root: AnyNode): Map<string, string> {
-  const meta = new Map<string, string>();
-  for (const element of findAll(root, (candidate) => candidate.name === "meta")) {
-    const key = (attribute(element, "property") ?? attribute(element, "name") ?? attribute(element, "itemprop") ?? attribute(element, "http-equiv"))?.toLowerCase();
-    const content = attribute(element, "content");
-    if (key && content && !meta.has(key)) meta.set(key, content.trim());
-  }
-  return meta;
+/** Meta names that carry a publication date, most specific first. */
+const DATE_KEYS = ["article:published_time", "datepublished", "article:published", "pubdate", "publishdate", "date", "dc.date", "dc.date.issued"];
+
+interface HeadSignals {
+  meta: Map<string, string>;
+  jsonLdScripts: Element[];
+  title?: Element;
+  h1?: Element;
+  canonical?: Element;
+  time?: Element;
+  html?: Element;
 }
 
-function jsonLdObjects(root: AnyNode): Array<Record<string, unknown>> {
+/** The <head> element, found without walking the body. */
+function headOf(root: AnyNode): { html?: Element; head?: Element } {
+  if (!("children" in root)) return {};
+  const html = root.children.find((child): child is Element => isElement(child) && child.name === "html");
+  const head = (html?.children ?? root.children).find((child): child is Element => isElement(child) && child.name === "head");
+  return { ...(html ? { html } : {}), ...(head ? { head } : {}) };
+}
+
+/** Collects every element metadata reads from, in one walk of `scope`. */
+function collectSignals(scope: AnyNode): HeadSignals {
+  const signals: HeadSignals = { meta: new Map(), jsonLdScripts: [] };
+  walk(scope, (node) => {
+    if (!isElement(node)) return true;
+    switch (node.name) {
+      case "meta": {
+        const attribs = node.attribs;
+        const key = (attribs["property"] ?? attribs["name"] ?? attribs["itemprop"] ?? attribs["http-equiv"])?.toLowerCase();
+        const content = attribs["content"];
+        if (key && content && !signals.meta.has(key)) signals.meta.set(key, content.trim());
+        return false;
+      }
+      case "script":
+        if (node.attribs["type"]?.toLowerCase() === "application/ld+json") signals.jsonLdScripts.push(node);
+        return false;
+      case "style":
+        return false;
+      case "title":
+        signals.title ??= node;
+        return false;
+      case "h1":
+        signals.h1 ??= node;
+        return false;
+      case "link":
+        if (!signals.canonical && (node.attribs["rel"] ?? "").toLowerCase().split(/\s+/).includes("canonical")) signals.canonical = node;
+        return false;
+      case "time":
+        if (!signals.time && node.attribs["datetime"]) signals.time = node;
+        return true;
+      case "html":
+        signals.html ??= node;
+        return true;
+      default:
+        return true;
+    }
+  });
+  return signals;
+}
+
+function jsonLdObjects(scripts: readonly Element[]): Array<Record<string, unknown>> {
   const objects: Array<Record<string, unknown>> = [];
-  const scripts = findAll(root, (element) => element.name === "script" && attribute(element, "type")?.toLowerCase() === "application/ld+json");
   for (const script of scripts) {
     let parsed: unknown;
     try {
@@ -80,35 +130,33 @@ function collapse(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
+/** Reads metadata from <head> and walks the whole page only when the head lacks a title or date. */
 export function extractMetadata(root: AnyNode, url: string): PageMetadata {
-  const meta = collectMeta(root);
-  const ld = jsonLdObjects(root)
+  const { html, head } = headOf(root);
+  let signals = collectSignals(head ?? root);
+  if (head && (!signals.title || !DATE_KEYS.some((key) => signals.meta.has(key)))) signals = collectSignals(root);
+  signals.html ??= html;
+  const meta = signals.meta;
+  const ld = jsonLdObjects(signals.jsonLdScripts)
     .map((object) => jsonLdSchema().safeParse(object))
     .flatMap((result) => (result.success ? [result.data] : []));
-  const titleElement = findFirst(root, (element) => element.name === "title");
-  const h1 = findFirst(root, (element) => element.name === "h1");
+  const titleElement = signals.title;
+  const h1 = signals.h1;
   const title = collapse(
     meta.get("og:title") ?? ld.find((object) => object.headline)?.headline ?? (titleElement ? plainText(titleElement) : "") ?? "",
   ) || collapse(h1 ? plainText(h1) : "");
 
-  const canonicalLink = findFirst(root, (element) => element.name === "link" && (attribute(element, "rel") ?? "").toLowerCase().split(/\s+/).includes("canonical"));
+  const canonicalLink = signals.canonical;
   const canonicalUrl = resolveUrl(canonicalLink ? attribute(canonicalLink, "href") : meta.get("og:url"), url);
 
-  const timeElement = findFirst(root, (element) => element.name === "time" && Boolean(attribute(element, "datetime")));
+  const timeElement = signals.time;
+  const metaDate = DATE_KEYS.map((key) => meta.get(key)).find((value) => value !== undefined);
   const publishedAt = normalizeDate(
-    meta.get("article:published_time") ??
-      ld.find((object) => object.datePublished)?.datePublished ??
-      meta.get("datepublished") ??
-      meta.get("article:published") ??
-      meta.get("pubdate") ??
-      meta.get("publishdate") ??
-      meta.get("date") ??
-      meta.get("dc.date") ??
-      meta.get("dc.date.issued") ??
+    (meta.get("article:published_time") ?? ld.find((object) => object.datePublished)?.datePublished ?? metaDate) ??
       (timeElement ? attribute(timeElement, "datetime") : undefined),
   );
 
-  const htmlElement = findFirst(root, (element) => element.name === "html");
+  const htmlElement = signals.html;
   const language = normalizeLanguage(
     (htmlElement ? attribute(htmlElement, "lang") ?? attribute(htmlElement, "xml:lang") : undefined) ??
       meta.get("content-language") ??

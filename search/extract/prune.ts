@@ -35,17 +35,26 @@ function shouldDrop(element: Element, insideProtected: boolean): boolean {
  * Removes chrome-named subtrees (share bars, comments, sidebars), except ones that hold a large share
  * of the page's text: class names lie ("PageBuilder-pageRow" matches /pager/), article bodies do not.
  */
-export function pruneUnlikely(root: AnyNode, keep: (element: Element) => boolean): number {
+export function pruneUnlikely(root: AnyNode, keep: (element: Element) => boolean): PruneResult {
   return pruneWhere(root, (element, insideProtected) => isUnlikely(element, insideProtected) && !keep(element));
 }
 
 /** Removes never-content subtrees (scripts, navigation, hidden elements) from `root`. */
-export function pruneBoilerplate(root: AnyNode): number {
+export function pruneBoilerplate(root: AnyNode): PruneResult {
   return pruneWhere(root, shouldDrop);
 }
 
-function pruneWhere(root: AnyNode, shouldDrop: (element: Element, insideProtected: boolean) => boolean): number {
+export interface PruneResult {
+  /** Elements still in the tree, in document (pre-)order: the stats pass reuses it instead of walking again. */
+  kept: Element[];
+  /** Former parents of removed subtrees: their stats (and their ancestors') are stale. */
+  touched: Element[];
+}
+
+function pruneWhere(root: AnyNode, shouldDrop: (element: Element, insideProtected: boolean) => boolean): PruneResult {
   const doomed: Element[] = [];
+  const kept: Element[] = [];
+  const touched: Element[] = [];
   const protectedRoots = new Set<AnyNode>();
   walk(root, (node) => {
     if (!isElement(node)) return node.type === "root" || false;
@@ -55,6 +64,7 @@ function pruneWhere(root: AnyNode, shouldDrop: (element: Element, insideProtecte
       doomed.push(node);
       return false;
     }
+    kept.push(node);
     // Tables and code keep their cells whatever the cells are named.
     if (insideProtected || node.name === "table" || node.name === "pre" || node.name === "code") protectedRoots.add(node);
     return true;
@@ -65,6 +75,7 @@ function pruneWhere(root: AnyNode, shouldDrop: (element: Element, insideProtecte
     const index = parent.children.indexOf(element);
     if (index >= 0) parent.children.splice(index, 1);
     element.parent = null;
+    if (isElement(parent)) touched.push(parent);
   }
-  return doomed.length;
+  return { kept, touched };
 }

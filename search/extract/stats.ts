@@ -2,7 +2,7 @@
  * Bottom-up text statistics for every element (text length, link text, commas, child counts), computed
  * once in a single post-order sweep so scoring and cleaning never re-read a subtree.
  */
-import { isElement, isText, walk, type AnyNode, type Element } from "./dom.js";
+import { isElement, isText, type AnyNode, type Element } from "./dom.js";
 import { BLOCK_TAGS } from "./patterns.js";
 
 export interface ElementStats {
@@ -46,15 +46,14 @@ function measureText(data: string): { length: number; commas: number } {
   return { length, commas };
 }
 
-export function computeStats(root: AnyNode): StatsTable {
-  const order: Element[] = [];
-  walk(root, (node) => {
-    if (isElement(node)) order.push(node);
-  });
-  const table: StatsTable = new Map();
+/**
+ * Stats for `order` (elements in document pre-order, so children come after parents). With `only`,
+ * just those elements are recomputed in an existing table: the ancestors of removed subtrees.
+ */
+export function computeStats(order: readonly Element[], table: StatsTable = new Map(), only?: ReadonlySet<Element>): StatsTable {
   for (let position = order.length - 1; position >= 0; position--) {
     const element = order[position];
-    if (!element) continue;
+    if (!element || (only && !only.has(element))) continue;
     const stats = emptyStats();
     for (const child of element.children) {
       if (isText(child)) {
@@ -85,6 +84,20 @@ export function computeStats(root: AnyNode): StatsTable {
     table.set(element, stats);
   }
   return table;
+}
+
+/** The touched elements and all their ancestors: what must be recomputed after a prune. */
+export function staleAncestors(touched: readonly Element[]): Set<Element> {
+  const stale = new Set<Element>();
+  for (const element of touched) {
+    let current: Element | null = element;
+    while (current && !stale.has(current)) {
+      stale.add(current);
+      const parent: AnyNode | null = current.parent;
+      current = parent && isElement(parent) ? parent : null;
+    }
+  }
+  return stale;
 }
 
 export function linkDensity(stats: ElementStats | undefined): number {
