@@ -125,11 +125,16 @@ export function buildSearchLimitObservation(): string {
 }
 
 function quoteLine(text: string): string {
-  return neutralize(text).replace(/\s+/g, " ").trim();
+  return unmark(neutralize(text)).replace(/\s+/g, " ").trim();
 }
 
 function quoteBlock(text: string): string {
-  return neutralize(text).replace(/<\/page>/gi, "</ page>");
+  return unmark(neutralize(text)).replace(/<\/page>/gi, "</ page>");
+}
+
+/** Quoted text must not pose as a numbered result: `[[citation:2]]` inside a page becomes `(ref 2)`. */
+function unmark(text: string): string {
+  return text.replace(/\[\s*\[?\s*citation\s*:\s*(\d*)\s*\]?\]?/gi, (_match, index: string) => `(ref ${index})`);
 }
 
 function quoteAttribute(text: string): string {
