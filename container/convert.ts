@@ -9,15 +9,15 @@ import { z } from "zod";
 import { convertCheckpoint } from "./convert/convert-checkpoint.js";
 
 const argsSchema = z.object({
-  in: z.string().min(1, "--in HF_DIR is required"),
-  out: z.string().min(1, "--out DIR is required"),
+  in: z.string({ error: "--in HF_DIR is required" }).min(1),
+  out: z.string({ error: "--out DIR is required" }).min(1),
   dtype: z.enum(["fp16", "fp32"]).default("fp16"),
 });
 
 function main(): void {
   const { values } = parseArgs({ options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" } }, strict: true });
   const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join("; "));
   const started = Date.now();
   const result = convertCheckpoint({
     inputDir: resolve(parsed.data.in),

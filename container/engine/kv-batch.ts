@@ -62,9 +62,9 @@ export class KvBatch {
     const total = this.width + newColumns;
     const mask = new BigInt64Array(this.batchSize * total);
     this.lengths.forEach((length, row) => {
-      for (let column = this.width - length; column < this.width; column++) mask[row * total + column] = 1n;
-      const fresh = newTokenCounts[row] ?? 0;
-      for (let column = total - fresh; column < total; column++) mask[row * total + column] = 1n;
+      const rowStart = row * total;
+      mask.fill(1n, rowStart + this.width - length, rowStart + this.width);
+      mask.fill(1n, rowStart + total - (newTokenCounts[row] ?? 0), rowStart + total);
     });
     return mask;
   }

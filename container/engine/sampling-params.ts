@@ -20,6 +20,8 @@ export interface SamplingParams {
   stop: readonly string[];
   stopTokenIds: readonly number[];
   skipSpecialTokens: boolean;
+  /** vLLM's ignore_eos: keep generating past eos (benchmarks). */
+  ignoreEos: boolean;
 }
 
 export const DEFAULT_SAMPLING: SamplingParams = {
@@ -34,4 +36,5 @@ export const DEFAULT_SAMPLING: SamplingParams = {
   stop: [],
   stopTokenIds: [],
   skipSpecialTokens: true,
+  ignoreEos: false,
 };

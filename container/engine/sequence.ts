@@ -36,7 +36,7 @@ export class Sequence {
     this.sampler = new Sampler(params, promptIds);
     this.detokenizer = new IncrementalDetokenizer(codec, params.skipSpecialTokens);
     this.stopMatcher = new StopMatcher(params.stop);
-    this.stopIds = new Set([...codec.eosTokenIds, ...params.stopTokenIds]);
+    this.stopIds = new Set([...(params.ignoreEos ? [] : codec.eosTokenIds), ...params.stopTokenIds]);
   }
 
   /** Sample from this row's logits and advance; returns true once the sequence is done. */

@@ -30,6 +30,7 @@ const samplingFields = {
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   repetition_penalty: z.number().gt(0).max(10).nullish(),
   skip_special_tokens: z.boolean().nullish(),
+  ignore_eos: z.boolean().nullish(),
   logprobs: z.union([z.literal(false), z.null()], { message: "logprobs are not supported" }).optional(),
 };
 

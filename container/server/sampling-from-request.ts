@@ -19,5 +19,6 @@ export function samplingFromRequest(request: SamplingRequest, defaults: ModelFol
     stop: request.stop,
     stopTokenIds: request.stop_token_ids ?? [],
     skipSpecialTokens: request.skip_special_tokens ?? true,
+    ignoreEos: request.ignore_eos ?? false,
   };
 }

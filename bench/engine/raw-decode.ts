@@ -1,0 +1,50 @@
+/**
+ * The floor for the engine's per-token cost: a bare batch-1 greedy loop over session.run with
+ * the same graph, feeding present.* back as past_key_values.* and nothing else.
+ */
+import type { LlamaDims } from "../../container/model/llama-dims.js";
+import { argmax } from "../../container/model/reference-forward.js";
+import { type EngineTensor, int64Tensor } from "../../container/runtime/inference-session.js";
+import { createInferenceSession } from "../../container/runtime/onnx-backend.js";
+
+export interface RawDecodeOptions {
+  modelPath: string;
+  dims: LlamaDims;
+  promptIds: readonly number[];
+  tokens: number;
+  threads: number;
+}
+
+/** Opens the session once; each `sample()` returns ms per decode step for one greedy run. */
+export async function rawDecodeLoop(options: RawDecodeOptions): Promise<{ sample(): Promise<number>; release(): Promise<void> }> {
+  const { dims } = options;
+  const session = await createInferenceSession(options.modelPath, { executionProvider: "cpu", threads: options.threads });
+  const sample = async (): Promise<number> => {
+    const past: Record<string, EngineTensor> = {};
+    for (let layer = 0; layer < dims.numLayers; layer++) {
+      for (const kind of ["key", "value"]) past[`past_key_values.${layer}.${kind}`] = { type: "float32", data: new Float32Array(0), dims: [1, dims.numKvHeads, 0, dims.headDim] };
+    }
+    let ids = [...options.promptIds];
+    let position = 0;
+    let decodeStart = 0;
+    for (let step = 0; step < options.tokens; step++) {
+      if (step === 1) decodeStart = performance.now();
+      const total = position + ids.length;
+      const result = await session.run({
+        ...past,
+        input_ids: int64Tensor(ids, [1, ids.length]),
+        attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
+        position_ids: int64Tensor(ids.map((_, index) => position + index), [1, ids.length]),
+        num_logits_to_keep: int64Tensor([1], []),
+      });
+      const logits = result.logits;
+      if (!logits || logits.type !== "float32") throw new Error("no logits");
+      ids = [argmax(logits.data)];
+      position = total;
+      for (const [name, tensor] of Object.entries(result)) if (name.startsWith("present.")) past[name.replace("present.", "past_key_values.")] = tensor;
+    }
+    return (performance.now() - decodeStart) / (options.tokens - 1);
+  };
+  await sample();
+  return { sample, release: () => session.release() };
+}
