@@ -11,7 +11,7 @@ import { describeError } from "../log";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { requestContext } from "../middleware/request-context";
-import { readJsonBody } from "../request-body";
+import { formatIssues, readJsonBody } from "../request-body";
 import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
 import { parseJobsConfig } from "./config";
 import { jobPatchSchema, jobSpecSchema, MAX_BODY_BYTES, mergePatch, type JobSpec } from "./job-spec";
@@ -78,7 +78,7 @@ jobsRoutes.patch("/api/jobs/:id", async (c) => {
   const job = await ownedJob(c);
   const merged = jobSpecSchema.safeParse(mergePatch(job.spec, patch));
   if (!merged.success) {
-    throw new ApiError("invalid_body", `Invalid job after the patch: ${merged.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`);
+    throw new ApiError("invalid_body", `Invalid job after the patch: ${formatIssues(merged.error)}`);
   }
   assertSchedule(merged.data, jobsConfig(c).minIntervalMinutes);
   const updated = await registryStub(c.env).updateJob(job.owner, job.id, merged.data, Date.now());

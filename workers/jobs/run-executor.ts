@@ -34,19 +34,27 @@ export interface ExecutorDeps {
   config: JobsConfig;
   now: () => number;
   newId: (prefix: string) => string;
+  /** True once the job was deleted: stop before the next write. */
+  isCancelled?: () => boolean;
 }
 
 /** Grace beyond the run timeout before a `running` run counts as interrupted. */
 export const STALE_GRACE_MS = 60_000;
 
 export async function processDue(deps: ExecutorDeps): Promise<void> {
+  const cancelled = () => deps.isCancelled?.() === true;
   const now = deps.now();
   for (const run of deps.store.dueRuns(now, now - deps.config.runTimeoutMs - STALE_GRACE_MS)) {
+    if (cancelled()) return;
     if (run.status === "running") recordInterrupted(deps, run);
-    else await executeRun(deps, run);
+    else await executeRun(deps, run, cancelled);
   }
-  for (const delivery of deps.deliveries.due(deps.now())) await attemptDelivery(deps, delivery);
-  prune(deps);
+  if (cancelled()) return;
+  for (const delivery of deps.deliveries.due(deps.now())) {
+    if (cancelled()) return;
+    await attemptDelivery(deps, delivery, cancelled);
+  }
+  if (!cancelled()) prune(deps);
 }
 
 /** Earliest moment the runner has work, or null when idle. */
@@ -66,7 +74,7 @@ function prune(deps: ExecutorDeps): void {
   }
 }
 
-async function executeRun(deps: ExecutorDeps, run: Run): Promise<void> {
+async function executeRun(deps: ExecutorDeps, run: Run, cancelled: () => boolean): Promise<void> {
   const attempt = deps.store.startAttempt(run.id, deps.now());
   let digest: Digest;
   try {
@@ -74,12 +82,14 @@ async function executeRun(deps: ExecutorDeps, run: Run): Promise<void> {
       deps.pipeline({ jobId: run.jobId, runId: run.id, spec: run.spec, slot: run.slot, origin: run.origin, signal }),
     );
   } catch (err) {
+    if (cancelled()) return;
     const failure = classify(err, deps.config.runTimeoutMs);
     const retry = failure.retryable && attempt < deps.config.runMaxAttempts;
     const retryAt = retry ? deps.now() + backoffMs(deps.config.runRetryBaseMs, attempt) : null;
     deps.store.fail(run.id, attempt, { code: failure.code, message: failure.message }, retryAt, deps.now());
     return;
   }
+  if (cancelled()) return;
   const stored = toStored(digest);
   const finishedAt = deps.now();
   // No await between these writes: the DO commits them together.
@@ -109,7 +119,7 @@ function recordInterrupted(deps: ExecutorDeps, run: Run): void {
   );
 }
 
-async function attemptDelivery(deps: ExecutorDeps, delivery: PendingDelivery): Promise<void> {
+async function attemptDelivery(deps: ExecutorDeps, delivery: PendingDelivery, cancelled: () => boolean): Promise<void> {
   const attempt = delivery.attempts + 1;
   const at = deps.now();
   const result = await sendWebhook({
@@ -121,6 +131,7 @@ async function attemptDelivery(deps: ExecutorDeps, delivery: PendingDelivery): P
     timeoutMs: deps.config.webhookTimeoutMs,
     fetch: deps.send,
   });
+  if (cancelled()) return;
   const durationMs = deps.now() - at;
   if (result.ok) {
     deps.deliveries.record(delivery.id, { attempt, at, httpStatus: result.httpStatus, error: null, durationMs }, { status: "delivered" });

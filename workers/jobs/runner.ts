@@ -31,6 +31,8 @@ export class JobRunner extends DurableObject<Env> {
    * it through `runInDurableObject` (e.g. the same pipeline with a fake engine).
    */
   pipeline: RunPipeline;
+  /** Set by `destroy()`: an alarm already under way stops touching the (deleted) tables. */
+  private destroyed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -42,16 +44,19 @@ export class JobRunner extends DurableObject<Env> {
 
   /** Records the run of `slot` (a no-op when it exists) and wakes the object to do it. */
   async enqueue(input: { jobId: string; slot: number; spec: JobSpec; origin: string }): Promise<{ runId: string; created: boolean }> {
+    if (this.destroyed) return { runId: "", created: false };
     const { run, created } = this.store.enqueue({ id: `run_${randomHex(10)}`, ...input, now: Date.now() });
     if (created) await this.scheduleWake();
     return { runId: run.id, created };
   }
 
   override async alarm(): Promise<void> {
+    if (this.destroyed) return;
     // Watchdog first: if this invocation dies mid-run, the object wakes again and
     // records the run as interrupted instead of leaving it `running` for ever.
     await this.ctx.storage.setAlarm(Date.now() + this.config.runTimeoutMs + STALE_GRACE_MS);
     await processDue({
+      isCancelled: () => this.destroyed,
       store: this.store,
       deliveries: this.deliveries,
       pipeline: this.pipeline,
@@ -60,7 +65,7 @@ export class JobRunner extends DurableObject<Env> {
       now: () => Date.now(),
       newId: (prefix) => `${prefix}_${randomHex(10)}`,
     });
-    await this.scheduleWake();
+    if (!this.destroyed) await this.scheduleWake();
   }
 
   listRuns(limit: number): Run[] {
@@ -80,6 +85,7 @@ export class JobRunner extends DurableObject<Env> {
 
   /** Forgets everything (the job was deleted). */
   async destroy(): Promise<void> {
+    this.destroyed = true;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }

@@ -25,14 +25,16 @@ async function requireCorpus(): Promise<void> {
 const DIGEST_TEXT = "Deliveries are signed with HMAC-SHA256 [citation:1], and feeds use a per-job token [citation:2]. Bogus [citation:9].";
 
 describe("a scheduled run through the real pipeline", () => {
-  it("creates a job, fires the cron handler and stores a digest citing the pages it read", async () => {
+  it("creates a job, fires the cron handler, stores a digest citing the pages it read and delivers it", async () => {
     await requireCorpus();
+    const hookPath = `/ok/pipeline-${crypto.randomUUID()}`;
     const job = await createJob({
       name: "Docs digest",
       topic: "webhook signature verification and feed tokens",
       schedule: { cron: "11 10 * * *" },
       search: { provider: "local", pages: 3 },
       digest: { length: "short" },
+      delivery: { store: true, webhook: { url: `https://hooks.example.com${hookPath}`, secret: "pipeline-secret-0123456789" } },
     });
     created.push(job.id);
     const engine = createFakeEngine({ reply: () => DIGEST_TEXT });
@@ -70,6 +72,40 @@ describe("a scheduled run through the real pipeline", () => {
     // The writing call saw the numbered summaries, in our citation format.
     const writing = engine.calls.find((c) => c.path === "/v1/chat/completions");
     expect(writing?.body.messages?.map((m) => m.content).join("\n")).toContain(`[citation:1] ${digest.sources[0]!.title} (${digest.sources[0]!.url})`);
+
+    // The webhook went out from the runner's alarm, signed, with the same digest.
+    const details = await eventually(
+      async () => (await (await api(`/api/jobs/${job.id}/runs/${run!.id}`)).json()) as { deliveries: { status: string; attempts: number }[] },
+      (d) => d.deliveries.length === 1 && d.deliveries[0]!.status !== "pending",
+    );
+    expect(details.deliveries[0]).toMatchObject({ status: "delivered", attempts: 1 });
+    const log = (await (await env.JOBS_EGRESS!.fetch(`https://hooks.example.com/__log?path=${encodeURIComponent(hookPath)}`)).json()) as {
+      headers: Record<string, string>;
+      body: string;
+    }[];
+    expect(log).toHaveLength(1);
+    expect(JSON.parse(log[0]!.body).digest.markdown).toBe(digest.markdown);
+    expect(log[0]!.headers["megrez-signature"]).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+  });
+
+  it("stops a run in progress when its job is deleted, leaving nothing behind", async () => {
+    await requireCorpus();
+    const job = await createJob({ name: "Deleted mid-run", topic: "webhook signature verification", schedule: { cron: "47 10 * * *" }, search: { provider: "local", pages: 2 } });
+    const engine = createFakeEngine({ reply: () => "Slow words [citation:1]. ".repeat(20), chunkSize: 4, chunkDelayMs: 20 });
+    const runner = runnerStub(env, job.id);
+    await runInDurableObject(runner, (instance) => {
+      instance.pipeline = createRunPipeline({ ...env, ENGINE: engine });
+    });
+    await fireScheduled(job.schedule.nextRuns[0]!);
+    await eventually(() => listRuns(job.id), (runs: RunJson[]) => runs[0]?.status === "running");
+    expect((await api(`/api/jobs/${job.id}`, { method: "DELETE" })).status).toBe(200);
+    // Wait past the moment the slow answer would have finished, then look inside the object.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const tables = await runInDurableObject(runner, (_instance, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'deliveries')").toArray(),
+    );
+    expect(tables).toEqual([]);
+    expect(await runInDurableObject(runner, (_instance, state) => state.storage.getAlarm())).toBeNull();
   });
 
   it("records a run whose search cannot work as failed, with the reason", async () => {

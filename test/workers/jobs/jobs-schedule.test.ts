@@ -9,7 +9,9 @@ afterEach(async () => {
 });
 
 async function make(cron: string, extra: Record<string, unknown> = {}) {
-  const job = await createJob({ name: `sched ${cron}`, topic: "scheduling test", schedule: { cron }, ...extra });
+  // These tests are about dispatch: the runs they start fail at once (serper without a key)
+  // instead of reaching for an engine that is not there.
+  const job = await createJob({ name: `sched ${cron}`, topic: "scheduling test", schedule: { cron }, search: { provider: "serper" }, ...extra });
   created.push(job.id);
   return job;
 }
