@@ -59,6 +59,27 @@ export function buildCorpusIndex(documents: readonly CorpusDocument[], builtAt: 
   return { version: CORPUS_INDEX_VERSION, builtAt, documentCount: documents.length, sources: documents.map((document) => document.source), index: search.toJSON() };
 }
 
+function isNumberRecord(value: unknown): value is Record<string, number> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const item of Object.values(value)) if (typeof item !== "number") return false;
+  return true;
+}
+
+/**
+ * The posting lists are most of the file; a plain loop checks their shape several times faster than
+ * a nested zod schema, which matters because a worker isolate pays this on its first query.
+ */
+function isIndexEntries(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const entry of value) {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string") return false;
+    const fields: unknown = entry[1];
+    if (typeof fields !== "object" || fields === null) return false;
+    for (const postings of Object.values(fields)) if (!isNumberRecord(postings)) return false;
+  }
+  return true;
+}
+
 let schemaCache: ReturnType<typeof buildSchema> | undefined;
 function buildSchema() {
   const storedDocument = z.object({ slug: z.string(), title: z.string(), excerpt: z.string(), updatedAt: z.string().optional() });
@@ -76,7 +97,7 @@ function buildSchema() {
       averageFieldLength: z.array(z.number()),
       storedFields: z.record(z.string(), storedDocument),
       dirtCount: z.number().optional(),
-      index: z.array(z.tuple([z.string(), z.record(z.string(), z.record(z.string(), z.number()))])),
+      index: z.custom<Array<[string, Record<string, Record<string, number>>]>>(isIndexEntries, "minisearch index entries"),
       serializationVersion: z.number(),
     }),
   });
