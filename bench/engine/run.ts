@@ -76,6 +76,12 @@ async function main(): Promise<void> {
     await engineRun(engine, promptIds, 8);
     const peer = await transformersJsPeer({ root, name: "bench-model", promptIds, tokens: args.tokens, threads: args.threads });
     const rawLoop = await rawDecodeLoop({ modelPath: join(modelDir, "onnx", "model.onnx"), dims: model.dims, promptIds, tokens: args.tokens, threads: args.threads });
+    const peerIds = await peer.greedyIds(args.tokens);
+    let engineIds: readonly number[] = [];
+    for await (const event of engine.scheduler.submit({ promptIds, params: { ...DEFAULT_SAMPLING, temperature: 0, maxTokens: args.tokens } })) {
+      if (event.type === "finish") engineIds = event.tokenIds;
+    }
+    const sameTokens = peerIds.length === engineIds.length && peerIds.every((id, index) => id === engineIds[index]);
     // Interleave the three so load changes on the machine hit all of them alike.
     const samples: { ours: BatchOneSample[]; theirs: BatchOneSample[]; raw: number[] } = { ours: [], theirs: [], raw: [] };
     for (let repeat = 0; repeat < args.repeats; repeat++) {
@@ -96,6 +102,8 @@ async function main(): Promise<void> {
     const fmt = (value: number, digits = 1): string => value.toFixed(digits);
     const lines = [
       `Model: hidden ${args.hidden}, ${args.layers} layers, vocab ${model.dims.vocabSize}; prompt ${promptIds.length} tokens; ${args.tokens} new tokens; median of ${args.repeats}; CPU EP, onnxruntime-node 1.30, ${args.threads} intra-op thread(s); load average at start ${loadavg()[0]?.toFixed(1)}.`,
+      "",
+      `Greedy output identical to transformers.js: ${sameTokens ? "yes" : "NO"} (${engineIds.length} tokens).`,
       "",
       "| measure | megrez engine | reference | ratio |",
       "|---|---|---|---|",

@@ -19,7 +19,14 @@ export interface BatchOneSample {
 }
 
 /** Loads the model once; each `sample()` is one TTFT + decode measurement. */
-export async function transformersJsPeer(options: PeerOptions): Promise<{ sample(): Promise<BatchOneSample>; dispose(): Promise<void> }> {
+export interface TransformersJsPeer {
+  sample(): Promise<BatchOneSample>;
+  /** Plain greedy generate (stops at eos): the generated ids, for a same-tokens check. */
+  greedyIds(count: number): Promise<number[]>;
+  dispose(): Promise<void>;
+}
+
+export async function transformersJsPeer(options: PeerOptions): Promise<TransformersJsPeer> {
   env.allowRemoteModels = false;
   env.localModelPath = `${options.root}/`;
   const model = await AutoModelForCausalLM.from_pretrained(options.name, { dtype: "fp32", device: "cpu", session_options: { intraOpNumThreads: options.threads } });
@@ -39,6 +46,11 @@ export async function transformersJsPeer(options: PeerOptions): Promise<{ sample
       const one = await generate(1);
       const many = await generate(options.tokens);
       return { ttftMs: one, decodeTokPerS: (options.tokens - 1) / ((many - one) / 1000) };
+    },
+    async greedyIds(count) {
+      const output = await model.generate({ ...inputs, max_new_tokens: count, do_sample: false });
+      if (!(output instanceof Tensor)) throw new Error("generate did not return a tensor");
+      return Array.from(output.data, (id) => Number(id)).slice(ids.length);
     },
     dispose: async () => {
       await model.dispose();

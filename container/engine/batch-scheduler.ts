@@ -68,6 +68,9 @@ export class BatchScheduler {
   submit(request: GenerateRequest): AsyncIterable<GenerationEvent> {
     const { maxModelLen } = this.options;
     if (request.promptIds.length === 0) throw new EngineError("invalid_request", "the prompt is empty", "prompt");
+    const vocab = this.runner.dims.vocabSize;
+    const badId = request.promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+    if (badId !== undefined) throw new EngineError("invalid_request", `token id ${badId} is outside the vocabulary (0..${vocab - 1})`, "prompt");
     if (request.promptIds.length + request.params.maxTokens > maxModelLen) {
       throw new EngineError(
         "context_length_exceeded",

@@ -125,6 +125,9 @@ describe("OpenAI-compatible API", () => {
       expect(typeof json.error.message).toBe("string");
     }
     await expect(client.chat.completions.create({ model: "gpt-4", messages })).rejects.toMatchObject({ status: 404 });
+    const outOfVocabulary = await post("/v1/completions", { prompt: [1, 2, 999_999] });
+    expect(outOfVocabulary.status).toBe(400);
+    expect((await outOfVocabulary.json()).error.param).toBe("prompt");
   });
 
   it("refuses with 429 and Retry-After when the queue is full, and a disconnect frees the slot", async () => {
