@@ -70,6 +70,8 @@ export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   const now = options.now ?? Date.now;
   const limiter = createLimiter(options.concurrency ?? 6);
+  // Called unbound: workerd throws "Illegal invocation" when its fetch runs with another `this`.
+  const fetchImpl = options.fetch;
   const policy: AddressPolicy = { allowPrivateAddresses: options.allowPrivateAddresses ?? false, allowHosts: options.allowHosts ?? [] };
   const headers = { "user-agent": userAgent, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" };
 
@@ -77,7 +79,7 @@ export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
   const request = (url: URL, signal: AbortSignal): Promise<Response> =>
     limiter.run(async () => {
       if (signal.aborted) throw signal.reason;
-      return options.fetch(url.href, { method: "GET", headers, redirect: "manual", signal });
+      return fetchImpl(url.href, { method: "GET", headers, redirect: "manual", signal });
     });
 
   const robots = options.robots === false ? undefined : createRobotsPolicy({ request, policy, token: options.robotsToken ?? DEFAULT_ROBOTS_TOKEN, maxRedirects });

@@ -55,7 +55,9 @@ export async function requestJson<Schema extends z.ZodType>(request: JsonRequest
   try {
     let response: Response;
     try {
-      response = await request.fetch(request.url, { ...request.init, signal: controller.signal });
+      // Called unbound: workerd throws "Illegal invocation" when its fetch runs with another `this`.
+      const fetchImpl = request.fetch;
+      response = await fetchImpl(request.url, { ...request.init, signal: controller.signal });
     } catch (error) {
       if (timedOut) throw new SearchError({ kind: "timeout", provider, message: `${provider} did not answer within ${request.timeoutMs} ms`, cause: error });
       throw new SearchError({ kind: "upstream", provider, message: `${provider} request failed`, cause: error });
