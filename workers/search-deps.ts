@@ -32,21 +32,38 @@ export function isCorpusUrl(url: string, corpusBase: string): boolean {
   return parsed.origin === new URL(corpusBase).origin && parsed.pathname.startsWith(CORPUS_PATH);
 }
 
+/**
+ * Local index providers by corpus URL, kept for the isolate's life: the index
+ * ships with the deployment's assets and never changes under it, and loading
+ * it per request would parse the whole index for every question.
+ */
+const localProviders = new Map<string, SearchProvider>();
+const MAX_LOCAL_PROVIDERS = 8;
+
+function localProvider(env: Env, corpusBase: string): SearchProvider {
+  const baseUrl = new URL(CORPUS_PATH, corpusBase).href;
+  const cached = localProviders.get(baseUrl);
+  if (cached) return cached;
+  const fromAssets = assetsFetch(env);
+  const provider = createSearchProvider("local", {
+    fetch: fromAssets,
+    baseUrl,
+    loadIndex: async () => {
+      const res = await fromAssets(new URL("index.json", baseUrl));
+      if (!res.ok) throw new Error(`corpus index unavailable (HTTP ${res.status})`);
+      return res.json();
+    },
+  });
+  if (localProviders.size >= MAX_LOCAL_PROVIDERS) localProviders.clear();
+  localProviders.set(baseUrl, provider);
+  return provider;
+}
+
 function providerFor(name: SearchProviderName, env: Env, config: WorkerConfig, corpusBase: string): SearchProvider {
   const network: typeof fetch = (input, init) => fetch(input, init);
   switch (name) {
-    case "local": {
-      const fromAssets = assetsFetch(env);
-      return createSearchProvider("local", {
-        fetch: fromAssets,
-        baseUrl: new URL(CORPUS_PATH, corpusBase).href,
-        loadIndex: async () => {
-          const res = await fromAssets(new URL(`${CORPUS_PATH}index.json`, corpusBase));
-          if (!res.ok) throw new Error(`corpus index unavailable (HTTP ${res.status})`);
-          return res.json();
-        },
-      });
-    }
+    case "local":
+      return localProvider(env, corpusBase);
     case "searxng":
       return createSearchProvider("searxng", { fetch: network, ...(config.search.searxngUrl ? { baseUrl: config.search.searxngUrl } : {}) });
     case "serper":

@@ -28,6 +28,10 @@ export interface ChatCompletion {
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
+export function toOpenAIUsage(usage: { promptTokens: number; completionTokens: number }): ChatCompletion["usage"] {
+  return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens };
+}
+
 export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: CompletionMeta): Promise<ChatCompletion> {
   const linker = new CitationLinker();
   let content = "";
@@ -46,11 +50,7 @@ export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: 
     else if (event.type === "finish") {
       if (event.reason === "length") finishReason = "length";
       if (event.reason !== "error") failed = undefined;
-      usage = {
-        prompt_tokens: event.usage.promptTokens,
-        completion_tokens: event.usage.completionTokens,
-        total_tokens: event.usage.promptTokens + event.usage.completionTokens,
-      };
+      usage = toOpenAIUsage(event.usage);
     }
   }
   append(linker.end());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readSSEFrames } from "../../../agent/sse-frames";
-import { errorOf, postJson, request } from "./support/api";
+import { call, errorOf, postJson, request } from "./support/api";
 import { createFakeEngine } from "./support/fake-engine";
 
 const ask = (extra: Record<string, unknown> = {}) =>
@@ -93,6 +93,26 @@ describe("POST /v1/chat/completions", () => {
     expect(res.status).toBe(200);
     expect(seen).toContain("Bearer sk-engine-1");
     expect(await res.text()).not.toContain("sk-engine-1");
+  });
+
+  it("aborts the engine request when the client goes away mid-stream", async () => {
+    const engine = createFakeEngine({ chunkSize: 2, chunkDelayMs: 30 });
+    const { response, settled } = await call("/v1/chat/completions", ask({ stream: true }), { ENGINE: engine });
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.read();
+    await reader.cancel();
+    await settled;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(engine.aborted).toBe(1);
+  });
+
+  it("sends keep-alive comments while the answer is slow to start", async () => {
+    const engine = createFakeEngine({ chunkSize: 100, chunkDelayMs: 400 });
+    const res = await request("/v1/chat/completions", ask({ stream: true }), { ENGINE: engine, KEEP_ALIVE_MS: "100" });
+    const text = await res.text();
+    expect(text).toContain(": keep-alive\n\n");
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 
   it("keeps 400s in the error shape for OpenAI SDK clients", async () => {

@@ -34,13 +34,18 @@ export function defaultReply(messages: { role: string; content: string }[]): str
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function sse(frames: unknown[], chunkDelayMs: number): ReadableStream<Uint8Array> {
+function sse(frames: unknown[], chunkDelayMs: number, signal: AbortSignal, onAbort: () => void): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream({
     async start(controller) {
       try {
         for (const frame of frames) {
           if (chunkDelayMs > 0) await sleep(chunkDelayMs);
+          if (signal.aborted) {
+            onAbort();
+            controller.error(signal.reason);
+            return;
+          }
           controller.enqueue(encoder.encode(`data: ${typeof frame === "string" ? frame : JSON.stringify(frame)}\n\n`));
         }
         controller.close();
@@ -51,8 +56,15 @@ function sse(frames: unknown[], chunkDelayMs: number): ReadableStream<Uint8Array
   });
 }
 
-export function createFakeEngine(script: FakeEngineScript = {}): Fetcher & { calls: FakeEngineCall[] } {
+export interface FakeEngine extends Fetcher {
+  calls: FakeEngineCall[];
+  /** Chat streams stopped because the caller aborted the request. */
+  readonly aborted: number;
+}
+
+export function createFakeEngine(script: FakeEngineScript = {}): FakeEngine {
   const calls: FakeEngineCall[] = [];
+  let aborted = 0;
   const reply = script.reply ?? defaultReply;
   const chunkSize = script.chunkSize ?? 6;
   const chunkDelayMs = script.chunkDelayMs ?? 0;
@@ -73,10 +85,16 @@ export function createFakeEngine(script: FakeEngineScript = {}): Fetcher & { cal
     frames.push({ choices: [{ delta: {}, finish_reason: "stop" }] });
     frames.push({ choices: [], usage: { prompt_tokens: 100, completion_tokens: Math.ceil(text.length / 4) } });
     frames.push("[DONE]");
-    return new Response(sse(frames, chunkDelayMs), { headers: { "content-type": "text/event-stream" } });
+    const onAbort = () => {
+      aborted += 1;
+    };
+    return new Response(sse(frames, chunkDelayMs, request.signal, onAbort), { headers: { "content-type": "text/event-stream" } });
   }
   return {
     calls,
+    get aborted() {
+      return aborted;
+    },
     fetch: (input: RequestInfo | URL, init?: RequestInit) => handle(new Request(input, init)),
     connect: () => {
       throw new Error("the fake engine has no sockets");
