@@ -22,6 +22,11 @@ export interface GenerateTurnInput {
   rewriter: CitationRewriter;
   /** Whole generation, stalls included: past it the turn fails with `model-timeout`. */
   timeoutMs: number;
+  /**
+   * Stop once this much text came without a tool call starting (mode `always`: the
+   * decision only matters for its query, and a model that chats first is not calling).
+   */
+  giveUpAfterChars?: number;
   signal?: AbortSignal;
 }
 
@@ -40,7 +45,9 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
   const parser = new ToolCallStreamParser();
   const result: GenerateTurnResult = { text: "", finishReason: "stop", generated: "" };
   const timeout = AbortSignal.timeout(input.timeoutMs);
-  const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
+  // Ends the upstream request once the turn is decided: nothing after a call or an end token is used.
+  const stop = new AbortController();
+  const signal = AbortSignal.any(input.signal ? [input.signal, timeout, stop.signal] : [timeout, stop.signal]);
   try {
     for await (const part of input.model.streamChat({
       messages: input.messages,
@@ -56,14 +63,15 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
         continue;
       }
       result.generated += part.text;
-      if (parser.isDone) continue;
       for (const parsed of parser.push(part.text)) yield* handle(parsed, input, result);
+      if (parser.isDone || (input.giveUpAfterChars !== undefined && !parser.inCall && result.text.length > input.giveUpAfterChars)) break;
     }
   } catch (error) {
     if (timeout.aborted && !input.signal?.aborted) result.failure = new AgentError("model-timeout", { retryable: true, cause: error });
     else if (input.signal?.aborted) result.failure = new AgentError("aborted", { cause: error });
     else result.failure = isAgentError(error) ? error : new AgentError("model-unavailable", { retryable: true, cause: error });
   }
+  stop.abort();
   for (const parsed of parser.finish()) {
     // A call cut off by a failure is not run.
     if (result.failure && parsed.type === "tool-call") continue;

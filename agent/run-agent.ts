@@ -54,6 +54,9 @@ export interface AgentDeps {
   newId?: () => string;
 }
 
+/** Mode `always`: this much text without a call means the model is not calling (its words are not shown). */
+const DECISION_GIVE_UP_CHARS = 64;
+
 /** The name the reference used; the model may have learned it, so it is accepted too. */
 const REFERENCE_TOOL_NAME = "googleWebSearch";
 
@@ -154,6 +157,7 @@ async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
       showText: !deciding,
       rewriter: state.rewriter,
       timeoutMs: config.deadlines.modelMs,
+      ...(deciding ? { giveUpAfterChars: DECISION_GIVE_UP_CHARS } : {}),
       ...(state.request.signal ? { signal: state.request.signal } : {}),
     });
     state.usage.promptTokens += last.reportedUsage?.promptTokens ?? promptTokens;

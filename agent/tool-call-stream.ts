@@ -24,6 +24,11 @@ export class ToolCallStreamParser {
     return this.mode === "done";
   }
 
+  /** Between `<|function_start|>` and `<|function_end|>`. */
+  get inCall(): boolean {
+    return this.mode === "call";
+  }
+
   push(chunk: string): StreamPart[] {
     if (this.mode === "done") return [];
     this.buffer += chunk;

@@ -23,6 +23,8 @@ export interface ChatScript {
 export interface ScriptedModel extends ModelClient {
   chatCalls: ChatStreamRequest[];
   completeCalls: CompletionRequest[];
+  /** Chunks handed out, over all chat calls (shows when the agent stops reading). */
+  chunksSent: number;
 }
 
 export function scriptedModel(options: {
@@ -36,12 +38,14 @@ export function scriptedModel(options: {
     model: "megrez-test",
     chatCalls: [],
     completeCalls: [],
+    chunksSent: 0,
     async *streamChat(request): AsyncGenerator<ModelStreamPart> {
       model.chatCalls.push(request);
       const script = chats.shift();
       if (!script) throw new AgentError("model-unavailable", { retryable: true, detail: "no script left" });
       for (const chunk of script.chunks) {
         await Promise.resolve();
+        model.chunksSent += 1;
         yield { type: "text-delta", text: chunk };
       }
       if (script.stallAfter) await sleep(3_600_000, request.signal);

@@ -23,6 +23,21 @@ describe("runAgent modes", () => {
     expect(model.chatCalls[1]?.messages[2]?.content).toBe(callText("local index words"));
   });
 
+  it("mode always: stops reading a decision that chats instead of calling", async () => {
+    const chatter = Array.from({ length: 20 }, () => "0123456789");
+    const model = scriptedModel({ chats: [{ chunks: [...chatter, callText("late")] }, { chunks: ["ok"] }] });
+    const queries: string[] = [];
+    await collect(runAgent({ messages: [{ role: "user", content: "q" }], search: "always" }, makeDeps(model, { search: fakeSearch(results(1), queries) })));
+    expect(queries).toStrictEqual(["q"]);
+    expect(model.chunksSent).toBe(7 + 1);
+  });
+
+  it("stops reading the stream once the tool call is complete", async () => {
+    const model = scriptedModel({ chats: [{ chunks: [callText("x"), " trailing", " noise"] }, { chunks: ["ok"] }] });
+    await collect(runAgent({ messages: [{ role: "user", content: "q" }] }, makeDeps(model)));
+    expect(model.chunksSent).toBe(1 + 1);
+  });
+
   it("mode always: uses the model's query when it makes a call", async () => {
     const model = scriptedModel({ chats: [{ chunks: [callText("better query")] }, { chunks: ["ok"] }] });
     const queries: string[] = [];
