@@ -4,10 +4,11 @@
  * time from the checkpoint through the graph encoder into the external-data file; the folder
  * is assembled under a temp name and renamed at the end, so a failure leaves nothing behind.
  */
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { buildLlamaDecoder } from "../model/build-llama-decoder.js";
 import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes } from "../model/llama-dims.js";
+import { openExternalDataFile } from "../onnx/external-data-file.js";
 import { encodeOnnxModel } from "../onnx/onnx-model.js";
 import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes.js";
 import { SafetensorsCheckpoint } from "./safetensors-reader.js";
@@ -60,45 +61,37 @@ export function convertCheckpoint(options: ConvertOptions): { tensors: number; b
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, "onnx"), { recursive: true });
   try {
-    const fd = openSync(join(staging, "onnx", "model.onnx_data"), "w");
-    let bytesWritten = 0;
+    const data = openExternalDataFile(join(staging, "onnx", "model.onnx_data"));
     let done = 0;
     const weightType = options.dtype === "fp16" ? "float16" : "float32";
-    const graph = (() => {
-      try {
-        return encodeOnnxModel(
-          buildLlamaDecoder({
-            dims,
-            weightType,
-            logitsToKeep: true,
-            weights: (name, shape) => () => {
-              const { data } = checkpoint.readFloat32(name);
-              const laidOut = isLinear(name) ? transpose(data, shape[1] ?? 0, shape[0] ?? 0) : data;
-              const bytes = weightType === "float16" ? bytesOf(float32ToFloat16Array(laidOut)) : bytesOf(laidOut);
-              done += 1;
-              options.onProgress?.({ done, total: shapes.size, name, bytesWritten: bytesWritten + bytes.byteLength });
-              return bytes;
-            },
-          }),
-          {
-            location: "model.onnx_data",
-            write: (bytes) => {
-              writeSync(fd, bytes);
-              bytesWritten += bytes.byteLength;
-            },
+    let graph: Uint8Array;
+    try {
+      graph = encodeOnnxModel(
+        buildLlamaDecoder({
+          dims,
+          weightType,
+          logitsToKeep: true,
+          weights: (name, shape) => () => {
+            const { data: values } = checkpoint.readFloat32(name);
+            const laidOut = isLinear(name) ? transpose(values, shape[1] ?? 0, shape[0] ?? 0) : values;
+            const bytes = weightType === "float16" ? bytesOf(float32ToFloat16Array(laidOut)) : bytesOf(laidOut);
+            done += 1;
+            options.onProgress?.({ done, total: shapes.size, name, bytesWritten: data.bytesWritten() + bytes.byteLength });
+            return bytes;
           },
-        );
-      } finally {
-        closeSync(fd);
-      }
-    })();
+        }),
+        data.sink,
+      );
+    } finally {
+      data.close();
+    }
     writeFileSync(join(staging, "onnx", "model.onnx"), graph);
     for (const file of [...REQUIRED_FILES, ...OPTIONAL_FILES]) {
       if (existsSync(join(options.inputDir, file))) copyFileSync(join(options.inputDir, file), join(staging, file));
     }
     if (existsSync(options.outputDir)) rmSync(options.outputDir, { recursive: true, force: true });
     renameSync(staging, options.outputDir);
-    return { tensors: done, bytes: bytesWritten };
+    return { tensors: done, bytes: data.bytesWritten() };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;

@@ -86,7 +86,13 @@ export class SafetensorsCheckpoint {
     const bytes = Buffer.alloc(entry.end - entry.start);
     const fd = openSync(entry.file, "r");
     try {
-      readSync(fd, bytes, 0, bytes.length, entry.start);
+      // read(2) may return fewer bytes than asked for large tensors.
+      let offset = 0;
+      while (offset < bytes.length) {
+        const read = readSync(fd, bytes, offset, Math.min(bytes.length - offset, 1 << 30), entry.start + offset);
+        if (read === 0) throw new Error(`${entry.file} ends inside tensor ${name}`);
+        offset += read;
+      }
     } finally {
       closeSync(fd);
     }
