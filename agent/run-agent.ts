@@ -231,6 +231,8 @@ async function* searchRound(
   const last = state.turns[state.turns.length - 1];
   if (last) last.content = observation;
   yield { type: "status", stage: "writing" };
+  // Text the model wrote before its call is already shown: the answer starts a new paragraph.
+  if (state.rewriter.textLength > 0) yield* state.rewriter.push("\n\n");
 }
 
 /** Writes the assistant's call and its observation into the conversation, as the model was trained. */

@@ -83,7 +83,7 @@ describe("runAgent, mode auto", () => {
     ]);
     expect(events.filter((event) => event.type === "text-delta")).toStrictEqual([
       { type: "text-delta", delta: "Let me check." },
-      { type: "text-delta", delta: "Tides come from the moon [1]" },
+      { type: "text-delta", delta: "\n\nTides come from the moon [1]" },
       { type: "text-delta", delta: "." },
     ]);
     expect(model.chatCalls[1]?.messages[2]?.content).toBe(`Let me check.${callText("tides")}`);
