@@ -12,6 +12,7 @@
  * console.log(page.title, page.text);
  */
 import { load } from "cheerio/slim";
+import { stripInert } from "./extract/strip-inert.js";
 import type { ExtractedPage } from "./types.js";
 import { Element, findFirst, type AnyNode } from "./extract/dom.js";
 import { extractMetadata, guessLanguage } from "./extract/metadata.js";
@@ -28,7 +29,7 @@ const MAX_HTML_CHARS = 5_000_000;
 const UNLIKELY_KEEP_SHARE = 0.4;
 
 function parse(html: string): AnyNode {
-  const document = load(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html, { xml: false });
+  const document = load(stripInert(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html), { xml: false });
   const root = document.root()[0];
   if (!root) throw new Error("cheerio returned no root");
   return root;
