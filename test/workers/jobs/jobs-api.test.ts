@@ -91,6 +91,22 @@ describe("jobs API", () => {
     expect((await api(`/api/jobs/${job.id}`, { method: "DELETE" })).status).toBe(404);
   });
 
+  it("limits the number of jobs per API key (JOBS_MAX_PER_KEY)", async () => {
+    const key = `jobs-limit-${crypto.randomUUID()}`;
+    const vars = { API_KEYS: key, JOBS_MAX_PER_KEY: "2" };
+    const post = () => api("/api/jobs", { method: "POST", json: base, key, vars });
+    for (let i = 0; i < 2; i++) {
+      const res = await post();
+      expect(res.status).toBe(201);
+      created.push(((await res.json()) as JobJson).id);
+    }
+    const over = await errorOf(await post());
+    expect(over).toMatchObject({ status: 400, code: "invalid_body" });
+    expect(over.message).toMatch(/already has 2 jobs/);
+    // Cleanup goes through the same key.
+    for (const id of created.splice(0)) await api(`/api/jobs/${id}`, { method: "DELETE", key, vars });
+  });
+
   it("rotates the feed token", async () => {
     const job = await make();
     const res = await api(`/api/jobs/${job.id}/feed-token`, { method: "POST" });

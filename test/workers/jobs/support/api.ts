@@ -15,15 +15,18 @@ const app = createApp();
 // Rate limits are the API layer's concern (tested there); here they would only add flakiness.
 const keyedEnv = { ...env, API_KEYS: `${KEY_A},${KEY_B}`, RATE_LIMIT_KEY_PER_MINUTE: "0" };
 
-export function api(path: string, init: RequestInit & { key?: string | null; json?: unknown } = {}): Promise<Response> {
-  const { key = KEY_A, json, ...rest } = init;
+export function api(
+  path: string,
+  init: RequestInit & { key?: string | null; json?: unknown; vars?: Record<string, string> } = {},
+): Promise<Response> {
+  const { key = KEY_A, json, vars = {}, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (key !== null) headers.set("authorization", `Bearer ${key}`);
   if (json !== undefined) headers.set("content-type", "application/json");
   // A random documentation-range address per call, so the per-IP limit never bites here.
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`);
   const body = json !== undefined ? JSON.stringify(json) : rest.body;
-  return Promise.resolve(app.request(`https://jobs.test${path}`, { ...rest, headers, ...(body !== undefined ? { body } : {}) }, keyedEnv));
+  return Promise.resolve(app.request(`https://jobs.test${path}`, { ...rest, headers, ...(body !== undefined ? { body } : {}) }, { ...keyedEnv, ...vars }));
 }
 
 export interface JobJson {
