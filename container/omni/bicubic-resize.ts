@@ -57,27 +57,26 @@ function clip8(accumulator: number): number {
 
 function resizeHorizontal(image: RgbImage, outWidth: number): RgbImage {
   const { kernelSize, bounds, weights } = computeCoefficients(image.width, outWidth);
+  const source = image.data;
   const out = new Uint8Array(outWidth * image.height * 3);
-  for (let y = 0; y < image.height; y++) {
-    const rowIn = y * image.width * 3;
-    const rowOut = y * outWidth * 3;
-    for (let x = 0; x < outWidth; x++) {
-      const xmin = bounds[x * 2]!;
-      const count = bounds[x * 2 + 1]!;
-      const k = x * kernelSize;
+  const inStride = image.width * 3;
+  for (let x = 0; x < outWidth; x++) {
+    const first = bounds[x * 2]! * 3;
+    const count = bounds[x * 2 + 1]!;
+    const k = x * kernelSize;
+    for (let y = 0, rowIn = 0, target = x * 3; y < image.height; y++, rowIn += inStride, target += outWidth * 3) {
       let r = HALF;
       let g = HALF;
       let b = HALF;
-      for (let i = 0; i < count; i++) {
+      for (let i = 0, p = rowIn + first; i < count; i++, p += 3) {
         const w = weights[k + i]!;
-        const p = rowIn + (xmin + i) * 3;
-        r += image.data[p]! * w;
-        g += image.data[p + 1]! * w;
-        b += image.data[p + 2]! * w;
+        r += source[p]! * w;
+        g += source[p + 1]! * w;
+        b += source[p + 2]! * w;
       }
-      out[rowOut + x * 3] = clip8(r);
-      out[rowOut + x * 3 + 1] = clip8(g);
-      out[rowOut + x * 3 + 2] = clip8(b);
+      out[target] = clip8(r);
+      out[target + 1] = clip8(g);
+      out[target + 2] = clip8(b);
     }
   }
   return { width: outWidth, height: image.height, data: out };
@@ -85,21 +84,19 @@ function resizeHorizontal(image: RgbImage, outWidth: number): RgbImage {
 
 function resizeVertical(image: RgbImage, outHeight: number): RgbImage {
   const { kernelSize, bounds, weights } = computeCoefficients(image.height, outHeight);
+  const source = image.data;
   const stride = image.width * 3;
   const out = new Uint8Array(stride * outHeight);
-  const accumulator = new Float64Array(stride);
   for (let y = 0; y < outHeight; y++) {
-    const ymin = bounds[y * 2]!;
+    const first = bounds[y * 2]! * stride;
     const count = bounds[y * 2 + 1]!;
     const k = y * kernelSize;
-    accumulator.fill(HALF);
-    for (let i = 0; i < count; i++) {
-      const w = weights[k + i]!;
-      const rowIn = (ymin + i) * stride;
-      for (let c = 0; c < stride; c++) accumulator[c]! += image.data[rowIn + c]! * w;
-    }
     const rowOut = y * stride;
-    for (let c = 0; c < stride; c++) out[rowOut + c] = clip8(accumulator[c]!);
+    for (let c = 0; c < stride; c++) {
+      let sum = HALF;
+      for (let i = 0, p = first + c; i < count; i++, p += stride) sum += source[p]! * weights[k + i]!;
+      out[rowOut + c] = clip8(sum);
+    }
   }
   return { width: image.width, height: outHeight, data: out };
 }

@@ -1,7 +1,7 @@
 // Omni through the real engine HTTP server (OpenAI parts and the Megrez dict form): the tiny random Omni model
 // answers text+image, text+audio and image+audio requests with the float64 reference's greedy tokens, multimodal
 // rows batch with text-only ones in one prefill, and bad media or unsupported layouts get clear 400s.
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -74,12 +74,26 @@ async function promptFor(messages: Parameters<NonNullable<Engine["omni"]>["prepa
   return (await engine.omni!.prepare(messages, true)).promptIds;
 }
 
-const post = (base: string, body: unknown): Promise<Response> =>
-  fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+/**
+ * POST on a fresh connection (agent: false). These tests run seconds of synchronous float64 reference work between
+ * requests; a pooled keep-alive socket can then be closed by the server's keep-alive timer just as it is reused.
+ */
+function post(base: string, body: unknown): Promise<{ status: number; json: () => Promise<unknown> }> {
+  return new Promise((resolve, reject) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const request = httpRequest(`${base}/v1/chat/completions`, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": payload.length } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, json: async () => JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
 
 describe("Omni requests through the server", () => {
-  // Each test computes its float64 reference (seconds of synchronous work) before its HTTP request: blocking the
-  // event loop right after a response lets the server's keep-alive timer and the client's pool race on reuse.
+  // Each test computes its float64 reference (seconds of synchronous work) before its HTTP request.
   it("text + image (OpenAI image_url data URL, via the openai client) gives the reference tokens", async () => {
     const promptIds = await promptFor([{ role: "user", content: "Please describe the content of the image.", media: [{ kind: "image", source: { type: "data", base64: imageDataUrl.split(",")[1]! } }] }]);
     const expected = await referenceText(promptIds, [{ kind: "image", bytes: image }]);
