@@ -40,6 +40,7 @@ beforeAll(async () => {
   const html = "text/html; charset=utf-8";
   backend.serve("/plain", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: false }), headers: { "content-security-policy": csp } });
   backend.serve("/aggressive", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: true }), headers: { "content-security-policy": csp } });
+  backend.serve("/bare", { type: html, body: "<!doctype html><html><body><h1>A host page</h1></body></html>", headers: { "content-security-policy": csp } });
   backend.serve("/page.js", { type: "text/javascript", body: `MegrezChat.init({ siteKey: "test-key", apiOrigin: location.origin, title: "Test chat" });` });
   backend.serve("/aggressive.css", { type: "text/css", body: aggressiveCss });
   browser = await launchChromium();
@@ -107,6 +108,19 @@ describe("widget with a scripted answer", () => {
     expect(problems).toEqual([]);
   });
 
+  it("adds one global, MegrezChat, to the host page, even after answering", async () => {
+    const globals = (page: Page) => page.evaluate(() => Object.getOwnPropertyNames(window));
+    const bare = await newPage();
+    await bare.page.goto(`${backend?.origin}/bare`);
+    const before = new Set(await globals(bare.page));
+    const { page } = await newPage();
+    await page.goto(`${backend?.origin}/plain`);
+    await openWidget(page);
+    await ask(page, "Any globals?");
+    await waitForAnswer(page, 20_000);
+    expect((await globals(page)).filter((name) => !before.has(name))).toEqual(["MegrezChat"]);
+  });
+
   it("renders hostile titles and markup in the answer as text", async () => {
     const { page } = await newPage();
     await page.goto(`${backend?.origin}/plain`);
@@ -148,17 +162,20 @@ describe("widget behaviour", () => {
     const { page } = await newPage();
     await page.goto(`${backend?.origin}/plain`);
     await openWidget(page);
-    await ask(page, "Stop me");
+    await ask(page, "[slow] Stop me");
     await page.locator("megrez-chat .turn.assistant .answer").filter({ hasText: "Paris" }).waitFor();
     await page.getByRole("button", { name: "Stop" }).click();
     await page.getByText("Stopped.").waitFor();
     const stopped = await snapshot(page);
-    expect(stopped.turns.at(-1)?.text.length).toBeLessThan(100);
+    expect(stopped.turns.at(-1)?.text).not.toContain("Seine");
+    await page.waitForTimeout(600);
+    expect((await snapshot(page)).turns.at(-1)?.text).toBe(stopped.turns.at(-1)?.text);
 
     await page.getByRole("button", { name: "Retry" }).click();
-    await waitForAnswer(page, 20_000);
+    await waitForAnswer(page, 40_000);
     const retried = await snapshot(page);
     expect(retried.turns.map((turn) => turn.role)).toEqual(["user", "assistant"]);
+    expect(retried.turns[0]?.text).toContain("[slow] Stop me");
     expect(retried.turns[1]?.text).toContain("It lies on the Seine");
     expect(await page.getByRole("button", { name: "Retry" }).count()).toBe(0);
 

@@ -67,7 +67,7 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
   let sessionCount = 0;
 
   /** Writes frames with ids after `afterId`; a message containing "[cut]" is cut off at frame `cutAt`. */
-  async function writeFrames(response: ServerResponse, sessionId: string, afterId: number, cutAt: number | undefined) {
+  async function writeFrames(response: ServerResponse, sessionId: string, afterId: number, cutAt: number | undefined, delayMs = input.frameDelayMs) {
     const events = scriptedAnswer(sessionId);
     for (let id = afterId + 1; id <= events.length; id++) {
       if (response.destroyed) return false;
@@ -77,7 +77,7 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
       }
       const event = events[id - 1];
       response.write(`id: ${id}\nevent: ${event?.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      await pause(input.frameDelayMs);
+      await pause(delayMs);
     }
     response.end();
     return true;
@@ -92,7 +92,8 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-session-id": sessionId });
     response.write(": keep-alive\n\n");
     const cut = parsed.message?.includes("[cut]") ? 15 : undefined;
-    if (!(await writeFrames(response, sessionId, 0, cut)) && cut === undefined) return;
+    const delay = parsed.message?.includes("[slow]") ? 250 : input.frameDelayMs;
+    if (!(await writeFrames(response, sessionId, 0, cut, delay)) && cut === undefined) return;
     history.push({
       role: "assistant",
       content: answerText,
