@@ -12,7 +12,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { buildAssets, buildDemoModel, DEFAULT_MODEL_DIR, ROOT } from "./build";
-import { PortInUseError, startStack, type Stack } from "./stack";
+import { assertPortsFree, PortInUseError, startStack, type Stack } from "./stack";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const configSchema = z.object({
@@ -63,6 +63,9 @@ async function main() {
   const usingDemo = !config.MODEL_DIR && !config.ENGINE_URL;
   const modelDir = config.MODEL_DIR ? resolve(config.MODEL_DIR) : DEFAULT_MODEL_DIR;
   const searchMode = config.SEARCH_MODE ?? (usingDemo ? "always" : "auto");
+
+  const ports = { enginePort: config.ENGINE_PORT, workerPort: config.PORT, inspectorPort: config.INSPECTOR_PORT, externalEngineUrl: config.ENGINE_URL };
+  await assertPortsFree(ports, config.HOST);
 
   process.stdout.write("[build] preparing local artifacts\n");
   if (usingDemo) buildDemoModel(modelDir);

@@ -49,7 +49,7 @@ export class PortInUseError extends Error {
   }
 }
 
-async function assertPortsFree(options: StackOptions, host: string): Promise<void> {
+export async function assertPortsFree(options: Pick<StackOptions, "enginePort" | "workerPort" | "inspectorPort" | "externalEngineUrl">, host: string): Promise<void> {
   const wanted: Array<[number, string, string]> = [
     ...(options.externalEngineUrl ? [] : [[options.enginePort, "engine", "ENGINE_PORT"] as [number, string, string]]),
     [options.workerPort, "edge worker", "PORT"],
