@@ -9,7 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { Env } from "../env";
 import { jobSpecSchema, type JobSpec } from "./job-spec";
-import { safeParseJson } from "./json";
+import { safeParseJSON } from "../../agent/json";
 import { latestSlotAtOrBefore, nextSlot } from "./schedule";
 
 export interface StoredJob {
@@ -160,7 +160,7 @@ export class JobRegistry extends DurableObject<Env> {
 
 function toJob(raw: Record<string, SqlStorageValue>): StoredJob {
   const row = rowSchema.parse(raw);
-  const json = safeParseJson(row.spec);
+  const json = safeParseJSON(row.spec);
   if (!json.ok) throw new Error(`stored spec of ${row.id} is not JSON: ${json.error}`);
   return {
     id: row.id,

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { jobSpecSchema, type JobSpec } from "./job-spec";
-import { safeParseJson } from "./json";
+import { safeParseJSON } from "../../agent/json";
 
 export const runStatuses = ["queued", "running", "retrying", "succeeded", "failed"] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -261,7 +261,7 @@ function toRun(raw: Record<string, SqlStorageValue>): Run {
 }
 
 function parseStored<T>(text: string, schema: z.ZodType<T>): T {
-  const json = safeParseJson(text);
+  const json = safeParseJSON(text);
   if (!json.ok) throw new Error(`stored JSON is unreadable: ${json.error}`);
   return schema.parse(json.value);
 }
