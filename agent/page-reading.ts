@@ -13,6 +13,7 @@ import { readPage } from "./read-page";
 import type { PageOutcome, ResearchDeps, ResearchRequest, ResearchSource } from "./research";
 import { SummaryBatcher } from "./summary-batcher";
 import { truncateToTokens } from "./token-budget";
+import { estimateTokens } from "./token-estimate";
 
 /** Yields page-read events (and at most one summary-failed error); returns the number of summary batches. */
 export async function* readPages(sources: ResearchSource[], request: ResearchRequest, deps: ResearchDeps): AsyncGenerator<ChatEvent, number> {
@@ -83,7 +84,8 @@ class PageReading {
       { fetchPage: this.deps.fetchPage, extract: this.deps.extract, selectPassages: this.deps.selectPassages, countTokens },
     );
     if (!page.ok) return this.fallBack(source, page.reason);
-    const excerpt = await truncateToTokens(page.text, config.budgets.summaryMaxTokens, countTokens);
+    // The observation is fitted with real counts later; the estimate saves a tokenizer call here.
+    const excerpt = await truncateToTokens(page.text, config.budgets.summaryMaxTokens, estimateTokens);
     if (excerpt !== "") this.excerpts.set(source.index, excerpt);
     if (this.signal.aborted) return this.fallBack(source, "deadline");
     try {

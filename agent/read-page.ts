@@ -8,6 +8,7 @@ import type { ExtractedPage, FetchOutcome, Passage, TokenCounter } from "../sear
 import { renderChatTemplate } from "./chat-template";
 import { buildSummaryPrompt, SUMMARY_SYSTEM_PROMPT } from "./prompts";
 import { truncateToTokens } from "./token-budget";
+import { estimateTokens } from "./token-estimate";
 
 export type SelectPassages = (
   page: ExtractedPage,
@@ -66,7 +67,10 @@ async function pageText(page: ExtractedPage, input: ReadPageInput, deps: ReadPag
   if (deps.selectPassages) {
     const passages = await deps.selectPassages(page, `${input.question}\n${input.query}`, {
       budgetTokens: input.budgetTokens,
-      countTokens: deps.countTokens,
+      // Selection counts every passage: over HTTP that is dozens of /tokenize calls per page (and
+      // Workers subrequests). The conservative estimate packs safely; the joined text is then
+      // checked once with the real tokenizer.
+      countTokens: estimateTokens,
     });
     // Passage selection counts each passage alone; the joined text is re-checked.
     return truncateToTokens(joinInReadingOrder(passages), input.budgetTokens, deps.countTokens);

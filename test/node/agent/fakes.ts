@@ -25,6 +25,8 @@ export interface ScriptedModel extends ModelClient {
   completeCalls: CompletionRequest[];
   /** Chunks handed out, over all chat calls (shows when the agent stops reading). */
   chunksSent: number;
+  /** countTokens calls: each is a /tokenize subrequest with the HTTP client. */
+  countCalls: number;
 }
 
 export function scriptedModel(options: {
@@ -39,6 +41,7 @@ export function scriptedModel(options: {
     chatCalls: [],
     completeCalls: [],
     chunksSent: 0,
+    countCalls: 0,
     async *streamChat(request): AsyncGenerator<ModelStreamPart> {
       model.chatCalls.push(request);
       const script = chats.shift();
@@ -59,6 +62,7 @@ export function scriptedModel(options: {
       return request.prompts.map((prompt) => (options.summarize ?? defaultSummary)(prompt));
     },
     async countTokens(text) {
+      model.countCalls += 1;
       return estimateTokens(text);
     },
   };

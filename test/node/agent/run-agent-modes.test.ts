@@ -161,3 +161,27 @@ describe("runAgent with passage selection", () => {
     expect(model.completeCalls[0]?.prompts[0]).toContain(">\nfirst passage\n\nsecond passage\n\n…\n\nthird passage\n</page>");
   });
 });
+
+describe("runAgent subrequest budget", () => {
+  it("keeps tokenizer calls per searched answer small and independent of page length", async () => {
+    const longPage = `<html><title>T</title><body>${"<p>A long paragraph about tides and the moon. </p>".repeat(400)}</body></html>`;
+    const pages = Object.fromEntries(results(5).map((result) => [result.url, longPage]));
+    const run = async () => {
+      const model = scriptedModel({ chats: [{ chunks: [callText("x")] }, { chunks: ["ok"] }] });
+      const deps = makeDeps(model, {
+        search: fakeSearch(results(5)),
+        fetchPage: fakeFetchPage({}, pages),
+        // Like the real selection: every passage is counted with the counter it is given.
+        selectPassages: async (page, _question, options) => {
+          const passages = page.text.match(/.{1,200}/g)!.map((text, index) => ({ text, score: 1, index }));
+          for (const passage of passages) await options.countTokens?.(passage.text);
+          return passages;
+        },
+      });
+      await collect(runAgent({ messages: [{ role: "user", content: "q" }] }, deps));
+      return model.countCalls;
+    };
+    // 18 today: prompt counts per generation, one check per page, the observation fit.
+    expect(await run()).toBeLessThanOrEqual(20);
+  });
+});
