@@ -6,9 +6,20 @@
 import { classAndId, isElement, plainText, walk, type Element } from "./dom.js";
 import { HEADING_TAGS, NEGATIVE, classWeight } from "./patterns.js";
 import type { ScoreTable } from "./candidate.js";
-import { linkDensity, type StatsTable } from "./stats.js";
+import { linkDensity, type ElementStats, type StatsTable } from "./stats.js";
 
-const CONDITIONAL_TAGS = new Set(["div", "section", "ul", "ol", "table", "form", "fieldset", "figure", "dl", "span", "header"]);
+const CONDITIONAL_TAGS = new Set(["div", "section", "ul", "ol", "table", "form", "fieldset", "figure", "dl", "header"]);
+
+/** Calls to action that sit between paragraphs: newsletter sign-ups, "read more" teasers, app plugs. */
+const PROMO_PARAGRAPH = /^\s*(\(?\s*)?(read more|read also|related|see also|more:|don'?t miss|click here|leia (tamb[ée]m|mais)|veja tamb[ée]m|leggi anche|lesen sie auch|lire aussi|mehr zum thema|相关阅读|延伸阅读)|sign up (for|to)[^.]{0,80}newsletter|subscribe to[^.]{0,60}newsletter|get the latest[^.]{0,60}inbox/i;
+
+function isChromeParagraph(element: Element, elementStats: ElementStats, weight: number, names: string): boolean {
+  if (weight < 0 && NEGATIVE.test(names) && elementStats.textLength < 200) return true;
+  if (elementStats.textLength >= 300) return false;
+  // A short paragraph that is mostly one link is a teaser for another page.
+  if (linkDensity(elementStats) > 0.6) return true;
+  return PROMO_PARAGRAPH.test(plainText(element));
+}
 
 /** A table of data (header cells, several rows, no nested tables), as opposed to a layout table. */
 function isDataTable(table: Element): boolean {
@@ -31,14 +42,16 @@ export function isChrome(element: Element, stats: StatsTable, scores: ScoreTable
   if (name === "figcaption") return true;
   const heading = HEADING_TAGS.has(name);
   // Inline and other tags are never dropped on their own; checking them first keeps rendering cheap.
-  if (!heading && name !== "p" && !CONDITIONAL_TAGS.has(name)) return false;
+  if (!heading && name !== "p" && name !== "span" && !CONDITIONAL_TAGS.has(name)) return false;
   const elementStats = stats.get(element);
   if (!elementStats) return false;
   if (elementStats.textLength === 0) return elementStats.images === 0 || name !== "figure";
   const names = classAndId(element);
   const weight = classWeight(names);
   if (heading) return weight < 0 || linkDensity(elementStats) > 0.5;
-  if (name === "p") return weight < 0 && NEGATIVE.test(names) && elementStats.textLength < 200;
+  // Spans sit inside sentences: only a chrome-named one (byline, credit, share) is dropped.
+  if (name === "span") return weight < 0;
+  if (name === "p") return isChromeParagraph(element, elementStats, weight, names);
   if (name === "table" && weight >= 0 && isDataTable(element)) return false;
   const score = scores.get(element) ?? 0;
   if (weight + score < 0) return true;
