@@ -1,24 +1,28 @@
 /**
  * CLI: write the demo model folder (tiny random LLaMA + Megrez tokenizer/template).
- *   npx tsx container/generate-demo-model.ts --out .cache/models/megrez-demo [--seed 42]
+ *   npx tsx container/generate-demo-model.ts --out .cache/models/megrez-demo [--seed 42] [--omni]
+ * `--omni` adds the Megrez-Omni towers (vision encoder + resampler, audio encoder + projector) and switches the
+ * decoder to its inputs_embeds variant; see docs/omni.md.
  * Same seed -> same bytes.
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { writeDemoModel } from "./demo/write-demo-model.js";
+import { writeOmniDemoModel } from "./omni/write-omni-demo-model.js";
 
 const argsSchema = z.object({
   out: z.string().min(1).default(".cache/models/megrez-demo"),
   seed: z.coerce.number().int().nonnegative().default(42),
+  omni: z.boolean().default(false),
 });
 
 function main(): void {
-  const { values } = parseArgs({ options: { out: { type: "string" }, seed: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { out: { type: "string" }, seed: { type: "string" }, omni: { type: "boolean" } }, strict: true });
   const args = argsSchema.parse(values);
   const outDir = resolve(args.out);
   const started = Date.now();
-  const { dims } = writeDemoModel({ outDir, seed: args.seed });
+  const { dims } = args.omni ? writeOmniDemoModel({ outDir, seed: args.seed }) : writeDemoModel({ outDir, seed: args.seed });
   console.log(
     `demo model written to ${outDir} (seed ${args.seed}, vocab ${dims.vocabSize}, hidden ${dims.hiddenSize}, ${dims.numLayers} layers) in ${Date.now() - started} ms; random weights: its text is noise by design`,
   );

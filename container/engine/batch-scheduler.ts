@@ -152,6 +152,8 @@ export class BatchScheduler {
       KvBatch.empty(this.runner.dims, newcomers.length),
       newcomers.map((sequence) => sequence.embeddingSplices),
     );
+    // The image/audio embeddings live on in the KV cache; drop the copies.
+    for (const sequence of newcomers) sequence.embeddingSplices = [];
     newcomers.forEach((sequence, row) => {
       this.options.metrics.promptTokensTotal += sequence.promptIds.length;
       if (sequence.cancelled) return;
