@@ -4,10 +4,9 @@
  * engine process generating the answer (the demo model has random weights:
  * its words are noise, but every event is real). Two embeddings: the demo
  * page the worker serves at `/` (strict CSP), and a customer's page on another
- * origin that embeds `<script src="WORKER/widget.js" data-site-key="demo">`
+ * origin that embeds `<script src="WORKER/widget.js" data-site-key="customer">`
  * under its own strict CSP (CORS, site key bound to that origin). Reloading
- * the customer's page restores the conversation from the session Durable
- * Object. Screenshots (desktop, phone) go to test-results/widget/.
+ * either page restores the conversation from the session Durable Object. Screenshots (desktop, phone) go to test-results/widget/.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +23,7 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   const customerPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>A customer's site</title><script src="${workerUrl}/widget.js" data-site-key="demo" data-title="Customer help" data-accent="#0f766e" data-position="bottom-left" async></script>
+<title>A customer's site</title><script src="${workerUrl}/widget.js" data-site-key="customer" data-title="Customer help" data-accent="#0f766e" data-position="bottom-left" async></script>
 </head><body><h1>A customer's site</h1><p>Embeds the widget from the worker.</p></body></html>`;
   const csp = `default-src 'none'; script-src ${workerUrl}; connect-src ${workerUrl}; style-src 'self'; img-src 'self'`;
   site = await startStaticSite({ port: 18403, files: { "/": { type: "text/html; charset=utf-8", body: customerPage, headers: { "content-security-policy": csp } } } });
@@ -88,23 +87,28 @@ async function askAndCheck(page: Page, question: string): Promise<WidgetSnapshot
   return answered;
 }
 
+async function expectRestoredAfterReload(page: Page, answered: WidgetSnapshot): Promise<void> {
+  await page.reload();
+  await openWidget(page);
+  await page.locator("megrez-chat .turn.assistant .answer").first().waitFor();
+  const restored = await snapshot(page);
+  expect(restored.turns).toEqual(answered.turns);
+  expect(restored.sources.map((source) => source.href).sort()).toEqual(answered.sources.map((source) => source.href).sort());
+}
+
 describe("widget against the real worker, agent and engine", () => {
-  it("answers on the demo page the worker serves at / (strict CSP, no console errors)", async () => {
+  it("answers on the demo page the worker serves at / (strict CSP), and keeps the conversation across a reload", async () => {
     const { page, problems } = await open(`${workerUrl}/`, { phone: false, colorScheme: "light" });
-    await askAndCheck(page, "How does the agent cite its sources?");
+    const answered = await askAndCheck(page, "How does the agent cite its sources?");
     await page.screenshot({ path: artifactPath("demo-desktop-light.png") });
+    await expectRestoredAfterReload(page, answered);
     expect(problems).toEqual([]);
   });
 
-  it("answers on a customer's site on another origin, and keeps the conversation across a reload", async () => {
+  it("answers on a customer's site on another origin with its bound site key, and keeps the conversation across a reload", async () => {
     const { page, problems } = await open(`${site?.origin}/`, { phone: false, colorScheme: "light" });
     const answered = await askAndCheck(page, "What does the engine serve?");
-    await page.reload();
-    await openWidget(page);
-    await page.locator("megrez-chat .turn.assistant .answer").first().waitFor();
-    const restored = await snapshot(page);
-    expect(restored.turns).toEqual(answered.turns);
-    expect(restored.sources.map((source) => source.href).sort()).toEqual(answered.sources.map((source) => source.href).sort());
+    await expectRestoredAfterReload(page, answered);
     expect(problems).toEqual([]);
   });
 
