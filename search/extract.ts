@@ -19,7 +19,7 @@ import { extractMetadata, guessLanguage } from "./extract/metadata.js";
 import { pruneBoilerplate, pruneUnlikely } from "./extract/prune.js";
 import { computeStats, staleAncestors } from "./extract/stats.js";
 import { chooseContent } from "./extract/candidate.js";
-import { isArticleEnd, isChrome, repeatsTitle } from "./extract/clean.js";
+import { isArticleEnd, isByline, isChrome, repeatsTitle } from "./extract/clean.js";
 import { renderBlocks } from "./extract/render.js";
 
 /** Pages beyond this many characters are cut before parsing: the fetcher caps bytes too. */
@@ -51,7 +51,7 @@ function extractBody(root: AnyNode, title: string): string {
   if (touched.length > 0) computeStats(kept, stats, staleAncestors(touched));
   const choice = chooseContent(root, body, stats);
   const text = renderBlocks(choice.blocks, {
-    skip: (element) => repeatsTitle(element, title) || isChrome(element, stats, choice.scores),
+    skip: (element) => repeatsTitle(element, title) || isChrome(element, stats, choice.scores) || isByline(element, stats),
     stop: (element) => isArticleEnd(element, stats),
   });
   if (text.length > 0 || choice.top === body) return text;

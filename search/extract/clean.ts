@@ -21,6 +21,22 @@ function isChromeParagraph(element: Element, elementStats: ElementStats, weight:
   return PROMO_PARAGRAPH.test(plainText(element));
 }
 
+const MONTH = "(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?";
+/** Bylines, datelines and reading-time stamps: short lines of article chrome around the text. */
+const BYLINE_OR_DATE = new RegExp(
+  `^\\s*(posted( on)?\\b|published( on)?\\b|updated( on)?\\b|last (updated|modified)|(mon|tues|wednes|thurs|fri|satur|sun)day,? |${MONTH} \\d{1,2},? \\d{4}|\\d{1,2} ${MONTH},? \\d{4}|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}|\\d+ min(ute)?s? read|发布时间|發佈時間|来源[:：])`,
+  "iu",
+);
+
+/** True for a short block that is only a byline or a date stamp. */
+export function isByline(element: Element, stats: StatsTable): boolean {
+  if (element.name !== "p" && element.name !== "div" && element.name !== "span" && element.name !== "address") return false;
+  const length = stats.get(element)?.textLength ?? 0;
+  if (length === 0 || length > 90) return false;
+  const text = plainText(element).trim();
+  return (BYLINE_OR_DATE.test(text) || /^(By|BY)\s+\p{Lu}/u.test(text)) && !/[.!?。！？]["”’)]?$/.test(text);
+}
+
 /** A table of data (header cells, several rows, no nested tables), as opposed to a layout table. */
 function isDataTable(table: Element): boolean {
   let rows = 0;

@@ -15,7 +15,11 @@ const article = `<!doctype html><html lang="en-GB"><head>
 <header class="site-header"><a href="/">The Daily Example</a></header>
 <div class="layout"><article class="post-content">
 <h1>Budget agreed</h1>
+<div class="byline-wrap">By Jane Doe</div>
+<p>Updated March 5, 2024 10:00 GMT</p>
 <p>${filler.repeat(3)}</p>
+<p>According to <span><a href="/report">the annual report</a></span>, spending rises by a tenth, the chair said on <span>Tuesday</span>.</p>
+<p>Read more: <a href="/other">Council approves the new library plan</a></p>
 <h2>What changes</h2>
 <ul><li>Parks get more money</li><li>Roads get less</li></ul>
 <ol start="3"><li>third</li><li>fourth</li></ol>
@@ -51,6 +55,16 @@ describe("extractPage structure", () => {
     expect(page.text).toContain("| Item | Amount |\n| --- | --- |\n| Parks | 1,000 |");
     expect(page.text).toContain("```\ntotal = parks + roads\nprint(total)\n```");
     expect(page.text).toContain("> We are pleased, said the chair, with the outcome.");
+  });
+
+  it("keeps inline spans and links inside sentences (regression: span-wrapped links were dropped)", () => {
+    expect(page.text).toContain("According to the annual report, spending rises by a tenth, the chair said on Tuesday.");
+  });
+
+  it("drops bylines, date stamps and read-more teasers", () => {
+    expect(page.text).not.toContain("Jane Doe");
+    expect(page.text).not.toContain("Updated March");
+    expect(page.text).not.toContain("Read more");
   });
 
   it("drops navigation, chrome, the repeated title and everything after a related-stories heading", () => {
