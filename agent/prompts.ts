@@ -125,15 +125,15 @@ export function buildSearchLimitObservation(): string {
 }
 
 function quoteLine(text: string): string {
-  return unmark(neutralize(text)).replace(/\s+/g, " ").trim();
+  return unmarkCitations(neutralize(text)).replace(/\s+/g, " ").trim();
 }
 
 function quoteBlock(text: string): string {
-  return unmark(neutralize(text)).replace(/<\/page>/gi, "</ page>");
+  return unmarkCitations(neutralize(text)).replace(/<\/page>/gi, "</ page>");
 }
 
 /** Quoted text must not pose as a numbered result: `[[citation:2]]` inside a page becomes `(ref 2)`. */
-function unmark(text: string): string {
+export function unmarkCitations(text: string): string {
   return text.replace(/\[\s*\[?\s*citation\s*:\s*(\d*)\s*\]?\]?/gi, (_match, index: string) => `(ref ${index})`);
 }
 

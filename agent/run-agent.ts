@@ -247,7 +247,7 @@ async function* onModelFailure(state: RunState, failure: AgentError, deciding: b
   yield { type: "error", code: failure.code, message: failure.publicMessage, retryable: failure.retryable };
   // In mode `always` the search does not depend on the model: the user still gets the sources.
   if (deciding) yield* searchRound(state, { query: fallbackQuery(state.question), textBefore: "" });
-  if (state.rewriter.textLength === 0 && state.citable.length > 0) yield* fallbackAnswer(state.citable, state.rewriter);
+  if (state.rewriter.textLength === 0 && state.citable.length > 0) yield* fallbackAnswer(state.citable, state.rewriter, state.question);
   yield { type: "finish", reason: "error", usage: state.usage };
 }
 

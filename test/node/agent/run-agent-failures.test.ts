@@ -169,6 +169,7 @@ describe("runAgent failures", () => {
     expect(events.filter((event) => event.type === "page-read").map((event) => event.outcome)).toStrictEqual(["excerpt", "excerpt"]);
     const answer = events.flatMap((event) => (event.type === "text-delta" ? [event.delta] : [])).join("");
     expect(answer).toContain("Facts from https://site1.example/page. [1]");
+    expect(answer.startsWith("The language model could not write an answer right now.")).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: "finish", reason: "error" });
   });
 
