@@ -7,8 +7,10 @@
  * pages the tests control. Frames are paced so the answer truly streams.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { z } from "zod";
 import type { ChatEvent } from "../../../agent/events";
+
+const chatBodySchema = z.object({ sessionId: z.string().optional(), message: z.string() });
 
 export interface RecordedRequest {
   method: string;
@@ -84,15 +86,15 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
   }
 
   async function chat(response: ServerResponse, body: string) {
-    const parsed: { sessionId?: string; message?: string } = JSON.parse(body);
+    const parsed = chatBodySchema.parse(JSON.parse(body));
     const sessionId = parsed.sessionId ?? `fake-session-${++sessionCount}`;
     const history = sessions.get(sessionId) ?? [];
     sessions.set(sessionId, history);
-    history.push({ role: "user", content: parsed.message ?? "", createdAt: new Date().toISOString() });
+    history.push({ role: "user", content: parsed.message, createdAt: new Date().toISOString() });
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-session-id": sessionId });
     response.write(": keep-alive\n\n");
-    const cut = parsed.message?.includes("[cut]") ? 15 : undefined;
-    const delay = parsed.message?.includes("[slow]") ? 250 : input.frameDelayMs;
+    const cut = parsed.message.includes("[cut]") ? 15 : undefined;
+    const delay = parsed.message.includes("[slow]") ? 250 : input.frameDelayMs;
     if (!(await writeFrames(response, sessionId, 0, cut, delay)) && cut === undefined) return;
     history.push({
       role: "assistant",
@@ -138,9 +140,10 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
     response.end(JSON.stringify({ error: { message: "not found", type: "not_found_error", code: "not_found" } }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the fake backend is not listening on TCP");
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${address.port}`,
     requests,
     serve(path, file) {
       pages.set(path, file);

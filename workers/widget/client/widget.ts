@@ -187,10 +187,11 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
     if (running) return running.abort.abort();
     const text = ui.input.value;
     ui.input.value = "";
-    send(text);
+    // A question asked while the history is still loading goes after it.
+    void restored.then(() => send(text));
   });
 
-  void restore();
+  const restored = restore();
   if (options.open) open();
   return {
     open,
