@@ -13,14 +13,18 @@ const BINDING_ORIGIN = "http://engine.internal";
 /** The container instance that serves requests; one engine per deployment. */
 const ENGINE_INSTANCE = "engine";
 
+/** What the transport needs of the ENGINE binding (a DO namespace or a service binding satisfies it). */
+export type EngineBinding =
+  | { idFromName(name: string): DurableObjectId; get(id: DurableObjectId): { fetch(request: Request): Promise<Response> } }
+  | { fetch(request: Request): Promise<Response> };
+
 export interface EngineTransport {
   origin: string;
   fetch: typeof fetch;
   via: "binding" | "url";
 }
 
-export function engineTransport(env: Env, config: WorkerConfig): EngineTransport {
-  const binding = env.ENGINE;
+export function engineTransport(binding: EngineBinding | undefined, config: WorkerConfig): EngineTransport {
   if (binding && "idFromName" in binding) {
     const stub = binding.get(binding.idFromName(ENGINE_INSTANCE));
     return { origin: BINDING_ORIGIN, fetch: (input, init) => stub.fetch(new Request(input, init)), via: "binding" };
@@ -33,7 +37,7 @@ export function engineTransport(env: Env, config: WorkerConfig): EngineTransport
 }
 
 export function createEngineClient(env: Env, config: WorkerConfig): ModelClient {
-  const transport = engineTransport(env, config);
+  const transport = engineTransport(env.ENGINE, config);
   return createHttpModelClient({
     baseUrl: `${transport.origin}/v1`,
     model: config.engine.model,

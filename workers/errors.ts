@@ -54,7 +54,7 @@ export class ApiError extends Error {
 
 /** Structural guard: survives bundling and realms where `instanceof` may not. */
 export function isApiError(value: unknown): value is ApiError {
-  return typeof value === "object" && value !== null && (value as { isApiError?: unknown }).isApiError === true;
+  return typeof value === "object" && value !== null && "isApiError" in value && value.isApiError === true;
 }
 
 /** The masked form of an unexpected error. */

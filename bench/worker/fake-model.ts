@@ -45,7 +45,9 @@ export async function startFakeModel(timing: FakeModelTiming): Promise<FakeModel
     res.end("data: [DONE]\n\n");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const address: AddressInfo | string | null = server.address();
+  if (address === null || typeof address === "string") throw new Error("the fake model is not listening on a TCP port");
+  const { port } = address;
   return {
     url: `http://127.0.0.1:${port}`,
     expectedMs: timing.ttftMs + (timing.tokens - 1) * timing.perTokenMs,
