@@ -5,6 +5,7 @@
  * show exactly what happened. Rows are validated with zod on the way out.
  */
 import { z } from "zod";
+import { webhookEvents, type WebhookEvent } from "./webhook";
 
 export const deliveryStatuses = ["pending", "delivered", "failed"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
@@ -20,6 +21,7 @@ export interface DeliveryAttempt {
 export interface Delivery {
   id: string;
   runId: string;
+  event: WebhookEvent;
   url: string;
   status: DeliveryStatus;
   attempts: number;
@@ -34,6 +36,7 @@ export interface PendingDelivery {
   runId: string;
   url: string;
   secret: string;
+  event: WebhookEvent;
   payload: string;
   attempts: number;
 }
@@ -44,6 +47,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   run_id TEXT NOT NULL,
   url TEXT NOT NULL,
   secret TEXT NOT NULL,
+  event TEXT NOT NULL,
   payload TEXT NOT NULL,
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -68,6 +72,7 @@ const deliveryRow = z.object({
   run_id: z.string(),
   url: z.string(),
   secret: z.string(),
+  event: z.enum(webhookEvents),
   payload: z.string(),
   status: z.enum(deliveryStatuses),
   attempts: z.number(),
@@ -88,10 +93,10 @@ export class DeliveryStore {
     sql.exec(SCHEMA);
   }
 
-  add(input: { id: string; runId: string; url: string; secret: string; payload: string; now: number }): void {
+  add(input: { id: string; runId: string; url: string; secret: string; event: WebhookEvent; payload: string; now: number }): void {
     this.sql.exec(
-      "INSERT INTO deliveries (id, run_id, url, secret, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-      input.id, input.runId, input.url, input.secret, input.payload, input.now, input.now,
+      "INSERT INTO deliveries (id, run_id, url, secret, event, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+      input.id, input.runId, input.url, input.secret, input.event, input.payload, input.now, input.now,
     );
   }
 
@@ -101,7 +106,7 @@ export class DeliveryStore {
       .toArray()
       .map((raw) => {
         const r = deliveryRow.parse(raw);
-        return { id: r.id, runId: r.run_id, url: r.url, secret: r.secret, payload: r.payload, attempts: r.attempts };
+        return { id: r.id, runId: r.run_id, url: r.url, secret: r.secret, event: r.event, payload: r.payload, attempts: r.attempts };
       });
   }
 
@@ -137,6 +142,7 @@ export class DeliveryStore {
         return {
           id: r.id,
           runId: r.run_id,
+          event: r.event,
           url: r.url,
           status: r.status,
           attempts: r.attempts,

@@ -10,7 +10,7 @@ import { backoffMs, type JobsConfig } from "./config";
 import type { JobSpec } from "./job-spec";
 import type { DeliveryStore, PendingDelivery } from "./delivery-store";
 import type { Run, RunStore, StoredDigest } from "./run-store";
-import { DIGEST_EVENT, sendWebhook } from "./webhook";
+import { sendWebhook, type WebhookEvent } from "./webhook";
 
 export interface PipelineInput {
   jobId: string;
@@ -86,7 +86,9 @@ async function executeRun(deps: ExecutorDeps, run: Run, cancelled: () => boolean
     const failure = classify(err, deps.config.runTimeoutMs);
     const retry = failure.retryable && attempt < deps.config.runMaxAttempts;
     const retryAt = retry ? deps.now() + backoffMs(deps.config.runRetryBaseMs, attempt) : null;
-    deps.store.fail(run.id, attempt, { code: failure.code, message: failure.message }, retryAt, deps.now());
+    const error = { code: failure.code, message: failure.message };
+    deps.store.fail(run.id, attempt, error, retryAt, deps.now());
+    if (retryAt === null) announce(deps, run, "run.failed", { error });
     return;
   }
   if (cancelled()) return;
@@ -94,29 +96,30 @@ async function executeRun(deps: ExecutorDeps, run: Run, cancelled: () => boolean
   const finishedAt = deps.now();
   // No await between these writes: the DO commits them together.
   deps.store.succeed(run.id, attempt, run.spec.delivery.store ? stored : null, finishedAt);
+  announce(deps, run, "digest.created", { digest: stored });
+}
+
+/** Queues a webhook delivery of `event` when the job has a webhook; it is sent by the same alarm. */
+function announce(deps: ExecutorDeps, run: Run, event: WebhookEvent, body: Record<string, unknown>): void {
   const webhook = run.spec.delivery.webhook;
-  if (webhook) {
-    const deliveryId = deps.newId("dlv");
-    const payload = JSON.stringify({
-      type: DIGEST_EVENT,
-      deliveryId,
-      job: { id: run.jobId, name: run.spec.name },
-      run: { id: run.id, scheduledFor: new Date(run.slot).toISOString(), finishedAt: new Date(finishedAt).toISOString() },
-      digest: stored,
-    });
-    deps.deliveries.add({ id: deliveryId, runId: run.id, url: webhook.url, secret: webhook.secret, payload, now: finishedAt });
-  }
+  if (!webhook) return;
+  const now = deps.now();
+  const deliveryId = deps.newId("dlv");
+  const payload = JSON.stringify({
+    type: event,
+    deliveryId,
+    job: { id: run.jobId, name: run.spec.name },
+    run: { id: run.id, scheduledFor: new Date(run.slot).toISOString(), finishedAt: new Date(now).toISOString() },
+    ...body,
+  });
+  deps.deliveries.add({ id: deliveryId, runId: run.id, url: webhook.url, secret: webhook.secret, event, payload, now });
 }
 
 function recordInterrupted(deps: ExecutorDeps, run: Run): void {
   const retry = run.attempts < deps.config.runMaxAttempts;
-  deps.store.fail(
-    run.id,
-    run.attempts,
-    { code: "interrupted", message: "the run was interrupted (the object restarted before it finished)" },
-    retry ? deps.now() : null,
-    deps.now(),
-  );
+  const error = { code: "interrupted", message: "the run was interrupted (the object restarted before it finished)" };
+  deps.store.fail(run.id, run.attempts, error, retry ? deps.now() : null, deps.now());
+  if (!retry) announce(deps, run, "run.failed", { error });
 }
 
 async function attemptDelivery(deps: ExecutorDeps, delivery: PendingDelivery, cancelled: () => boolean): Promise<void> {
@@ -126,6 +129,7 @@ async function attemptDelivery(deps: ExecutorDeps, delivery: PendingDelivery, ca
     url: delivery.url,
     secret: delivery.secret,
     deliveryId: delivery.id,
+    event: delivery.event,
     payload: delivery.payload,
     now: at,
     timeoutMs: deps.config.webhookTimeoutMs,

@@ -66,6 +66,7 @@ export function runDetailsView(details: RunDetails) {
     deliveries: details.deliveries.map((d) => ({
       id: d.id,
       kind: "webhook" as const,
+      event: d.event,
       url: d.url,
       status: d.status,
       attempts: d.attempts,

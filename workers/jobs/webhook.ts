@@ -12,7 +12,9 @@
 export const SIGNATURE_HEADER = "Megrez-Signature";
 export const DELIVERY_HEADER = "Megrez-Delivery";
 export const EVENT_HEADER = "Megrez-Event";
-export const DIGEST_EVENT = "digest.created";
+/** What a delivery announces: a new digest, or a run that failed for good. */
+export const webhookEvents = ["digest.created", "run.failed"] as const;
+export type WebhookEvent = (typeof webhookEvents)[number];
 
 const encoder = new TextEncoder();
 
@@ -36,6 +38,7 @@ export interface SendInput {
   url: string;
   secret: string;
   deliveryId: string;
+  event: WebhookEvent;
   payload: string;
   now: number;
   timeoutMs: number;
@@ -53,7 +56,7 @@ export async function sendWebhook(input: SendInput): Promise<AttemptResult> {
       "user-agent": "megrez-edge-jobs/1",
       [SIGNATURE_HEADER]: await signatureHeader(input.secret, timestamp, input.payload),
       [DELIVERY_HEADER]: input.deliveryId,
-      [EVENT_HEADER]: DIGEST_EVENT,
+      [EVENT_HEADER]: input.event,
     },
     body: input.payload,
     signal: AbortSignal.timeout(input.timeoutMs),

@@ -91,6 +91,7 @@ describe("run execution", () => {
     const [hit] = await received(path);
     expect(hit).toBeDefined();
     expect(hit!.headers["megrez-event"]).toBe("digest.created");
+    expect(result.deliveries[0]!.event).toBe("digest.created");
     expect(hit!.headers["megrez-delivery"]).toBe(result.deliveries[0]!.id);
     expect(await verify("whsec-0123456789abcdef", hit!.headers["megrez-signature"]!, hit!.body)).toBe(true);
     expect(await verify("wrong-secret-0123456789", hit!.headers["megrez-signature"]!, hit!.body)).toBe(false);
@@ -127,12 +128,13 @@ describe("run execution", () => {
     expect(gone.deliveries[0]).toMatchObject({ status: "failed", attempts: 1, lastError: "receiver answered HTTP 410" });
   });
 
-  it("retries a failing search, then records the run as failed with the reason", async () => {
+  it("retries a failing search, then records the run as failed with the reason and announces it", async () => {
     let calls = 0;
+    const path = `/ok/failed-${crypto.randomUUID()}`;
     const result = await drive(async () => {
       calls++;
       throw new DigestError("search-failed", 'search failed for every query ("runs": search-failed (upstream))', true);
-    }, spec());
+    }, spec(path));
     expect(calls).toBe(config.runMaxAttempts);
     expect(result.run).toMatchObject({
       status: "failed",
@@ -142,6 +144,11 @@ describe("run execution", () => {
     });
     expect(result.attempts.map((a) => [a.outcome, a.errorCode])).toEqual(Array(config.runMaxAttempts).fill(["failed", "search-failed"]));
     expect(result.run?.finishedAt).not.toBeNull();
+    // One run.failed delivery (not one per attempt), carrying the reason.
+    expect(result.deliveries).toEqual([expect.objectContaining({ event: "run.failed", status: "delivered" })]);
+    const [hit] = await received(path);
+    expect(hit!.headers["megrez-event"]).toBe("run.failed");
+    expect(JSON.parse(hit!.body)).toMatchObject({ type: "run.failed", error: { code: "search-failed" }, run: { id: result.run!.id } });
   });
 
   it("does not retry a permanent failure, and recovers from a transient one", async () => {
