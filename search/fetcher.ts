@@ -20,7 +20,7 @@ import { decodeHtmlBytes } from "./charset.js";
 import { classifyContent, isBotChallenge, isPaywallStub, mayBeReadable, mediaType } from "./fetch/classify-content.js";
 import { createLimiter } from "./fetch/limit.js";
 import { readCappedBody } from "./fetch/read-body.js";
-import { createRobotsPolicy } from "./fetch/robots-policy.js";
+import { createRobotsPolicy, type RobotsPolicy } from "./fetch/robots-policy.js";
 
 export const DEFAULT_USER_AGENT = "MegrezEdgeBot/0.1 (+https://github.com/megrez-edge/megrez-edge; search-augmented chat, fetches pages a user asked about)";
 export const DEFAULT_ROBOTS_TOKEN = "MegrezEdgeBot";
@@ -63,90 +63,108 @@ function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
+interface FetcherContext {
+  request: (url: URL, signal: AbortSignal) => Promise<Response>;
+  robots: RobotsPolicy | undefined;
+  policy: AddressPolicy;
+  maxRedirects: number;
+  maxBytes: number;
+}
+
+function nextHop(location: string, from: URL, policy: AddressPolicy, status: number): URL {
+  let target: URL;
+  try {
+    target = new URL(location, from);
+  } catch {
+    throw new FetchFailure("http-error", "redirect to an invalid Location", status);
+  }
+  const verdict = checkAddress(target, policy);
+  if (!verdict.ok) throw new FetchFailure(verdict.reason, `redirect refused: ${verdict.detail}`, status);
+  return verdict.url;
+}
+
+/** Follows redirects by hand so every hop passes robots.txt and the address policy again. */
+async function followRedirects(context: FetcherContext, start: URL, signal: AbortSignal): Promise<{ response: Response; url: URL }> {
+  let url = start;
+  for (let hop = 0; ; hop++) {
+    if (context.robots && !(await context.robots.allows(url, signal))) throw new FetchFailure("robots-disallowed", `robots.txt disallows ${url.pathname}`);
+    const response = await context.request(url, signal);
+    if (!isRedirect(response.status)) return { response, url };
+    await response.body?.cancel().catch(() => undefined);
+    const location = response.headers.get("location");
+    if (!location) throw new FetchFailure("http-error", "redirect without Location", response.status);
+    if (hop >= context.maxRedirects) throw new FetchFailure("too-many-redirects", `more than ${context.maxRedirects} redirects`, response.status);
+    url = nextHop(location, url, context.policy, response.status);
+  }
+}
+
+/** Fetches, gates and decodes one page; throws FetchFailure for every expected failure. */
+async function readPage(context: FetcherContext, start: URL, signal: AbortSignal): Promise<FetchOutcome> {
+  const { response, url } = await followRedirects(context, start, signal);
+  const declared = mediaType(response.headers.get("content-type"));
+  if (!mayBeReadable(declared) && response.status < 400) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new FetchFailure("unsupported-type", `content-type ${declared}`, response.status);
+  }
+  const { bytes, truncated } = await readCappedBody(response, context.maxBytes);
+  const decoded = decodeHtmlBytes(bytes, response.headers.get("content-type"));
+  if (isBotChallenge(response.headers, response.status, decoded.text)) throw new FetchFailure("bot-challenge", "bot-protection challenge page", response.status);
+  if (response.status >= 400) throw new FetchFailure("http-error", `HTTP ${response.status}`, response.status);
+  const kind = classifyContent(declared, bytes);
+  if (kind === "pdf") throw new FetchFailure("pdf", "PDF document (not extracted)", response.status);
+  if (kind === undefined || kind === "binary") throw new FetchFailure("unsupported-type", `content-type ${declared || "missing"} with non-text body`, response.status);
+  if (kind === "html" && isPaywallStub(decoded.text)) throw new FetchFailure("paywall", "subscription wall with little readable text", response.status);
+  return {
+    ok: true,
+    url: start.href,
+    finalUrl: url.href,
+    status: response.status,
+    contentType: kind === "html" ? "text/html" : declared || "text/plain",
+    body: decoded.text,
+    truncated,
+    charset: decoded.charset,
+  };
+}
+
 export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const maxBytes = options.maxBytes ?? 2 * 1024 * 1024;
   const maxRedirects = options.maxRedirects ?? 5;
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   const now = options.now ?? Date.now;
   const limiter = createLimiter(options.concurrency ?? 6);
   // Called unbound: workerd throws "Illegal invocation" when its fetch runs with another `this`.
   const fetchImpl = options.fetch;
   const policy: AddressPolicy = { allowPrivateAddresses: options.allowPrivateAddresses ?? false, allowHosts: options.allowHosts ?? [] };
-  const headers = { "user-agent": userAgent, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" };
-
-  /** One HTTP request through the limiter, never following redirects itself. */
+  const headers = { "user-agent": options.userAgent ?? DEFAULT_USER_AGENT, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" };
   const request = (url: URL, signal: AbortSignal): Promise<Response> =>
     limiter.run(async () => {
       if (signal.aborted) throw signal.reason;
       return fetchImpl(url.href, { method: "GET", headers, redirect: "manual", signal });
     });
-
   const robots = options.robots === false ? undefined : createRobotsPolicy({ request, policy, token: options.robotsToken ?? DEFAULT_ROBOTS_TOKEN, maxRedirects });
-
-  async function follow(start: URL, signal: AbortSignal): Promise<{ response: Response; url: URL }> {
-    let url = start;
-    for (let hop = 0; ; hop++) {
-      if (robots && !(await robots.allows(url, signal))) throw new FetchFailure("robots-disallowed", `robots.txt disallows ${url.pathname}`);
-      const response = await request(url, signal);
-      if (!isRedirect(response.status)) return { response, url };
-      await response.body?.cancel().catch(() => undefined);
-      const location = response.headers.get("location");
-      if (!location) throw new FetchFailure("http-error", "redirect without Location", response.status);
-      if (hop >= maxRedirects) throw new FetchFailure("too-many-redirects", `more than ${maxRedirects} redirects`, response.status);
-      const verdict = checkAddress(new URL(location, url), policy);
-      if (!verdict.ok) throw new FetchFailure(verdict.reason, `redirect refused: ${verdict.detail}`, response.status);
-      url = verdict.url;
-    }
-  }
-
-  async function fetchOnce(start: URL, signal: AbortSignal): Promise<FetchOutcome> {
-    const { response, url } = await follow(start, signal);
-    const declared = mediaType(response.headers.get("content-type"));
-    if (!mayBeReadable(declared) && response.status < 400) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new FetchFailure("unsupported-type", `content-type ${declared}`, response.status);
-    }
-    const { bytes, truncated } = await readCappedBody(response, maxBytes);
-    const decoded = decodeHtmlBytes(bytes, response.headers.get("content-type"));
-    if (isBotChallenge(response.headers, response.status, decoded.text)) throw new FetchFailure("bot-challenge", "bot-protection challenge page", response.status);
-    if (response.status >= 400) throw new FetchFailure("http-error", `HTTP ${response.status}`, response.status);
-    const kind = classifyContent(declared, bytes);
-    if (kind === "pdf") throw new FetchFailure("pdf", "PDF document (not extracted)", response.status);
-    if (kind === undefined || kind === "binary") throw new FetchFailure("unsupported-type", `content-type ${declared || "missing"} with non-text body`, response.status);
-    if (kind === "html" && isPaywallStub(decoded.text)) throw new FetchFailure("paywall", "subscription wall with little readable text", response.status);
-    return {
-      ok: true,
-      url: start.href,
-      finalUrl: url.href,
-      status: response.status,
-      contentType: kind === "html" ? "text/html" : declared || "text/plain",
-      body: decoded.text,
-      truncated,
-      charset: decoded.charset,
-    };
-  }
+  const context: FetcherContext = { request, robots, policy, maxRedirects, maxBytes: options.maxBytes ?? 2 * 1024 * 1024 };
 
   return async (rawUrl, callerSignal) => {
     const fail = (reason: FailureReason, detail: string, status?: number): FetchOutcome => ({ ok: false, url: rawUrl, reason, detail, ...(status === undefined ? {} : { status }) });
     const verdict = checkAddress(rawUrl, policy);
     if (!verdict.ok) return fail(verdict.reason, verdict.detail);
+    if (callerSignal?.aborted) return fail("network", "aborted by caller");
     const remaining = options.deadline === undefined ? Infinity : options.deadline - now();
     if (remaining <= 0) return fail("deadline", "overall deadline already passed");
     const budget = Math.min(timeoutMs, remaining);
     const limitedBy: FailureReason = budget < timeoutMs ? "deadline" : "timeout";
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
-    if (callerSignal?.aborted) return fail("network", "aborted by caller");
     callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The race (not only the abort) bounds the time: a request queued behind the limiter or a body
+    // that ignores the abort still cannot hold the caller past the budget.
     const expired = new Promise<FetchOutcome>((resolve) => {
       timer = setTimeout(() => {
         resolve(fail(limitedBy, `no complete response within ${budget} ms`));
         controller.abort(new FetchFailure(limitedBy, "time budget spent"));
       }, budget);
     });
-    const work = fetchOnce(verdict.url, controller.signal).catch((error: unknown): FetchOutcome => {
+    const work = readPage(context, verdict.url, controller.signal).catch((error: unknown): FetchOutcome => {
       if (error instanceof FetchFailure) return fail(error.reason, error.detail, error.status);
       if (callerSignal?.aborted) return fail("network", "aborted by caller");
       if (controller.signal.aborted) return fail(limitedBy, `no complete response within ${budget} ms`);

@@ -67,11 +67,3 @@ export function findFirst(root: AnyNode, predicate: (element: Element) => boolea
   });
   return found;
 }
-
-export function findAll(root: AnyNode, predicate: (element: Element) => boolean): Element[] {
-  const found: Element[] = [];
-  walk(root, (node) => {
-    if (isElement(node) && predicate(node)) found.push(node);
-  });
-  return found;
-}

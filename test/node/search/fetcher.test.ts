@@ -29,6 +29,7 @@ beforeAll(async () => {
     "/to-file": (_request, response) => response.writeHead(302, { location: "file:///etc/passwd" }).end(),
     "/to-page": (_request, response) => response.writeHead(302, { location: "/page" }).end(),
     "/loop": (_request, response) => response.writeHead(302, { location: "/loop" }).end(),
+    "/bad-location": (_request, response) => response.writeHead(302, { location: "http://[not-an-ip/" }).end(),
     "/stall": () => undefined,
     "/stall-body": (_request, response) => {
       response.writeHead(200, { "content-type": "text/html" });
@@ -102,8 +103,9 @@ describe("createPageFetcher", () => {
     expect(await fetchPage(`${server.origin}/to-file`)).toMatchObject({ ok: false, reason: "bad-scheme" });
   });
 
-  it("caps redirects", async () => {
+  it("caps redirects and reports an unusable Location", async () => {
     expect(await fetchPage(`${server.origin}/loop`)).toMatchObject({ ok: false, reason: "too-many-redirects" });
+    expect(await fetchPage(`${server.origin}/bad-location`)).toMatchObject({ ok: false, reason: "http-error", status: 302 });
   });
 
   it("times out a stalled server and a stalled body", async () => {
