@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { Engine } from "../engine/create-engine.js";
-import { EngineError } from "../engine/engine-errors.js";
-import { type ErrorReply, validationReply } from "./error-response.js";
+import { EngineError, isEngineError } from "../engine/engine-errors.js";
+import { type ErrorReply, type OpenAiError, errorReply, validationReply } from "./error-response.js";
 
 export interface ServerContext {
   engine: Engine;
@@ -53,4 +53,10 @@ export function linkedAbort(c: Context): AbortController {
   if (signal.aborted) controller.abort();
   else signal.addEventListener("abort", () => controller.abort(), { once: true });
   return controller;
+}
+
+/** The SSE error frame for a failure mid-stream; unexpected errors are logged, then masked. */
+export function streamErrorBody(context: ServerContext, error: Error): OpenAiError {
+  if (!isEngineError(error)) context.log(`engine: generation failed: ${error.stack ?? error.message}`);
+  return errorReply(error).body;
 }

@@ -5,10 +5,9 @@
 import type { Hono } from "hono";
 import { EngineError } from "../../engine/engine-errors.js";
 import { collectGeneration, usageJson } from "../collect-generation.js";
-import { errorReply } from "../error-response.js";
 import { chatCompletionRequestSchema } from "../request-schemas.js";
 import { samplingFromRequest } from "../sampling-from-request.js";
-import { checkModel, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
+import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
 import { SSE_HEADERS, sseBody } from "../sse.js";
 import { hasMedia, rejectMedia } from "../../omni/omni-support.js";
 
@@ -49,7 +48,7 @@ export function registerChatCompletions(app: Hono, context: ServerContext): void
       send(chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]));
       for await (const event of events) {
         if (event.type === "text-delta") send(chunk([{ index: 0, delta: { content: event.text }, logprobs: null, finish_reason: null }]));
-        else if (event.type === "error") send(errorReply(event.error).body);
+        else if (event.type === "error") send(streamErrorBody(context, event.error));
         else {
           send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: event.finishReason }]));
           if (includeUsage) send(chunk([], { usage: usageJson(event.usage) }));

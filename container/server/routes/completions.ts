@@ -8,10 +8,9 @@ import type { Engine } from "../../engine/create-engine.js";
 import { EngineError } from "../../engine/engine-errors.js";
 import type { GenerationEvent } from "../../engine/generation-events.js";
 import { collectGeneration, usageJson } from "../collect-generation.js";
-import { errorReply } from "../error-response.js";
 import { type CompletionRequest, completionRequestSchema } from "../request-schemas.js";
 import { samplingFromRequest } from "../sampling-from-request.js";
-import { checkModel, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
+import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
 import { SSE_HEADERS, sseBody } from "../sse.js";
 
 function promptIdLists(engine: Engine, prompt: CompletionRequest["prompt"]): number[][] {
@@ -72,7 +71,7 @@ export function registerCompletions(app: Hono, context: ServerContext): void {
         generations.map(async (events, index) => {
           for await (const event of events) {
             if (event.type === "text-delta") send(chunk([{ index, text: event.text, logprobs: null, finish_reason: null }]));
-            else if (event.type === "error") send(errorReply(event.error).body);
+            else if (event.type === "error") send(streamErrorBody(context, event.error));
             else {
               usage.promptTokens += event.usage.promptTokens;
               usage.completionTokens += event.usage.completionTokens;
