@@ -25,11 +25,11 @@ megrez-chat { display: none !important; position: static !important; transform: 
 body * { position: relative !important; top: 100px !important; }
 `;
 
-function hostPage(input: { workerUrl: string; stylesheet: boolean }): string {
+function hostPage(input: { workerUrl: string; stylesheet: boolean; script?: string }): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 ${input.stylesheet ? '<link rel="stylesheet" href="/aggressive.css">' : ""}<title>host</title></head>
 <body><h1>A host page</h1><p>Some content.</p>
-<script src="${input.workerUrl}/widget.js"></script><script src="/page.js"></script></body></html>`;
+<script src="${input.workerUrl}/widget.js"></script><script src="${input.script ?? "/page.js"}"></script></body></html>`;
 }
 
 beforeAll(async () => {
@@ -41,6 +41,11 @@ beforeAll(async () => {
   backend.serve("/plain", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: false }), headers: { "content-security-policy": csp } });
   backend.serve("/aggressive", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: true }), headers: { "content-security-policy": csp } });
   backend.serve("/bare", { type: html, body: "<!doctype html><html><body><h1>A host page</h1></body></html>", headers: { "content-security-policy": csp } });
+  backend.serve("/dark-left", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: false, script: "/dark-left.js" }), headers: { "content-security-policy": csp } });
+  backend.serve("/dark-left.js", {
+    type: "text/javascript",
+    body: `MegrezChat.init({ siteKey: "test-key", apiOrigin: location.origin, title: "聊天", theme: "dark", position: "bottom-left", locale: "zh-CN", accent: "#0f766e" });`,
+  });
   backend.serve("/page.js", { type: "text/javascript", body: `MegrezChat.init({ siteKey: "test-key", apiOrigin: location.origin, title: "Test chat" });` });
   backend.serve("/aggressive.css", { type: "text/css", body: aggressiveCss });
   browser = await launchChromium();
@@ -247,6 +252,25 @@ describe("widget behaviour", () => {
     expect(aggressive.styles).toEqual(plain.styles);
     expect(Object.values(plain.styles).every((value) => value !== undefined)).toBe(true);
     expect(aggressive.problems).toEqual([]);
+  });
+
+  it("takes theme, position, locale and accent from init options", async () => {
+    const { page, problems } = await newPage({ dark: false });
+    await page.goto(`${backend?.origin}/dark-left`);
+    const launcher = await page.getByRole("button", { name: "打开对话" }).boundingBox();
+    expect(launcher?.x).toBeLessThan(100);
+    await page.getByRole("button", { name: "打开对话" }).click();
+    const colours = await page.evaluate(() => {
+      const root = document.querySelector("megrez-chat")?.shadowRoot;
+      const style = (selector: string) => {
+        const node = root?.querySelector(selector);
+        return node ? getComputedStyle(node) : undefined;
+      };
+      return { panel: style(".panel")?.backgroundColor, header: style("header")?.backgroundColor };
+    });
+    expect(colours).toEqual({ panel: "rgb(17, 24, 39)", header: "rgb(15, 118, 110)" });
+    expect(await page.getByRole("textbox", { name: "请输入问题…" }).count()).toBe(1);
+    expect(problems).toEqual([]);
   });
 
   it("fits a phone screen and follows the dark colour scheme; saves screenshots", async () => {
