@@ -10,6 +10,7 @@ import { AgentError, isAgentError } from "./errors";
 import type { ChatEvent } from "./events";
 import type { ModelClient, ModelMessage } from "./model-client";
 import { TURN_END } from "./special-tokens";
+import { raceSignal } from "./race-signal";
 import { ToolCallStreamParser } from "./tool-call-stream";
 
 export interface GenerateTurnInput {
@@ -48,14 +49,13 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
   // Ends the upstream request once the turn is decided: nothing after a call or an end token is used.
   const stop = new AbortController();
   const signal = AbortSignal.any(input.signal ? [input.signal, timeout, stop.signal] : [timeout, stop.signal]);
+  const parts = input.model.streamChat({ messages: input.messages, maxTokens: input.maxTokens, temperature: input.temperature, stop: [TURN_END], signal })[Symbol.asyncIterator]();
   try {
-    for await (const part of input.model.streamChat({
-      messages: input.messages,
-      maxTokens: input.maxTokens,
-      temperature: input.temperature,
-      stop: [TURN_END],
-      signal,
-    })) {
+    for (;;) {
+      // Raced against the signal: a client that ignores it still cannot hang the answer.
+      const step = await raceSignal(parts.next(), signal);
+      if (step.done) break;
+      const part = step.value;
       if (input.signal?.aborted) throw new AgentError("aborted");
       if (part.type === "finish") {
         result.finishReason = part.reason;
@@ -72,6 +72,7 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
     else result.failure = isAgentError(error) ? error : new AgentError("model-unavailable", { retryable: true, cause: error });
   }
   stop.abort();
+  void parts.return?.(undefined)?.catch(() => undefined);
   for (const parsed of parser.finish()) {
     // A call cut off by a failure is not run.
     if (result.failure && parsed.type === "tool-call") continue;

@@ -13,6 +13,7 @@ import { AgentError } from "./errors";
 import type { ChatEvent, ChatEventOf } from "./events";
 import type { ModelClient } from "./model-client";
 import { readPages } from "./page-reading";
+import { raceSignal } from "./race-signal";
 import type { ReadPageDeps, SelectPassages } from "./read-page";
 
 export type PageOutcome = ChatEventOf<"page-read">["outcome"];
@@ -116,7 +117,7 @@ async function searchSafely(
   const timeout = AbortSignal.timeout(deps.config.deadlines.searchMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   try {
-    const results = await deps.search.search(request.query, { limit: deps.config.pages, signal });
+    const results = await raceSignal(deps.search.search(request.query, { limit: deps.config.pages, signal }), signal);
     return results.length === 0 ? { ok: false, code: "search-empty", reason: "no results" } : { ok: true, results };
   } catch (error) {
     if (request.signal?.aborted) throw new AgentError("aborted", { cause: error });

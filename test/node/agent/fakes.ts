@@ -17,6 +17,8 @@ export interface ChatScript {
   failAfter?: boolean;
   /** Stall after the chunks until the caller's signal aborts. */
   stallAfter?: boolean;
+  /** Hang after the chunks, ignoring the signal (a misbehaving client). */
+  hangAfter?: boolean;
   finishReason?: "stop" | "length";
 }
 
@@ -52,6 +54,7 @@ export function scriptedModel(options: {
         yield { type: "text-delta", text: chunk };
       }
       if (script.stallAfter) await sleep(3_600_000, request.signal);
+      if (script.hangAfter) await new Promise(() => undefined);
       if (script.failAfter) throw new AgentError("model-unavailable", { retryable: true, detail: "connection reset" });
       yield { type: "finish", reason: script.finishReason ?? "stop" };
     },

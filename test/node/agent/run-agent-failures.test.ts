@@ -135,6 +135,17 @@ describe("runAgent failures", () => {
     expect(model.chatCalls[1]?.messages.at(-1)?.content).toContain("gave no usable results (the search service failed)");
   });
 
+  it("gives up on a search provider that ignores its deadline", async () => {
+    const model = scriptedModel({ chats: [{ chunks: [callText("news")] }, { chunks: ["ok"] }] });
+    const stuck = { name: "stuck", search: () => new Promise<never>(() => undefined) };
+    const events = await collect(runAgent({ messages: question }, makeDeps(model, { search: stuck, config: { deadlines: { searchMs: 50 } } })));
+    expect(events.filter((event) => event.type === "error")).toStrictEqual([
+      { type: "error", code: "search-failed", message: "The web search failed.", retryable: true },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "finish", reason: "stop" });
+    expect(model.chatCalls[1]?.messages.at(-1)?.content).toContain("the search service failed");
+  });
+
   it("ends with an error event when the model goes down mid-stream", async () => {
     const model = scriptedModel({ chats: [{ chunks: ["Partial ", "answer"], failAfter: true }] });
     const events = await collect(runAgent({ messages: question }, makeDeps(model)));
@@ -155,6 +166,15 @@ describe("runAgent failures", () => {
       START,
       { type: "status", stage: "thinking" },
       { type: "text-delta", delta: "Thinking" },
+      { type: "error", code: "model-timeout", message: "The language model did not answer in time.", retryable: true },
+      { type: "finish", reason: "error", usage: expect.any(Object) },
+    ]);
+  });
+
+  it("ends at the model deadline even when the model client ignores the signal", async () => {
+    const model = scriptedModel({ chats: [{ chunks: ["Hmm"], hangAfter: true }] });
+    const events = await collect(runAgent({ messages: question }, makeDeps(model, { config: { deadlines: { modelMs: 100 } } })));
+    expect(events.slice(-2)).toStrictEqual([
       { type: "error", code: "model-timeout", message: "The language model did not answer in time.", retryable: true },
       { type: "finish", reason: "error", usage: expect.any(Object) },
     ]);
