@@ -1,7 +1,7 @@
 // The pre-parse strip: comments, scripts (not JSON-LD), styles and inline SVG go; text stays;
 // unclosed script/comment run to the end like in HTML; hostile repetitions stay linear.
 import { describe, expect, it } from "vitest";
-import { stripInert } from "../../../search/extract/strip-inert.js";
+import { MAX_DEPTH, stripInert } from "../../../search/extract/strip-inert.js";
 
 describe("stripInert", () => {
   it("removes inert markup and keeps content and JSON-LD", () => {
@@ -13,6 +13,14 @@ describe("stripInert", () => {
     expect(stripInert("<p>a</p><script>var x = 1; <p>never text</p>")).toBe("<p>a</p>");
     expect(stripInert("<p>a</p><!-- open <p>b</p>")).toBe("<p>a</p>");
     expect(stripInert("<p>a</p><svg><p>b</p>")).toBe("<p>a</p><svg><p>b</p>");
+  });
+
+  it("cuts the document where nesting passes the cap, not counting implicitly closed tags", () => {
+    const deep = `${"<div>".repeat(MAX_DEPTH + 5)}lost`;
+    expect(stripInert(deep)).toBe("<div>".repeat(MAX_DEPTH));
+    const flat = `${"<p>para".repeat(5000)}${"<li>item<br>".repeat(5000)}<div/>end`;
+    expect(stripInert(flat)).toBe(flat);
+    expect(stripInert(`${"<div></div>".repeat(5000)}end`)).toContain("end");
   });
 
   it("stays fast on many unclosed openers", () => {
