@@ -50,6 +50,46 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+function demoConfigJson(dims: LlamaDims, ids: { eosTokenId: number; padTokenId: number; seed: number }): object {
+  return {
+    architectures: ["LlamaForCausalLM"],
+    model_type: "llama",
+    vocab_size: dims.vocabSize,
+    hidden_size: dims.hiddenSize,
+    intermediate_size: dims.intermediateSize,
+    num_hidden_layers: dims.numLayers,
+    num_attention_heads: dims.numHeads,
+    num_key_value_heads: dims.numKvHeads,
+    head_dim: dims.headDim,
+    hidden_act: "silu",
+    rope_theta: dims.ropeTheta,
+    rope_scaling: null,
+    rms_norm_eps: dims.rmsNormEps,
+    max_position_embeddings: dims.maxPositionEmbeddings,
+    tie_word_embeddings: dims.tieWordEmbeddings,
+    bos_token_id: null,
+    eos_token_id: ids.eosTokenId,
+    pad_token_id: ids.padTokenId,
+    torch_dtype: "float32",
+    megrez_edge: { demo: true, seed: ids.seed, note: "random weights: output is noise by design" },
+  };
+}
+
+function demoTokenizerConfigJson(maxLength: number): object {
+  return {
+    add_bos_token: false,
+    add_eos_token: false,
+    bos_token: null,
+    eos_token: MEGREZ_EOS_TOKEN,
+    pad_token: MEGREZ_PAD_TOKEN,
+    unk_token: MEGREZ_UNK_TOKEN,
+    clean_up_tokenization_spaces: false,
+    model_max_length: maxLength,
+    tokenizer_class: "PreTrainedTokenizerFast",
+    chat_template: MEGREZ_CHAT_TEMPLATE,
+  };
+}
+
 export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
   const seed = options.seed ?? 42;
   const bpe = trainByteLevelBpe(DEMO_CORPUS, options.merges ?? 600);
@@ -67,41 +107,9 @@ export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
   const eosTokenId = idOf(MEGREZ_EOS_TOKEN);
   const padTokenId = idOf(MEGREZ_PAD_TOKEN);
 
-  const config = {
-    architectures: ["LlamaForCausalLM"],
-    model_type: "llama",
-    vocab_size: dims.vocabSize,
-    hidden_size: dims.hiddenSize,
-    intermediate_size: dims.intermediateSize,
-    num_hidden_layers: dims.numLayers,
-    num_attention_heads: dims.numHeads,
-    num_key_value_heads: dims.numKvHeads,
-    head_dim: dims.headDim,
-    hidden_act: "silu",
-    rope_theta: dims.ropeTheta,
-    rope_scaling: null,
-    rms_norm_eps: dims.rmsNormEps,
-    max_position_embeddings: dims.maxPositionEmbeddings,
-    tie_word_embeddings: dims.tieWordEmbeddings,
-    bos_token_id: null,
-    eos_token_id: eosTokenId,
-    pad_token_id: padTokenId,
-    torch_dtype: "float32",
-    megrez_edge: { demo: true, seed, note: "random weights: output is noise by design" },
-  };
+  const config = demoConfigJson(dims, { eosTokenId, padTokenId, seed });
   const generationConfig = { eos_token_id: eosTokenId, pad_token_id: padTokenId, bos_token_id: null, do_sample: false };
-  const tokenizerConfig = {
-    add_bos_token: false,
-    add_eos_token: false,
-    bos_token: null,
-    eos_token: MEGREZ_EOS_TOKEN,
-    pad_token: MEGREZ_PAD_TOKEN,
-    unk_token: MEGREZ_UNK_TOKEN,
-    clean_up_tokenization_spaces: false,
-    model_max_length: dims.maxPositionEmbeddings,
-    tokenizer_class: "PreTrainedTokenizerFast",
-    chat_template: MEGREZ_CHAT_TEMPLATE,
-  };
+  const tokenizerConfig = demoTokenizerConfigJson(dims.maxPositionEmbeddings);
   const model = encodeOnnxModel(buildLlamaDecoder({ dims, weights: float32WeightSource(weights), logitsToKeep: true }));
 
   const target = options.outDir;
