@@ -13,6 +13,8 @@ import { z } from "zod";
 import type { Env } from "../env";
 
 export const STALE_TURN_MS = 120_000;
+/** Messages kept per session; the agent only sends a token-budgeted window of them anyway. */
+export const MAX_STORED_MESSAGES = 200;
 
 export interface SessionSource {
   index: number;
@@ -140,6 +142,7 @@ export class ChatSession extends DurableObject<Env> {
           now,
         );
       }
+      this.sql.exec("DELETE FROM messages WHERE seq <= (SELECT MAX(seq) FROM messages) - ?", MAX_STORED_MESSAGES);
     });
     this.wake();
   }
