@@ -24,6 +24,11 @@ export function cudaProviderInstalled(): boolean {
 }
 
 export function resolveExecutionProvider(setting: ExecutionProviderSetting): ExecutionProvider {
+  if (setting === "cuda" && !cudaProviderInstalled()) {
+    throw new Error(
+      "ENGINE_EP=cuda but onnxruntime-node's CUDA provider libraries are not installed; run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (needs network, CUDA 12 + cuDNN 9) or use ENGINE_EP=auto|cpu",
+    );
+  }
   if (setting !== "auto") return setting;
   return cudaProviderInstalled() ? "cuda" : "cpu";
 }
