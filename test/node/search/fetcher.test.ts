@@ -163,6 +163,23 @@ describe("createPageFetcher", () => {
     expect(await fetcher({ robots: false })(`${server.origin}/private/secret`)).toMatchObject({ ok: true });
   });
 
+  it("treats a 5xx robots.txt as disallow-all and a 404 one as allow-all (RFC 9309)", async () => {
+    const broken = await startServer({
+      "/robots.txt": (_request, response) => response.writeHead(503).end("down"),
+      "/page": (_request, response) => response.writeHead(200, { "content-type": "text/html" }).end(html(longText)),
+    });
+    const missing = await startServer({ "/page": (_request, response) => response.writeHead(200, { "content-type": "text/html" }).end(html(longText)) });
+    try {
+      const brokenFetch = createPageFetcher({ fetch, allowHosts: [broken.host] });
+      expect(await brokenFetch(`${broken.origin}/page`)).toMatchObject({ ok: false, reason: "robots-disallowed" });
+      const missingFetch = createPageFetcher({ fetch, allowHosts: [missing.host] });
+      expect(await missingFetch(`${missing.origin}/page`)).toMatchObject({ ok: true });
+    } finally {
+      await broken.close();
+      await missing.close();
+    }
+  });
+
   it("detects bot challenges and paywall stubs", async () => {
     expect(await fetchPage(`${server.origin}/challenge`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 403 });
     expect(await fetchPage(`${server.origin}/just-a-moment`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 503 });
