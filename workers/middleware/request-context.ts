@@ -5,12 +5,20 @@
  * answers 500 `config_invalid` naming the variable, never its value.
  */
 import type { MiddlewareHandler } from "hono";
-import type { ApiEnv } from "../api-context";
+import type { ApiEnv, Principal } from "../api-context";
 import { configFromEnv } from "../config";
 import { ApiError, errorResponse } from "../errors";
 import { createLogger } from "../log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Who called, for the log: a key's hash prefix, a (public) site key, or open mode. */
+function callerOf(principal: Principal | undefined): string | undefined {
+  if (!principal) return undefined;
+  if (principal.kind === "api-key") return `key:${principal.keyId}`;
+  if (principal.kind === "site-key") return `site:${principal.key}`;
+  return "open";
+}
 
 export function requestContext(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
@@ -28,6 +36,7 @@ export function requestContext(): MiddlewareHandler<ApiEnv> {
     c.set("config", config.value);
     await next();
     c.res.headers.set("x-request-id", requestId);
-    log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
+    const caller = callerOf(c.get("principal"));
+    log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started, ...(caller ? { caller } : {}) });
   };
 }
