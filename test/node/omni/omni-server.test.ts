@@ -109,6 +109,24 @@ describe("Omni requests through the server", () => {
     expect(completion.choices[0]?.message.content).toBe(expected.text);
   });
 
+  it("streams an image request through the openai client with the same text as the non-streaming answer", async () => {
+    const request = {
+      model: "megrez",
+      max_tokens: TOKENS,
+      temperature: 0,
+      messages: [{ role: "user" as const, content: [{ type: "image_url" as const, image_url: { url: imageDataUrl } }, { type: "text" as const, text: "What is this?" }] }],
+    };
+    const whole = await client.chat.completions.create(request);
+    let streamed = "";
+    let usage: { prompt_tokens: number } | undefined;
+    for await (const chunk of await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } })) {
+      streamed += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(streamed).toBe(whole.choices[0]?.message.content);
+    expect(usage?.prompt_tokens).toBe(whole.usage?.prompt_tokens);
+  });
+
   it("text + audio (input_audio wav) gives the reference tokens", async () => {
     const promptIds = await promptFor([{ role: "user", content: "Convert speech to text.", media: [{ kind: "audio", source: { type: "data", base64: audioBase64 } }] }]);
     const expected = await referenceText(promptIds, [{ kind: "audio", bytes: audio }]);
