@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     let result: Extraction;
     if (/^https?:\/\//i.test(input)) {
       const outcome = await fetchPage(input);
-      result = outcome.ok ? { ok: true, page: extractPage(outcome.body, outcome.finalUrl) } : { ok: false, error: `${outcome.reason}${outcome.status ? ` (HTTP ${outcome.status})` : ""}${outcome.detail ? `: ${outcome.detail}` : ""}` };
+      result = outcome.ok ? { ok: true, page: extractPage(outcome.body, outcome.finalUrl) } : { ok: false, error: `${outcome.reason}${outcome.detail ? `: ${outcome.detail}` : outcome.status ? ` (HTTP ${outcome.status})` : ""}` };
     } else {
       result = await fromFile(input);
     }
