@@ -9,7 +9,7 @@ import type { CitationRewriter } from "./citation-stream";
 import { AgentError, isAgentError } from "./errors";
 import type { ChatEvent } from "./events";
 import type { ModelClient, ModelMessage } from "./model-client";
-import { TURN_END } from "./special-tokens";
+import { stripControlTokens, TURN_END } from "./special-tokens";
 import { raceSignal } from "./race-signal";
 import { ToolCallStreamParser } from "./tool-call-stream";
 
@@ -88,8 +88,10 @@ function* handle(
   result: GenerateTurnResult,
 ): Generator<ChatEvent> {
   if (parsed.type === "text") {
-    result.text += parsed.text;
-    if (input.showText) yield* input.rewriter.push(parsed.text);
+    const text = stripControlTokens(parsed.text);
+    if (text === "") return;
+    result.text += text;
+    if (input.showText) yield* input.rewriter.push(text);
   } else if (parsed.type === "tool-call-start") {
     if (input.showText) yield* input.rewriter.finish();
   } else {

@@ -76,6 +76,7 @@ const completionSchema = z.object({
   choices: z.array(z.object({ index: z.number().int(), text: z.string() })),
 });
 
+const TOKENIZE_RETRY_MS = 30_000;
 const tokenizeSchema = z.object({ count: z.number().int().nonnegative() });
 
 export function createHttpModelClient(options: HttpModelClientOptions): ModelClient {
@@ -86,6 +87,9 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   let tokenizeAvailable = true;
+  // After a transport failure, /tokenize is not asked again for a while: an engine
+  // that is down must not cost one failed subrequest per counted string.
+  let tokenizeRetryAt = 0;
   const countCache = new Map<string, number>();
 
   async function post(url: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
@@ -177,7 +181,7 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
       const cached = countCache.get(text);
       if (cached !== undefined) return cached;
       let count = estimateTokens(text);
-      if (tokenizeAvailable) {
+      if (tokenizeAvailable && Date.now() >= tokenizeRetryAt) {
         try {
           const response = await options.fetch(tokenizeUrl, {
             method: "POST",
@@ -191,6 +195,7 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
           else if (response.status === 404 || response.status === 405 || response.status === 501) tokenizeAvailable = false;
         } catch {
           // A tokenizer outage must not fail the answer: the estimate over-counts.
+          tokenizeRetryAt = Date.now() + TOKENIZE_RETRY_MS;
         }
       }
       if (countCache.size > 512) countCache.clear();

@@ -26,3 +26,14 @@ export const MAX_SPECIAL_TOKEN_LENGTH = 32;
 export function neutralize(text: string): string {
   return text.replace(/<\|/g, "< |").replace(/\|>/g, "| >");
 }
+
+/**
+ * Special tokens that carry no text for a reader: with `skip_special_tokens:
+ * false` (needed to see the tool call) a model may still emit them, e.g. the
+ * demo model's random weights produce `<|pad|>`. They never reach the answer.
+ */
+const CONTROL_TOKENS = /<\|(?:pad|unk|eos|role_end|commit_start|commit_end)\|>/g;
+
+export function stripControlTokens(text: string): string {
+  return text.replace(CONTROL_TOKENS, "");
+}

@@ -76,6 +76,20 @@ describe("createHttpModelClient", () => {
     expect(await plain.countTokens("hello 世界")).toBe(estimateTokens("hello 世界"));
   });
 
+  it("stops asking /tokenize for a while after a transport failure, estimating meanwhile", async () => {
+    let attempts = 0;
+    const down = createHttpModelClient({
+      baseUrl: "http://127.0.0.1:9/v1",
+      model: "m",
+      fetch: async () => {
+        attempts += 1;
+        throw new TypeError("fetch failed");
+      },
+    });
+    for (const text of ["one", "two", "three"]) expect(await down.countTokens(text)).toBe(estimateTokens(text));
+    expect(attempts).toBe(1);
+  });
+
   it("throws typed, public-safe errors", async () => {
     const down = createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: async () => { throw new TypeError("fetch failed"); } });
     await expect(down.complete({ prompts: ["x"], maxTokens: 1, temperature: 0 })).rejects.toMatchObject({ code: "model-unavailable", retryable: true });

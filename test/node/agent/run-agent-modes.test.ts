@@ -45,6 +45,12 @@ describe("runAgent modes", () => {
     expect(queries).toStrictEqual(["better query"]);
   });
 
+  it("keeps control tokens such as <|pad|> out of the answer", async () => {
+    const model = scriptedModel({ chats: [{ chunks: ["Hel<|pad|>lo", "<|unk|> there"] }] });
+    const events = mergeDeltas(await collect(runAgent({ messages: [{ role: "user", content: "hi" }], search: "never" }, makeDeps(model))));
+    expect(events.filter((event) => event.type === "text-delta")).toStrictEqual([{ type: "text-delta", delta: "Hello there" }]);
+  });
+
   it("mode never: no tool schema, chat temperature, no search", async () => {
     const model = scriptedModel({ chats: [{ chunks: ["Just chatting."] }] });
     const queries: string[] = [];
