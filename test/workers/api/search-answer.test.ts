@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseSSEEvents } from "../../../agent/event-stream";
 import type { ChatEvent } from "../../../agent/events";
 import { readSSEFrames } from "../../../agent/sse-frames";
@@ -15,6 +16,12 @@ interface Annotation {
 }
 
 describe("answers with search over the local corpus", () => {
+  beforeAll(async () => {
+    const index = await env.ASSETS.fetch("https://assets.local/corpus/index.json");
+    await index.body?.cancel();
+    if (!index.ok) throw new Error("dist/assets/corpus is not built: run `npm run build:index` (or `npx tsx scripts/build.ts`) first");
+  });
+
   it("links citations in content and lists them as url_citation annotations", async () => {
     const engine = createFakeEngine();
     const res = await request("/v1/chat/completions", postJson({ model: "megrez", messages: [question], search: "always" }), { ENGINE: engine });
