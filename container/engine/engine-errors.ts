@@ -19,7 +19,7 @@ const STATUS: Record<EngineErrorCode, number> = {
   model_not_found: 404,
   queue_full: 429,
   request_timeout: 408,
-  request_cancelled: 499,
+  request_cancelled: 400,
   model_folder_invalid: 500,
   internal_error: 500,
 };

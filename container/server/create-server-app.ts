@@ -3,6 +3,7 @@
  * single error handler that turns every failure into the OpenAI error shape.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Engine } from "../engine/create-engine.js";
 import { isEngineError } from "../engine/engine-errors.js";
 import { errorReply } from "./error-response.js";
@@ -16,6 +17,8 @@ export interface ServerAppOptions {
   engine: Engine;
   modelName: string;
   log?: (line: string) => void;
+  /** Largest accepted request body (base64 images/audio make Omni bodies big). Default 32 MiB. */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -26,6 +29,14 @@ export interface ServerAppOptions {
 export function createServerApp(options: ServerAppOptions): Hono {
   const context: ServerContext = { engine: options.engine, modelName: options.modelName, log: options.log ?? ((line) => console.error(line)) };
   const app = new Hono();
+  const maxSize = options.maxBodyBytes ?? 32 * 2 ** 20;
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize,
+      onError: (c) => replyWith(c, { status: 413, headers: {}, body: { error: { message: `request body larger than ${maxSize} bytes`, type: "invalid_request_error", param: null, code: "request_too_large" } } }),
+    }),
+  );
   registerChatCompletions(app, context);
   registerCompletions(app, context);
   registerTokenize(app, context);

@@ -29,7 +29,7 @@ export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Pro
 }
 
 export function replyWith(c: Context, reply: ErrorReply): Response {
-  return c.json(reply.body, { status: reply.status as 400, headers: reply.headers });
+  return c.json(reply.body, { status: toStatusCode(reply.status), headers: reply.headers });
 }
 
 export function checkModel(context: ServerContext, model: string | undefined): void {
@@ -59,4 +59,12 @@ export function linkedAbort(c: Context): AbortController {
 export function streamErrorBody(context: ServerContext, error: Error): OpenAiError {
   if (!isEngineError(error)) context.log(`engine: generation failed: ${error.stack ?? error.message}`);
   return errorReply(error).body;
+}
+
+const STATUS_CODES = [400, 404, 408, 413, 429, 500] as const;
+type ErrorStatus = (typeof STATUS_CODES)[number];
+
+/** hono types statuses as literals; map ours without a cast (unknown codes become 500). */
+function toStatusCode(status: number): ErrorStatus {
+  return STATUS_CODES.find((code) => code === status) ?? 500;
 }

@@ -125,6 +125,9 @@ describe("OpenAI-compatible API", () => {
       expect(typeof json.error.message).toBe("string");
     }
     await expect(client.chat.completions.create({ model: "gpt-4", messages })).rejects.toMatchObject({ status: 404 });
+    const tooLarge = await post("/v1/chat/completions", { messages: [{ role: "user", content: "x".repeat(33 * 2 ** 20) }] });
+    expect(tooLarge.status).toBe(413);
+    expect((await tooLarge.json()).error.code).toBe("request_too_large");
     const outOfVocabulary = await post("/v1/completions", { prompt: [1, 2, 999_999] });
     expect(outOfVocabulary.status).toBe(400);
     expect((await outOfVocabulary.json()).error.param).toBe("prompt");
