@@ -25,6 +25,13 @@ describe("API keys", () => {
     expect(await good.json()).toEqual({ object: "list", data: [{ id: "megrez", object: "model", created: 0, owned_by: "megrez-edge" }] });
   });
 
+  it("are accepted on the widget routes too, and missing there when keys are configured", async () => {
+    const ok = await request("/api/sessions/never-created-2", { headers: { authorization: "Bearer sk-test-1" } }, KEYED);
+    expect(ok.status).toBe(404);
+    const missing = await request("/api/chat", postJson({ message: "hi" }), KEYED);
+    expect(missing.status).toBe(401);
+  });
+
   it("is open when API_KEYS is unset, whatever bearer token a client sends", async () => {
     expect((await request("/v1/models")).status).toBe(200);
     expect((await request("/v1/models", { headers: { authorization: "Bearer local-dev" } })).status).toBe(200);
