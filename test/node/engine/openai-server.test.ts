@@ -90,6 +90,15 @@ describe("OpenAI-compatible API", () => {
     }
   });
 
+  it("streams batched completions with each chunk tagged by its prompt index", async () => {
+    const prompts = ["alpha", "贝塔 beta"];
+    const plain = await client.completions.create({ model: "megrez", prompt: prompts, max_tokens: 6, temperature: 0 });
+    const stream = await client.completions.create({ model: "megrez", prompt: prompts, max_tokens: 6, temperature: 0, stream: true });
+    const texts = ["", ""];
+    for await (const chunk of stream) for (const choice of chunk.choices) texts[choice.index] += choice.text;
+    expect(texts).toEqual(plain.choices.map((choice) => choice.text));
+  });
+
   it("lists the served model and reports health and Prometheus metrics", async () => {
     const models = await client.models.list();
     expect(models.data.map((entry) => entry.id)).toEqual(["megrez"]);
