@@ -24,7 +24,7 @@ function isChromeParagraph(element: Element, elementStats: ElementStats, weight:
 const MONTH = "(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?";
 /** Bylines, datelines and reading-time stamps: short lines of article chrome around the text. */
 const BYLINE_OR_DATE = new RegExp(
-  `^\\s*(posted( on)?\\b|published( on)?\\b|updated( on)?\\b|last (updated|modified)|(mon|tues|wednes|thurs|fri|satur|sun)day,? |${MONTH} \\d{1,2},? \\d{4}|\\d{1,2} ${MONTH},? \\d{4}|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}|\\d+ min(ute)?s? read|发布时间|發佈時間|来源[:：])`,
+  `^\\s*(posted( on)?\\b|published( on)?\\b|updated( on)?\\b|last (updated|modified)|(mon|tues|wednes|thurs|fri|satur|sun)day,? |${MONTH} \\d{1,2},? \\d{4}|\\d{1,2} ${MONTH},? \\d{4}|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}|\\d+ min(ute)?s? read|发布时间|發佈時間|来源[:：]|责任编辑|責任編輯|原标题[:：]|作者[:：]|编辑[:：])`,
   "iu",
 );
 
