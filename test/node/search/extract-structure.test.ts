@@ -84,6 +84,20 @@ describe("extractPage structure", () => {
     expect(chinese.text).toContain("A & B");
   });
 
+  it("handles a Chinese news layout: editor stamp and related-reading rail dropped", () => {
+    const paragraph = "国家统计局今天发布数据，十月份全国居民消费价格同比上涨百分之零点二，环比下降百分之零点一，其中城市上涨百分之零点二。";
+    const html = `<html lang="zh-CN"><head><meta charset="utf-8"><title>十月物价数据发布_新闻中心</title><meta property="og:title" content="十月物价数据发布"></head><body>
+<div class="nav"><a href="/">首页</a><a href="/news">新闻</a></div>
+<div class="main"><div class="article"><h1>十月物价数据发布</h1><div class="info">2024-11-09 10:00 来源：新华网</div>
+<p>${paragraph}</p><p>${paragraph}</p><p>${paragraph}</p>
+<p>责任编辑：王小明</p>
+<h3>相关阅读</h3><ul><li><a href="/a">九月物价数据发布</a></li></ul></div></div></body></html>`;
+    const page = extractPage(html, "https://news.example.cn/2024/11/09/a.html");
+    expect(page.title).toBe("十月物价数据发布");
+    expect(page.language).toBe("zh-CN");
+    expect(page.text).toBe([paragraph, paragraph, paragraph].join("\n\n"));
+  });
+
   it("returns empty text, not an error, for empty or non-HTML input", () => {
     expect(extractPage("", "https://example.com/").text).toBe("");
     expect(extractPage("just some words", "https://example.com/").text).toBe("just some words");
