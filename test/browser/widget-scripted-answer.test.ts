@@ -273,6 +273,49 @@ describe("widget behaviour", () => {
     expect(problems).toEqual([]);
   });
 
+  it("offers no attachments when the service takes none", async () => {
+    const { page } = await newPage();
+    await page.goto(`${backend?.origin}/plain`);
+    await openWidget(page);
+    await expect.poll(() => backend?.requests.some((request) => request.path === "/widget/capabilities")).toBe(true);
+    await page.waitForTimeout(200);
+    expect(await page.getByRole("button", { name: "Attach a file" }).isVisible()).toBe(false);
+  });
+
+  it("attaches an image when the service takes images, refusing other files and oversized ones", async () => {
+    const media = await startFakeChatBackend({ frameDelayMs: 5, attachments: { image: true, audio: false } });
+    try {
+      const csp = `default-src 'none'; script-src 'self' ${worker?.workerUrl}; style-src 'self'; connect-src 'self'`;
+      media.serve("/plain", { type: "text/html; charset=utf-8", body: hostPage({ workerUrl: worker?.workerUrl ?? "", stylesheet: false }), headers: { "content-security-policy": csp } });
+      media.serve("/page.js", { type: "text/javascript", body: `MegrezChat.init({ siteKey: "media-key", apiOrigin: location.origin });` });
+      const { page, problems } = await newPage();
+      await page.goto(`${media.origin}/plain`);
+      await openWidget(page);
+      const attach = page.getByRole("button", { name: "Attach a file" });
+      await attach.waitFor({ state: "visible" });
+      const pixel = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+      await page.locator("megrez-chat input[type=file]").setInputFiles([
+        { name: "pixel.png", mimeType: "image/png", buffer: pixel },
+        { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("text") },
+        { name: "huge.png", mimeType: "image/png", buffer: Buffer.alloc(2000) },
+      ]);
+      await page.getByText("Not attached (type or size not accepted): notes.txt, huge.png").waitFor();
+      expect(await page.locator("megrez-chat .attachment").allTextContents()).toEqual(["pixel.png✕"]);
+      await ask(page, "What is in this picture?");
+      await waitForAnswer(page, 20_000);
+      const sent = media.requests.find((request) => request.path === "/api/chat");
+      expect(JSON.parse(sent?.body ?? "{}")).toMatchObject({
+        message: "What is in this picture?",
+        attachments: [{ kind: "image", mediaType: "image/png", data: pixel.toString("base64") }],
+      });
+      expect((await snapshot(page)).turns[0]?.text).toContain("📎 pixel.png");
+      expect(await page.locator("megrez-chat .attachment").count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await media.close();
+    }
+  });
+
   it("fits a phone screen and follows the dark colour scheme; saves screenshots", async () => {
     const desktop = await newPage();
     await desktop.page.goto(`${backend?.origin}/plain`);

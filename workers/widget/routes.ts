@@ -4,9 +4,11 @@
  * layer does not: the script is loadable from any site (CORS, CORP) and
  * revalidated every few minutes since its URL is not versioned; the demo page
  * carries a strict Content-Security-Policy, which proves the widget needs no
- * inline script or style. The chat API itself lives elsewhere (/api/chat).
+ * inline script or style. `/widget/capabilities` tells the widget which
+ * attachments to offer. The chat API itself lives elsewhere (/api/chat).
  */
 import { Hono, type Context } from "hono";
+import { z } from "zod";
 import type { Env } from "../env";
 
 /** The demo page's policy: only same-origin scripts, styles and connections. */
@@ -60,3 +62,30 @@ export const widgetRoutes = new Hono<{ Bindings: Env }>();
 widgetRoutes.on(["GET", "HEAD"], "/widget.js", (c) => serveAsset(c, "/widget.js", widgetHeaders));
 widgetRoutes.on(["GET", "HEAD"], "/", (c) => serveAsset(c, "/index.html", demoPageHeaders));
 widgetRoutes.on(["GET", "HEAD"], "/demo.css", (c) => serveAsset(c, "/demo.css", demoStyleHeaders));
+
+/**
+ * `WIDGET_ATTACHMENTS`: the attachment kinds the widget may offer, comma
+ * separated (`image`, `audio`); unset means text only. Set it only when the
+ * engine serves a model that takes them (Megrez-3B-Omni) and `/api/chat`
+ * forwards `attachments` to it.
+ */
+const attachmentVarsSchema = z.object({
+  WIDGET_ATTACHMENTS: z
+    .string()
+    .optional()
+    .transform((raw) => new Set((raw ?? "").split(",").map((kind) => kind.trim()).filter(Boolean)))
+    .pipe(z.set(z.enum(["image", "audio"]))),
+});
+
+/** Largest attachment the widget reads, before base64 (the engine's request cap has the last word). */
+export const maxAttachmentBytes = 4 * 1024 * 1024;
+
+widgetRoutes.get("/widget/capabilities", (c) => {
+  const headers = { "access-control-allow-origin": "*", "cache-control": "public, max-age=60" };
+  const parsed = attachmentVarsSchema.safeParse(Object.fromEntries(Object.entries(c.env)));
+  if (!parsed.success) {
+    return c.json({ error: { message: "WIDGET_ATTACHMENTS: expected a comma-separated list of image, audio", type: "server_error", code: "config_invalid" } }, 500);
+  }
+  const kinds = parsed.data.WIDGET_ATTACHMENTS;
+  return c.json({ attachments: { image: kinds.has("image"), audio: kinds.has("audio") }, maxAttachmentBytes }, 200, headers);
+});

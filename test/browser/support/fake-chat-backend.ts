@@ -62,7 +62,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startFakeChatBackend(input: { frameDelayMs: number }): Promise<FakeChatBackend> {
+export async function startFakeChatBackend(input: { frameDelayMs: number; attachments?: { image: boolean; audio: boolean } }): Promise<FakeChatBackend> {
   const requests: RecordedRequest[] = [];
   const pages = new Map<string, { type: string; body: string; headers?: Record<string, string> }>();
   const sessions = new Map<string, Array<{ role: string; content: string; sources?: unknown[]; createdAt: string }>>();
@@ -125,6 +125,10 @@ export async function startFakeChatBackend(input: { frameDelayMs: number }): Pro
       return response.end(page.body);
     }
     if (request.method === "POST" && url.pathname === "/api/chat") return chat(response, body);
+    if (request.method === "GET" && url.pathname === "/widget/capabilities") {
+      response.writeHead(200, { "content-type": "application/json" });
+      return response.end(JSON.stringify({ attachments: input.attachments ?? { image: false, audio: false }, maxAttachmentBytes: 1000 }));
+    }
     const resume = /^\/api\/chat\/([\w-]+)\/stream$/.exec(url.pathname);
     if (request.method === "GET" && resume?.[1] && sessions.has(resume[1])) {
       response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });

@@ -47,3 +47,12 @@ describe("widget routes", () => {
     expect(response.headers.get("content-type")).toBe("text/css; charset=utf-8");
   });
 });
+
+describe("widget capabilities", () => {
+  it("offers no attachments unless WIDGET_ATTACHMENTS lists them", async () => {
+    const response = await SELF.fetch("http://example.com/widget/capabilities");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(await response.json()).toEqual({ attachments: { image: false, audio: false }, maxAttachmentBytes: 4 * 1024 * 1024 });
+  });
+});

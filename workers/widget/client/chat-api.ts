@@ -7,6 +7,7 @@
  */
 import * as z from "zod/mini";
 import { chatEventSchema, type ChatEvent } from "../../../agent/events";
+import type { Attachment } from "./attachments";
 import { createSseParser } from "./sse-parser";
 
 export interface ChatApiOptions {
@@ -91,11 +92,12 @@ export function createChatApi(options: ChatApiOptions) {
 
   return {
     /** Sends one user message and streams the answer's events. */
-    async send(input: { sessionId: string | undefined; message: string; signal: AbortSignal }, handlers: StreamHandlers) {
+    async send(input: { sessionId: string | undefined; message: string; attachments: Attachment[]; signal: AbortSignal }, handlers: StreamHandlers) {
+      const attachments = input.attachments.map(({ kind, mediaType, data }) => ({ kind, mediaType, data }));
       const response = await options.fetch(url("/api/chat"), {
         method: "POST",
         headers: { ...headers, "content-type": "application/json", accept: "text/event-stream" },
-        body: JSON.stringify({ sessionId: input.sessionId, message: input.message }),
+        body: JSON.stringify({ sessionId: input.sessionId, message: input.message, ...(attachments.length > 0 ? { attachments } : {}) }),
         signal: input.signal,
       });
       await readStream(response, handlers);

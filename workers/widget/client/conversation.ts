@@ -4,6 +4,7 @@
  * moment and a reload can rebuild it from the server's session history.
  */
 import type { ChatEvent } from "../../../agent/events";
+import type { Attachment } from "./attachments";
 import type { StoredSession } from "./chat-api";
 
 export interface Source {
@@ -21,6 +22,8 @@ export type Progress =
 export interface UserTurn {
   role: "user";
   text: string;
+  /** Sent with the question; kept so Retry sends them again. */
+  attachments: Attachment[];
 }
 
 export interface AssistantTurn {
@@ -91,7 +94,7 @@ export function applyEvent(turn: AssistantTurn, event: ChatEvent): void {
 export function turnsFromSession(session: StoredSession): Turn[] {
   const turns: Turn[] = [];
   for (const message of session.messages) {
-    if (message.role === "user") turns.push({ role: "user", text: message.content });
+    if (message.role === "user") turns.push({ role: "user", text: message.content, attachments: [] });
     if (message.role !== "assistant") continue;
     const sources = new Map<number, Source>();
     for (const source of message.sources ?? []) {

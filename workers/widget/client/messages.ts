@@ -23,6 +23,9 @@ export interface Messages {
   you: string;
   assistant: string;
   sourceLabel: (index: number, title: string) => string;
+  attach: string;
+  removeAttachment: string;
+  attachmentRefused: (names: string) => string;
 }
 
 const english: Messages = {
@@ -44,6 +47,9 @@ const english: Messages = {
   you: "You",
   assistant: "Assistant",
   sourceLabel: (index, title) => `Source ${index}: ${title}`,
+  attach: "Attach a file",
+  removeAttachment: "Remove",
+  attachmentRefused: (names) => `Not attached (type or size not accepted): ${names}`,
 };
 
 const chinese: Messages = {
@@ -65,6 +71,9 @@ const chinese: Messages = {
   you: "你",
   assistant: "助手",
   sourceLabel: (index, title) => `来源 ${index}：${title}`,
+  attach: "添加附件",
+  removeAttachment: "移除",
+  attachmentRefused: (names) => `未添加（类型或大小不支持）：${names}`,
 };
 
 const byLanguage: Record<string, Messages> = { en: english, zh: chinese };

@@ -14,6 +14,11 @@ export interface PanelElements {
   form: HTMLFormElement;
   input: HTMLTextAreaElement;
   send: HTMLButtonElement;
+  /** Shown only when the service accepts attachments (see capabilities.ts). */
+  attach: HTMLButtonElement;
+  filePicker: HTMLInputElement;
+  attachments: HTMLElement;
+  composerNote: HTMLElement;
 }
 
 const chatIcon = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
@@ -83,9 +88,22 @@ export function buildPanel(root: ShadowRoot, input: { title: string; messages: M
   send.type = "submit";
   send.className = "send";
   send.textContent = messages.send;
-  form.append(inputLabel, textArea, send);
+  const attach = button("attach", "📎", messages.attach);
+  attach.hidden = true;
+  const filePicker = document.createElement("input");
+  filePicker.type = "file";
+  filePicker.hidden = true;
+  filePicker.multiple = true;
+  form.append(inputLabel, attach, filePicker, textArea, send);
 
-  panel.append(header, log, form);
+  const attachments = document.createElement("div");
+  attachments.className = "attachments";
+  attachments.hidden = true;
+  const composerNote = document.createElement("div");
+  composerNote.className = "composer-note";
+  composerNote.setAttribute("role", "status");
+
+  panel.append(header, log, attachments, composerNote, form);
   root.append(panel, launcher);
-  return { launcher, panel, newChat, close, log, form, input: textArea, send };
+  return { launcher, panel, newChat, close, log, form, input: textArea, send, attach, filePicker, attachments, composerNote };
 }

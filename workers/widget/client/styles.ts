@@ -54,6 +54,13 @@ form{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid
 textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 12px;border:1px solid var(--mc-border);border-radius:12px;background:var(--mc-surface);color:var(--mc-fg);font:inherit}
 .send{height:40px;padding:0 14px;border-radius:12px;background:var(--mc-accent);color:var(--mc-on-accent);font-weight:600}
 .send:disabled{opacity:.5;cursor:default}
+.attach{height:40px;width:36px;border-radius:12px;color:var(--mc-muted);font-size:18px}
+.attachments{display:flex;flex-wrap:wrap;gap:6px;padding:8px 10px 0}
+.attachment{display:inline-flex;align-items:center;gap:4px;padding:2px 4px 2px 10px;border-radius:12px;background:var(--mc-surface);border:1px solid var(--mc-border);font-size:12px}
+.attachment button{padding:0 6px;color:var(--mc-muted)}
+.composer-note{padding:0 10px;font-size:12px;color:var(--mc-muted)}
+.composer-note:empty{display:none}
+.attached{font-size:12px;opacity:.8}
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px){:host{bottom:12px!important;right:12px!important}:host([data-position=bottom-left]){left:12px!important}
 :host([data-open]){top:0!important;left:0!important;right:0!important;bottom:0!important}

@@ -8,6 +8,8 @@ import { createAssistantView, type AssistantView } from "./assistant-view";
 import type { ChatEvent } from "../../../agent/events";
 import { createChatApi, type ChatApi, type StreamHandlers } from "./chat-api";
 import { followAnswer } from "./follow-answer";
+import { createAttachmentTray, type Attachment } from "./attachments";
+import { detectCapabilities, textOnly } from "./capabilities";
 import { applyEvent, newAssistantTurn, turnsFromSession, type AssistantTurn, type Turn } from "./conversation";
 import { messagesFor } from "./messages";
 import { buildPanel } from "./panel";
@@ -36,6 +38,8 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
   const api: ChatApi = createChatApi({ apiOrigin: options.apiOrigin, siteKey: options.siteKey, fetch: dependencies.fetch });
   const store = createSessionStore({ storage: dependencies.storage, apiOrigin: options.apiOrigin, siteKey: options.siteKey });
   let turns: Turn[] = [];
+  let capabilities = textOnly;
+  const tray = createAttachmentTray({ list: ui.attachments, capabilities: () => capabilities, messages });
   let running: { abort: AbortController; turn: AssistantTurn; view: AssistantView } | undefined;
   let renderQueued = false;
 
@@ -59,13 +63,19 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
     ui.log.setAttribute("aria-busy", String(busy));
   };
 
-  const appendUser = (text: string) => {
+  const appendUser = (text: string, attachments: Attachment[]) => {
     const bubble = document.createElement("div");
     bubble.className = "turn user";
     const label = document.createElement("span");
     label.className = "sr-only";
     label.textContent = `${messages.you}: `;
     bubble.append(label, document.createTextNode(text));
+    for (const attachment of attachments) {
+      const name = document.createElement("div");
+      name.className = "attached";
+      name.textContent = `📎 ${attachment.name}`;
+      bubble.append(name);
+    }
     ui.log.append(bubble);
   };
   const appendAssistant = (turn: AssistantTurn) => {
@@ -103,15 +113,15 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
     scrollToEnd();
   }
 
-  function send(text: string) {
+  function send(text: string, attachments: Attachment[]) {
     if (running || !text.trim()) return;
-    turns.push({ role: "user", text });
-    appendUser(text);
+    turns.push({ role: "user", text, attachments });
+    appendUser(text, attachments);
     const turn = newAssistantTurn();
     turns.push(turn);
     const view = appendAssistant(turn);
     scrollToEnd();
-    void stream(turn, view, (signal, handlers) => api.send({ sessionId: store.get(), message: text, signal }, handlers));
+    void stream(turn, view, (signal, handlers) => api.send({ sessionId: store.get(), message: text, attachments, signal }, handlers));
   }
 
   function retry() {
@@ -122,7 +132,7 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
     turns = turns.slice(0, -2);
     ui.log.lastElementChild?.remove();
     ui.log.lastElementChild?.remove();
-    send(question.text);
+    send(question.text, question.attachments);
     ui.input.focus();
   }
 
@@ -142,7 +152,7 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
       if (!session) return store.clear();
       turns = turnsFromSession(session);
       for (const turn of turns) {
-        if (turn.role === "user") appendUser(turn.text);
+        if (turn.role === "user") appendUser(turn.text, turn.attachments);
         else appendAssistant(turn);
       }
       if (session.active) {
@@ -182,16 +192,31 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
       ui.form.requestSubmit();
     }
   });
+  ui.attach.addEventListener("click", () => ui.filePicker.click());
+  ui.filePicker.addEventListener("change", () => {
+    if (!ui.filePicker.files) return;
+    void tray.add(ui.filePicker.files).then((refusal) => {
+      ui.composerNote.textContent = refusal ?? "";
+      ui.filePicker.value = "";
+    });
+  });
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (running) return running.abort.abort();
     const text = ui.input.value;
     ui.input.value = "";
     // A question asked while the history is still loading goes after it.
-    void restored.then(() => send(text));
+    const attachments = tray.take();
+    void restored.then(() => send(text, attachments));
   });
 
   const restored = restore();
+  void detectCapabilities({ apiOrigin: options.apiOrigin, fetch: dependencies.fetch }).then((found) => {
+    capabilities = found;
+    const accepted = [found.attachments.image ? "image/*" : "", found.attachments.audio ? "audio/*" : ""].filter(Boolean);
+    ui.filePicker.accept = accepted.join(",");
+    ui.attach.hidden = accepted.length === 0;
+  });
   if (options.open) open();
   return {
     open,
