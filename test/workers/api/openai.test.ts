@@ -13,6 +13,17 @@ async function frames(res: Response): Promise<string[]> {
   return out;
 }
 
+describe("GET /v1/models", () => {
+  it("lists and retrieves the served model, 404 for others", async () => {
+    expect(await (await request("/v1/models")).json()).toEqual({ object: "list", data: [{ id: "megrez", object: "model", created: 0, owned_by: "megrez-edge" }] });
+    expect(await (await request("/v1/models/megrez")).json()).toEqual({ id: "megrez", object: "model", created: 0, owned_by: "megrez-edge" });
+    const other = await request("/v1/models/gpt-9");
+    expect(other.status).toBe(404);
+    expect((await errorOf(other)).code).toBe("model_not_found");
+    expect(await (await request("/v1/models", {}, { ENGINE_MODEL: "megrez-3b-omni" })).json()).toMatchObject({ data: [{ id: "megrez-3b-omni" }] });
+  });
+});
+
 describe("POST /v1/chat/completions", () => {
   it("returns an OpenAI chat.completion with the engine's text and usage", async () => {
     const engine = createFakeEngine();
