@@ -59,23 +59,25 @@ export function buildCorpusIndex(documents: readonly CorpusDocument[], builtAt: 
   return { version: CORPUS_INDEX_VERSION, builtAt, documentCount: documents.length, sources: documents.map((document) => document.source), index: search.toJSON() };
 }
 
-function isNumberRecord(value: unknown): value is Record<string, number> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  for (const item of Object.values(value)) if (typeof item !== "number") return false;
-  return true;
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
- * The posting lists are most of the file; a plain loop checks their shape several times faster than
- * a nested zod schema, which matters because a worker isolate pays this on its first query.
+ * The posting lists are most of the file; plain for-in loops check their shape many times faster
+ * than a nested zod schema, which matters because a worker isolate pays this on its first query.
  */
 function isIndexEntries(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
   for (const entry of value) {
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string") return false;
     const fields: unknown = entry[1];
-    if (typeof fields !== "object" || fields === null) return false;
-    for (const postings of Object.values(fields)) if (!isNumberRecord(postings)) return false;
+    if (!isPlainObject(fields)) return false;
+    for (const field in fields) {
+      const postings = fields[field];
+      if (!isPlainObject(postings)) return false;
+      for (const document in postings) if (typeof postings[document] !== "number") return false;
+    }
   }
   return true;
 }
