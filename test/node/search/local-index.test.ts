@@ -83,5 +83,9 @@ describe("local corpus index", () => {
     const malformed = createLocalIndexProvider({ loadIndex: async () => ({ version: 99 }), baseUrl: "http://x/corpus/" });
     const second = await malformed.search("q", { limit: 1 }).catch((caught: unknown) => caught);
     expect(isSearchError(second) && second.kind).toBe("config");
+    const corrupted = JSON.parse(await readFile(join(out, "index.json"), "utf8"));
+    corrupted.index.index[0][1] = { 0: { 0: "not a number" } };
+    const third = await createLocalIndexProvider({ loadIndex: async () => corrupted, baseUrl: "http://x/corpus/" }).search("q", { limit: 1 }).catch((caught: unknown) => caught);
+    expect(isSearchError(third) && third.kind).toBe("config");
   });
 });
