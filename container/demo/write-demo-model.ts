@@ -13,6 +13,7 @@ import { randomLlamaWeights } from "../model/random-weights.js";
 import { encodeOnnxModel } from "../onnx/onnx-model.js";
 import { tokenizerJson, trainByteLevelBpe } from "../tokenizer/byte-level-bpe.js";
 import { DEMO_CORPUS } from "./demo-corpus.js";
+import { readableTokenIds, suppressUnreadableTokens } from "./readable-output.js";
 import { MEGREZ_CHAT_TEMPLATE, MEGREZ_EOS_TOKEN, MEGREZ_PAD_TOKEN, MEGREZ_SPECIAL_TOKENS, MEGREZ_UNK_TOKEN } from "./megrez-template.js";
 
 export interface DemoModelOptions {
@@ -106,6 +107,8 @@ export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
   const weights = randomLlamaWeights(dims, seed);
   const eosTokenId = idOf(MEGREZ_EOS_TOKEN);
   const padTokenId = idOf(MEGREZ_PAD_TOKEN);
+  const lmHead = weights.get("lm_head.weight");
+  if (lmHead) suppressUnreadableTokens(lmHead, dims, new Set([...readableTokenIds(bpe.vocab), eosTokenId]));
 
   const config = demoConfigJson(dims, { eosTokenId, padTokenId, seed });
   const generationConfig = { eos_token_id: eosTokenId, pad_token_id: padTokenId, bos_token_id: null, do_sample: false };

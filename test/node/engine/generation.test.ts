@@ -67,6 +67,14 @@ describe("engine generation", () => {
     expect(a.tokenIds).not.toEqual(c.tokenIds);
   });
 
+  it("writes readable noise: no broken characters or control codes from the demo model", async () => {
+    for (const seed of [1, 2, 3]) {
+      const run = await runToEnd(engine, { promptIds, params: greedy({ temperature: 0.8, seed, maxTokens: 48 }) });
+      expect(run.text.length).toBeGreaterThan(0);
+      expect(run.text).not.toMatch(/[\uFFFD\u0000-\u0008\u000B-\u001F]/);
+    }
+  });
+
   it("rejects a prompt that does not fit the context", () => {
     expect(() => engine.scheduler.submit({ promptIds: new Array<number>(4090).fill(5), params: greedy({ maxTokens: 10 }) })).toThrow(/maximum context length is 4096/);
   });
