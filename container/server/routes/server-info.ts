@@ -1,17 +1,17 @@
 /**
- * GET /v1/models, GET /health and GET /metrics (Prometheus text).
+ * GET /v1/models (and /v1/models/{id}), GET /health and GET /metrics (Prometheus text).
  */
 import type { Hono } from "hono";
-import type { ServerContext } from "../server-context.js";
+import { checkModel, type ServerContext } from "../server-context.js";
 
 export function registerServerInfo(app: Hono, context: ServerContext, startedAt: number): void {
   const { engine, modelName } = context;
-  app.get("/v1/models", (c) =>
-    c.json({
-      object: "list",
-      data: [{ id: modelName, object: "model", created: startedAt, owned_by: "megrez-edge", root: engine.folder.dir, max_model_len: engine.maxModelLen }],
-    }),
-  );
+  const card = { id: modelName, object: "model", created: startedAt, owned_by: "megrez-edge", root: engine.folder.dir, max_model_len: engine.maxModelLen };
+  app.get("/v1/models", (c) => c.json({ object: "list", data: [card] }));
+  app.get("/v1/models/:id", (c) => {
+    checkModel(context, c.req.param("id"));
+    return c.json(card);
+  });
   app.get("/health", (c) =>
     c.json({
       ok: true,

@@ -102,6 +102,8 @@ describe("OpenAI-compatible API", () => {
   it("lists the served model and reports health and Prometheus metrics", async () => {
     const models = await client.models.list();
     expect(models.data.map((entry) => entry.id)).toEqual(["megrez"]);
+    expect((await client.models.retrieve("megrez")).id).toBe("megrez");
+    await expect(client.models.retrieve("other")).rejects.toMatchObject({ status: 404 });
     const health = await (await fetch(`${server.url}/health`)).json();
     expect(health).toMatchObject({ ok: true, model: "megrez", ep: "cpu" });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
