@@ -19,6 +19,8 @@ export interface EngineOptions {
   maxBatch: number;
   maxQueue: number;
   requestTimeoutMs: number;
+  /** Receives operational notes (e.g. an execution-provider fallback). */
+  log?: (line: string) => void;
   /** Caps the context below config.json's max_position_embeddings. */
   maxModelLen?: number;
 }
@@ -41,11 +43,21 @@ export interface Engine {
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const folder = loadModelFolder(options.modelDir);
-  const executionProvider = resolveExecutionProvider(options.executionProvider);
-  const sessionOptions = { executionProvider, threads: options.threads ?? 0 };
+  let executionProvider = resolveExecutionProvider(options.executionProvider);
+  let sessionOptions = { executionProvider, threads: options.threads ?? 0 };
   // onnxruntime-web cannot read files itself in every host; give it bytes.
   const source = (path: string): string | Uint8Array => (executionProvider === "wasm" ? readFileSync(path) : path);
-  const decoder = await createInferenceSession(source(folder.decoderPath), sessionOptions);
+  let decoder;
+  try {
+    decoder = await createInferenceSession(source(folder.decoderPath), sessionOptions);
+  } catch (error) {
+    // "auto" found the CUDA libraries, but they may not load (no GPU, driver or cuDNN): fall back to cpu.
+    if (options.executionProvider !== "auto" || executionProvider !== "cuda") throw error;
+    options.log?.(`engine: cuda execution provider failed (${error instanceof Error ? error.message : String(error)}); using cpu`);
+    executionProvider = "cpu";
+    sessionOptions = { executionProvider, threads: options.threads ?? 0 };
+    decoder = await createInferenceSession(source(folder.decoderPath), sessionOptions);
+  }
   const embedTokens = folder.embedTokensPath ? await createInferenceSession(source(folder.embedTokensPath), sessionOptions) : null;
   const codec = new TextCodec(folder);
   const padTokenId = folder.tokenizerConfig.pad_token ? (codec.tokenId(folder.tokenizerConfig.pad_token) ?? 0) : 0;
