@@ -137,6 +137,7 @@ const envSchema = z.object({
   MAX_BODY_BYTES: nonNegativeInt(131_072),
   MAX_MESSAGE_CHARS: nonNegativeInt(8_000),
   KEEP_ALIVE_MS: nonNegativeInt(15_000),
+  SESSION_TTL_HOURS: nonNegativeInt(720),
   PUBLIC_URL: optionalUrl,
   ALLOW_PRIVATE_FETCH: booleanFlag(false),
   AGENT_CONFIG: agentConfigJson,
@@ -155,6 +156,8 @@ export interface WorkerConfig {
   cors: { origins: ReadonlySet<string> };
   rateLimit: { perKeyPerMinute: number; perIpPerMinute: number };
   limits: { maxBodyBytes: number; maxMessageChars: number };
+  /** How long a session lives after its last turn started; 0 = forever. */
+  sessionTtlMs: number;
   keepAliveMs: number;
   publicUrl: string | undefined;
   allowPrivateFetch: boolean;
@@ -216,6 +219,7 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
       rateLimit: { perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
       limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
       keepAliveMs: e.KEEP_ALIVE_MS,
+      sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
       publicUrl: e.PUBLIC_URL,
       allowPrivateFetch: e.ALLOW_PRIVATE_FETCH,
       agent: { ...e.AGENT_CONFIG, defaultSearchMode: e.SEARCH_MODE },

@@ -45,7 +45,7 @@ chatRoutes.post("/api/chat", async (c) => {
   const body = await readJsonBody(c, chatRequestSchema(config.limits.maxMessageChars), config.limits.maxBodyBytes);
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
-  const turn = await session.beginTurn(body.message);
+  const turn = await session.beginTurn(body.message, config.sessionTtlMs);
   if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
 
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));

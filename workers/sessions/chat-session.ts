@@ -6,7 +6,8 @@
  *
  * Event ids are integers increasing over the whole session; only the latest
  * turn's events are kept. A turn with no activity for STALE_TURN_MS (its
- * worker died) no longer blocks a new one.
+ * worker died) no longer blocks a new one. A session forgets itself
+ * (alarm) when no turn has started for its time-to-live.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
@@ -87,11 +88,14 @@ export class ChatSession extends DurableObject<Env> {
 
   /**
    * Starts a turn: returns the history before it, then records the user's
-   * message. Refuses while another turn is live.
+   * message. Refuses while another turn is live. `ttlMs` (0: keep forever)
+   * pushes the session's expiry to that long after this turn.
    */
-  beginTurn(userMessage: string): BeginTurnResult {
+  async beginTurn(userMessage: string, ttlMs = 0): Promise<BeginTurnResult> {
     const now = Date.now();
     if (this.activeTurn(now)) return { ok: false, reason: "turn-in-progress" };
+    if (ttlMs > 0) await this.ctx.storage.setAlarm(now + ttlMs);
+    else await this.ctx.storage.deleteAlarm();
     const history = this.readMessages();
     const turnId = crypto.randomUUID();
     const firstEventId = this.nextEventId();
@@ -165,6 +169,15 @@ export class ChatSession extends DurableObject<Env> {
       }
       await this.waitForChange(deadline - Date.now());
     }
+  }
+
+  /** The time-to-live ran out: forget the session, unless an answer is still being written. */
+  override async alarm(): Promise<void> {
+    if (this.activeTurn(Date.now())) {
+      await this.ctx.storage.setAlarm(Date.now() + STALE_TURN_MS);
+      return;
+    }
+    await this.clear();
   }
 
   /** Forgets everything. A turn still streaming stops being recorded. */

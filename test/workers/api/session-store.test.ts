@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_STORED_MESSAGES } from "../../../workers/sessions/chat-session";
@@ -33,5 +34,25 @@ describe("ChatSession", () => {
     expect(read?.events.map((e) => e.id)).toEqual([first.firstEventId]);
     const second = await session.beginTurn("two");
     expect(second).toMatchObject({ ok: true, firstEventId: first.firstEventId + 1 });
+  });
+
+  it("forgets itself when its time-to-live runs out, but not while an answer is being written", async () => {
+    const session = stub("store-ttl-session");
+    const turn = await session.beginTurn("remember me?", 60_000);
+    if (!turn.ok) throw new Error("turn refused");
+    expect(await runDurableObjectAlarm(session)).toBe(true);
+    expect((await session.history()).exists).toBe(true);
+    await session.finishTurn(turn.turnId, { content: "for a while", sources: [] });
+    expect(await runDurableObjectAlarm(session)).toBe(true);
+    expect(await session.history()).toEqual({ exists: false, active: false, messages: [] });
+    expect(await runDurableObjectAlarm(session)).toBe(false);
+  });
+
+  it("sets no expiry when the time-to-live is 0", async () => {
+    const session = stub("store-no-ttl-session");
+    const turn = await session.beginTurn("keep me", 0);
+    if (!turn.ok) throw new Error("turn refused");
+    await session.finishTurn(turn.turnId, { content: "kept", sources: [] });
+    expect(await runDurableObjectAlarm(session)).toBe(false);
   });
 });
