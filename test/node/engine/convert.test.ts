@@ -3,7 +3,7 @@
  * folder generating exactly the float64 reference's tokens (on the same bf16-rounded weights),
  * an fp16 folder close to it, and a failed conversion leaving no folder behind.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -63,6 +63,24 @@ describe("convertCheckpoint", () => {
     } finally {
       await engine.release();
     }
+  });
+
+  it("reads a sharded checkpoint through model.safetensors.index.json", async () => {
+    const input = join(root, "sharded");
+    writeCheckpoint(input, rounded);
+    rmSync(join(input, "model.safetensors"));
+    const names = [...rounded.keys()];
+    const shards = [names.slice(0, 7), names.slice(7)];
+    const weightMap: Record<string, string> = {};
+    shards.forEach((shard, index) => {
+      const file = `model-0000${index + 1}-of-00002.safetensors`;
+      writeSafetensors(join(input, file), new Map(shard.map((name) => [name, rounded.get(name) ?? new Float32Array(0)])), shapes, "BF16");
+      for (const name of shard) weightMap[name] = file;
+    });
+    writeFileSync(join(input, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    convertCheckpoint({ inputDir: input, outputDir: join(root, "out-sharded"), dtype: "fp32" });
+    const single = readFileSync(join(root, "out32", "onnx", "model.onnx_data"));
+    expect(readFileSync(join(root, "out-sharded", "onnx", "model.onnx_data")).equals(single)).toBe(true);
   });
 
   it("fails with a clear message and leaves no folder when a tensor is missing", () => {
