@@ -1,6 +1,7 @@
 /**
  * Builds what the product needs at run time and is not committed:
- * 1. the bundled demo model (tiny LLaMA-structure ONNX, seeded random weights),
+ * 1. the bundled demo model (tiny Megrez-3B-Omni-structure ONNX: LLaMA decoder,
+ *    token embeddings, vision and audio encoders; seeded random weights),
  * 2. the local search index over the shipped corpus (docs/ by default),
  * 3. the widget bundle and demo page.
  * Used by `npm start`, `npm test` and CI. Each step prints its progress.
@@ -26,8 +27,10 @@ function filesUnder(dir: string): string[] {
 }
 
 /** A fingerprint of the generator's sources: the model is rebuilt when they change. */
+const DEMO_MODEL_ARGS = ["container/generate-demo-model.ts", "--omni"];
+
 function generatorFingerprint(): string {
-  const hash = createHash("sha256");
+  const hash = createHash("sha256").update(DEMO_MODEL_ARGS.join(" "));
   for (const file of filesUnder(join(ROOT, "container")).filter((f) => f.endsWith(".ts")).sort()) {
     hash.update(relative(ROOT, file)).update(readFileSync(file));
   }
@@ -51,11 +54,9 @@ export function buildDemoModel(modelDir = DEFAULT_MODEL_DIR, force = false): voi
     process.stdout.write(`  • demo model is up to date (${relative(ROOT, modelDir)})\n`);
     return;
   }
-  run("generating the demo model (random weights: its words are noise by design)", [
-    "container/generate-demo-model.ts",
-    "--out",
-    modelDir,
-  ]);
+  // The Omni variant: the text decoder plus tiny vision and audio towers, so the demo
+  // exercises the image and audio paths too (text-only requests work the same).
+  run("generating the demo model (random weights: its words are noise by design)", [...DEMO_MODEL_ARGS, "--out", modelDir]);
   writeFileSync(stampFile, fingerprint);
 }
 
