@@ -51,11 +51,22 @@ export async function authenticate(
   return { ok: false, error: invalidKey() };
 }
 
+/**
+ * The calling page's origin. Browsers omit `Origin` on same-origin GETs (the
+ * widget on the worker's own demo page reloading its history), but they do send
+ * `Sec-Fetch-Site: same-origin` there, and pages cannot set either header.
+ */
+function requestOrigin(c: { req: { url: string; header(name: string): string | undefined } }): string | undefined {
+  const origin = c.req.header("origin");
+  if (origin !== undefined) return origin;
+  return c.req.header("sec-fetch-site") === "same-origin" ? new URL(c.req.url).origin : undefined;
+}
+
 export function requireAuth(options: { allowSiteKeys: boolean }): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const result = await authenticate(
       c.get("config"),
-      { authorization: c.req.header("authorization"), siteKey: c.req.header("x-site-key"), origin: c.req.header("origin") },
+      { authorization: c.req.header("authorization"), siteKey: c.req.header("x-site-key"), origin: requestOrigin(c) },
       options.allowSiteKeys,
     );
     if (!result.ok) throw result.error;

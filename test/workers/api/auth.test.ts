@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorOf, postJson, request } from "./support/api";
+import { errorOf, ORIGIN, postJson, request } from "./support/api";
 import { createFakeEngine } from "./support/fake-engine";
 
 const SITE_KEYS = JSON.stringify({ "pk-site-a": { origins: ["https://site-a.example"] } });
@@ -66,6 +66,15 @@ describe("site keys", () => {
     expect((await errorOf(other)).code).toBe("origin_not_allowed");
     const none = await request("/api/sessions/never-created-1", { headers: { "x-site-key": "pk-site-a" } }, KEYED);
     expect(none.status).toBe(403);
+  });
+
+  it("are accepted on a same-origin GET, which browsers send without Origin", async () => {
+    const own = { API_KEYS: "sk-test-1", WIDGET_SITE_KEYS: JSON.stringify({ "pk-own": { origins: [ORIGIN] } }) };
+    const sameOrigin = await request("/api/sessions/never-created-3", { headers: { "x-site-key": "pk-own", "sec-fetch-site": "same-origin" } }, own);
+    expect(sameOrigin.status).toBe(404);
+    expect((await errorOf(sameOrigin)).code).toBe("session_not_found");
+    const crossSite = await request("/api/sessions/never-created-3", { headers: { "x-site-key": "pk-own", "sec-fetch-site": "cross-site" } }, own);
+    expect((await errorOf(crossSite)).code).toBe("origin_not_allowed");
   });
 
   it("are refused when unknown", async () => {
