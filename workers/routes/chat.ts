@@ -49,13 +49,20 @@ chatRoutes.post("/api/chat", async (c) => {
   if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
 
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
+  const cancel = new AbortController();
   const events = run({
     messages: [...turn.history.map((m) => ({ role: m.role, content: m.content })), { role: "user", content: body.message }],
     ...(body.search ? { search: body.search } : {}),
+    signal: cancel.signal,
   });
   const live = new AsyncQueue<ChatEvent>();
-  const recorder = new TurnRecorder(session, turn.turnId, turn.firstEventId, (err) =>
-    log.error("recording the turn failed", describeError(err)),
+  const recorder = new TurnRecorder(
+    session,
+    turn.turnId,
+    turn.firstEventId,
+    (err) => log.error("recording the turn failed", describeError(err)),
+    () => cancel.abort(new Error("turn cancelled")),
   );
   // The answer runs to its end even when the client goes away, so a reconnect can resume it.
   c.executionCtx.waitUntil(pumpTurn(events, sessionId, recorder, live, log));
@@ -91,6 +98,12 @@ async function pumpTurn(
   }
 }
 
+chatRoutes.post("/api/chat/:sessionId/cancel", async (c) => {
+  const sessionId = checkSessionId(c.req.param("sessionId"));
+  const cancelled = await sessionStub(c.env, c.get("principal"), sessionId).cancelTurn();
+  return c.json({ sessionId, cancelled });
+});
+
 /** Recorded events were written by this worker; a row that fails the schema is a bug, not input. */
 function parseRecordedEvent(data: string): ChatEvent {
   return chatEventSchema.parse(JSON.parse(data));
@@ -121,6 +134,7 @@ chatRoutes.get("/api/chat/:sessionId/stream", async (c) => {
       }
       if (batch.done) {
         if (batch.interrupted) yield* failureEvents("interrupted", "The answer was interrupted.", "aborted");
+        else if (batch.cancelled) yield { type: "finish", reason: "aborted", usage: { promptTokens: 0, completionTokens: 0 } };
         return;
       }
       batch = await session.readEvents(cursor, RESUME_WAIT_MS);

@@ -51,6 +51,8 @@ export interface ReadEventsResult {
   done: boolean;
   /** The turn ended without finishing (its worker went away). */
   interrupted: boolean;
+  /** The turn was stopped by the client (POST /api/chat/:sessionId/cancel). */
+  cancelled: boolean;
 }
 
 const sourcesSchema = z.array(z.object({ index: z.number().int(), url: z.string(), title: z.string() }));
@@ -115,9 +117,14 @@ export class ChatSession extends DurableObject<Env> {
     return { ok: true, turnId, firstEventId, history };
   }
 
-  /** Records events of `turnId` in order; ids must continue the turn's sequence. */
-  appendEvents(turnId: string, events: RecordedEvent[]): void {
-    if (!this.isTurn(turnId) || events.length === 0) return;
+  /**
+   * Records events of `turnId` in order; ids must continue the turn's sequence.
+   * Returns false when the turn is no longer live (cancelled or superseded), so
+   * the worker running it stops.
+   */
+  appendEvents(turnId: string, events: RecordedEvent[]): boolean {
+    if (!this.isTurn(turnId)) return false;
+    if (events.length === 0) return true;
     this.ctx.storage.transactionSync(() => {
       for (const { id, data } of events) {
         this.sql.exec("INSERT OR IGNORE INTO events (id, turn_id, data) VALUES (?, ?, ?)", id, turnId, data);
@@ -130,6 +137,21 @@ export class ChatSession extends DurableObject<Env> {
       this.sql.exec("UPDATE turns SET updated_at = ? WHERE id = ?", Date.now(), turnId);
     });
     this.wake();
+    return true;
+  }
+
+  /**
+   * Stops the live answer (the widget's Stop button): the turn ends at once, so
+   * the session takes a new message, and the worker still running it learns on
+   * its next append and aborts the agent. What it had streamed is not kept as
+   * an answer. Returns false when no answer was running.
+   */
+  cancelTurn(): boolean {
+    const turnId = this.activeTurn(Date.now());
+    if (turnId === undefined) return false;
+    this.sql.exec("UPDATE turns SET status = 'cancelled', updated_at = ? WHERE id = ?", Date.now(), turnId);
+    this.wake();
+    return true;
   }
 
   /** Ends `turnId`: stores the assistant's answer (if any text) and releases waiting readers. */
@@ -165,7 +187,7 @@ export class ChatSession extends DurableObject<Env> {
       const done = turn.status !== "active" || stale;
       if (events.length > 0 || done || Date.now() >= deadline) {
         const lastId = events[events.length - 1]?.id ?? Math.max(afterId, turn.firstEventId - 1);
-        return { events, nextId: lastId + 1, done, interrupted: stale || turn.status === "abandoned" };
+        return { events, nextId: lastId + 1, done, interrupted: stale || turn.status === "abandoned", cancelled: turn.status === "cancelled" };
       }
       await this.waitForChange(deadline - Date.now());
     }

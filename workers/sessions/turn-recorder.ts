@@ -11,7 +11,8 @@ export const FLUSH_MS = 100;
 
 /** The part of the ChatSession stub the recorder needs (a fake in tests). */
 export interface TurnSink {
-  appendEvents(turnId: string, events: RecordedEvent[]): Promise<void> | void;
+  /** False when the turn is no longer live (cancelled): the recorder then reports it once. */
+  appendEvents(turnId: string, events: RecordedEvent[]): Promise<boolean | void> | boolean | void;
   finishTurn(turnId: string, answer: { content: string; sources: SessionSource[] }): Promise<void> | void;
 }
 
@@ -22,12 +23,14 @@ export class TurnRecorder {
   private readonly sources = new Map<number, SessionSource>();
   private flushing: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private cancelled = false;
 
   constructor(
     private readonly sink: TurnSink,
     private readonly turnId: string,
     firstEventId: number,
     private readonly onError: (err: unknown) => void,
+    private readonly onCancelled: () => void = () => undefined,
   ) {
     this.nextId = firstEventId;
   }
@@ -52,7 +55,11 @@ export class TurnRecorder {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
       try {
-        await this.sink.appendEvents(this.turnId, batch);
+        const live = await this.sink.appendEvents(this.turnId, batch);
+        if (live === false && !this.cancelled) {
+          this.cancelled = true;
+          this.onCancelled();
+        }
       } catch (err) {
         this.onError(err);
       }

@@ -113,6 +113,37 @@ describe("resuming a stream", () => {
     expect(replay.map((e) => e.event.type)).toEqual([...seen, ...rest].map((e) => e.event.type));
   });
 
+  it("cancels a running answer: the engine request is aborted and the session takes a new message at once", async () => {
+    const engine = createFakeEngine({ chunkSize: 2, chunkDelayMs: 40 });
+    const live = await call("/api/chat", postJson({ sessionId: "session-cancel-1", message: "Say hello", search: "never" }), { ENGINE: engine });
+    const reader = live.response.body!.getReader();
+    const received = (async function* () {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    })();
+    for await (const e of parseSSEEvents(received)) if (e.event.type === "text-delta") break;
+    await reader.cancel();
+
+    const cancelled = await request("/api/chat/session-cancel-1/cancel", { method: "POST" });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toEqual({ sessionId: "session-cancel-1", cancelled: true });
+    await live.settled;
+    // The fake engine notices the abort at its next chunk.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(engine.aborted).toBe(1);
+
+    const replay = await readAll(await request("/api/chat/session-cancel-1/stream"));
+    expect(replay.at(-1)?.event).toMatchObject({ type: "finish", reason: "aborted" });
+    const again = await request("/api/chat", postJson({ sessionId: "session-cancel-1", message: "again", search: "never" }), { ENGINE: engine });
+    expect(again.status).toBe(200);
+    await readAll(again);
+    const idle = await request("/api/chat/session-cancel-1/cancel", { method: "POST" });
+    expect(await idle.json()).toEqual({ sessionId: "session-cancel-1", cancelled: false });
+  });
+
   it("answers 404 for a session without an answer", async () => {
     const res = await request("/api/chat/no-such-session/stream");
     expect(res.status).toBe(404);

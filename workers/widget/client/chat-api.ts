@@ -114,6 +114,16 @@ export function createChatApi(options: ChatApiOptions) {
       await readStream(response, handlers);
     },
 
+    /** Stops the session's answer on the server too, so the next question is not refused as "still answering". */
+    async cancel(sessionId: string): Promise<void> {
+      const response = await options.fetch(url(`/api/chat/${encodeURIComponent(sessionId)}/cancel`), {
+        method: "POST",
+        headers,
+        keepalive: true,
+      });
+      if (!response.ok) throw await failureFrom(response);
+    },
+
     /** The session's history, or undefined when the server no longer has it. */
     async loadSession(sessionId: string): Promise<StoredSession | undefined> {
       const response = await options.fetch(url(`/api/sessions/${encodeURIComponent(sessionId)}`), { headers });

@@ -136,8 +136,16 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
     ui.input.focus();
   }
 
+  /** Stops the answer here and on the server (best effort: the server also stops it when it goes stale). */
+  function stop() {
+    if (!running) return;
+    running.abort.abort();
+    const sessionId = store.get();
+    if (sessionId) void api.cancel(sessionId).catch(() => undefined);
+  }
+
   function newChat() {
-    running?.abort.abort();
+    stop();
     store.clear();
     turns = [];
     ui.log.replaceChildren();
@@ -202,7 +210,7 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
   });
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (running) return running.abort.abort();
+    if (running) return stop();
     const text = ui.input.value;
     ui.input.value = "";
     // A question asked while the history is still loading goes after it.
