@@ -35,6 +35,15 @@ const budgetsSchema = z.object({
   pageInputTokens: z.number().int().positive().default(1_536),
   /** max_tokens of one page summary. */
   summaryMaxTokens: z.number().int().positive().default(200),
+  /**
+   * Placeholder tokens held back per attached image (the engine's /tokenize
+   * counts text only): at most 9 slices plus the overview, 64 each, plus markers.
+   */
+  imageTokens: z.number().int().nonnegative().default(672),
+  /** Placeholder tokens per second of attached audio (the encoder pools to about 25/s). */
+  audioTokensPerSecond: z.number().nonnegative().default(25),
+  /** Cap per audio clip: the engine takes at most 30 s, so 750 frames plus BOS and EOS. */
+  audioMaxTokens: z.number().int().nonnegative().default(752),
   /** Headroom for tokenizer disagreement and template tokens. */
   safetyTokens: z.number().int().nonnegative().default(48),
 });

@@ -4,8 +4,10 @@
  * `observation` or a fake role), `system`/`developer` text becomes operator
  * instructions, every content is neutralized, and older turns are dropped,
  * oldest first, until the prompt fits its token budget. The newest user
- * message is always kept (cut to fit if it alone is too long).
+ * message is always kept (cut to fit if it alone is too long). Only the
+ * newest user message's attachments are kept: earlier media is not resent.
  */
+import type { Attachment } from "./attachments";
 import { renderChatTemplate } from "./chat-template";
 import type { ModelMessage } from "./model-client";
 import { neutralize } from "./special-tokens";
@@ -14,10 +16,11 @@ import { truncateToTokens } from "./token-budget";
 export interface IncomingMessage {
   role: string;
   content: string;
+  attachments?: Attachment[];
 }
 
 export type ReadConversation =
-  | { ok: true; question: string; history: ModelMessage[]; instructions?: string }
+  | { ok: true; question: string; attachments: Attachment[]; history: ModelMessage[]; instructions?: string }
   | { ok: false; reason: string };
 
 export function readConversation(messages: readonly IncomingMessage[]): ReadConversation {
@@ -35,13 +38,16 @@ export function readConversation(messages: readonly IncomingMessage[]): ReadConv
     history.push({ role: message.role, content: neutralize(message.content) });
   }
   const question = messages[lastUser]?.content.trim() ?? "";
-  return instructions === "" ? { ok: true, question, history } : { ok: true, question, history, instructions };
+  const attachments = messages[lastUser]?.attachments ?? [];
+  return instructions === "" ? { ok: true, question, attachments, history } : { ok: true, question, attachments, history, instructions };
 }
 
 export interface WindowInput {
   system: string;
   history: ModelMessage[];
   question: string;
+  /** Media of the question: they travel on its message; their tokens are in the caller's reserve. */
+  attachments?: Attachment[];
   /** Tokens the prompt may use, everything included. */
   budgetTokens: number;
   maxTurns: number;
@@ -52,11 +58,12 @@ export interface WindowInput {
 export async function windowHistory(input: WindowInput): Promise<ModelMessage[]> {
   const system: ModelMessage = { role: "system", content: input.system };
   const measure = (messages: ModelMessage[]) => input.countTokens(renderChatTemplate([system, ...messages], { addGenerationPrompt: true }));
-  let current: ModelMessage = { role: "user", content: neutralize(input.question) };
+  const media = input.attachments && input.attachments.length > 0 ? { attachments: input.attachments } : {};
+  let current: ModelMessage = { role: "user", content: neutralize(input.question), ...media };
   const alone = await measure([current]);
   if (alone > input.budgetTokens) {
     const overhead = alone - (await input.countTokens(current.content));
-    current = { role: "user", content: await truncateToTokens(current.content, input.budgetTokens - overhead, input.countTokens) };
+    current = { role: "user", content: await truncateToTokens(current.content, input.budgetTokens - overhead, input.countTokens), ...media };
     return [current];
   }
   const turns = splitTurns(input.history).slice(-Math.max(0, input.maxTurns - 1));

@@ -8,6 +8,7 @@ export const agentErrorCodes = [
   "model-unavailable",
   "model-timeout",
   "model-bad-response",
+  "media-rejected",
   "search-failed",
   "search-empty",
   "page-failed",
@@ -26,6 +27,7 @@ const publicMessages: Record<AgentErrorCode, string> = {
   "model-unavailable": "The language model is unavailable.",
   "model-timeout": "The language model did not answer in time.",
   "model-bad-response": "The language model sent a response that could not be read.",
+  "media-rejected": "The model could not take the attached image or audio.",
   "search-failed": "The web search failed.",
   "search-empty": "The web search returned no results.",
   "page-failed": "A page could not be read.",
@@ -42,14 +44,17 @@ export class AgentError extends Error {
   readonly isAgentError = true;
   readonly code: AgentErrorCode;
   readonly retryable: boolean;
-  constructor(code: AgentErrorCode, options: { retryable?: boolean; detail?: string; cause?: unknown } = {}) {
+  /** Safe, user-facing detail added to the public message (the engine's own reason for refusing media). */
+  readonly publicDetail: string | undefined;
+  constructor(code: AgentErrorCode, options: { retryable?: boolean; detail?: string; publicDetail?: string; cause?: unknown } = {}) {
     super(options.detail ?? publicMessages[code], { cause: options.cause });
     this.name = "AgentError";
     this.code = code;
     this.retryable = options.retryable ?? false;
+    this.publicDetail = options.publicDetail;
   }
   get publicMessage(): string {
-    return publicMessages[this.code];
+    return this.publicDetail ? `${publicMessages[this.code]} ${this.publicDetail}` : publicMessages[this.code];
   }
 }
 

@@ -5,9 +5,12 @@
  * `<|function_start|>` survives, batched `/v1/completions` for page summaries
  * (choices re-ordered by index), and token counting through vLLM-style
  * `POST /tokenize`, falling back to a conservative estimate when the server
- * has none.
+ * has none. A message with attachments is sent as OpenAI content parts
+ * (text, `image_url` data URL, `input_audio`); a 400 for such a request is the
+ * engine refusing the media, and its message is passed on.
  */
 import { z } from "zod";
+import { audioFormat, type Attachment } from "./attachments";
 import { AgentError, isAbortError } from "./errors";
 import { safeParseJSON } from "./json";
 import { readSSEFrames } from "./sse-frames";
@@ -16,6 +19,8 @@ import { estimateTokens } from "./token-estimate";
 export interface ModelMessage {
   role: string;
   content: string;
+  /** Media for this (user) message; only chat calls carry them, summaries stay text-only. */
+  attachments?: Attachment[];
 }
 
 export interface ChatStreamRequest {
@@ -76,6 +81,25 @@ const completionSchema = z.object({
   choices: z.array(z.object({ index: z.number().int(), text: z.string() })),
 });
 
+const engineErrorSchema = z.object({ error: z.object({ message: z.string() }) });
+
+/** Longest engine message passed on to the client. */
+const MAX_REFUSAL_CHARS = 300;
+
+/** OpenAI wire form: plain string content, or parts when the message has media. */
+function toWireMessage(message: ModelMessage): unknown {
+  if (!message.attachments || message.attachments.length === 0) return { role: message.role, content: message.content };
+  const parts: unknown[] = [{ type: "text", text: message.content }];
+  for (const attachment of message.attachments) {
+    parts.push(
+      attachment.kind === "image"
+        ? { type: "image_url", image_url: { url: `data:${attachment.mediaType};base64,${attachment.data}` } }
+        : { type: "input_audio", input_audio: { data: attachment.data, format: audioFormat(attachment.mediaType) } },
+    );
+  }
+  return { role: message.role, content: parts };
+}
+
 const TOKENIZE_RETRY_MS = 30_000;
 const tokenizeSchema = z.object({ count: z.number().int().nonnegative() });
 
@@ -92,7 +116,7 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
   let tokenizeRetryAt = 0;
   const countCache = new Map<string, number>();
 
-  async function post(url: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+  async function post(url: string, body: unknown, signal: AbortSignal | undefined, hasMedia = false): Promise<Response> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let response: Response;
@@ -100,6 +124,14 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
       response = await options.fetch(url, { method: "POST", headers, body: JSON.stringify(body), signal: combined });
     } catch (error) {
       throw toTransportError(error, signal, timeout);
+    }
+    if (!response.ok && response.status === 400 && hasMedia) {
+      const json = safeParseJSON(await response.text().catch(() => ""));
+      const refusal = json.ok ? engineErrorSchema.safeParse(json.value) : undefined;
+      throw new AgentError("media-rejected", {
+        detail: `model server answered HTTP 400`,
+        ...(refusal?.success ? { publicDetail: refusal.data.error.message.slice(0, MAX_REFUSAL_CHARS) } : {}),
+      });
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
@@ -119,7 +151,7 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
         `${base}/chat/completions`,
         {
           model: options.model,
-          messages: request.messages,
+          messages: request.messages.map(toWireMessage),
           stream: true,
           stream_options: { include_usage: true },
           max_tokens: request.maxTokens,
@@ -128,6 +160,7 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
           ...(keepSpecialTokens ? { skip_special_tokens: false } : {}),
         },
         request.signal,
+        request.messages.some((message) => (message.attachments?.length ?? 0) > 0),
       );
       if (!response.body) throw new AgentError("model-bad-response", { detail: "empty stream body" });
       let reason: "stop" | "length" = "stop";

@@ -5,11 +5,14 @@
  * result as an `observation` turn, `[citation:N]` in the answer. Around that
  * loop it adds search modes, research with deadlines (agent/research.ts),
  * validated citations, token budgets and a graceful end for every failure.
+ * Attachments of the last user message ride on the question in every chat
+ * call of the turn, with their placeholder tokens reserved (agent/attachments.ts).
  *
  * @example
  * for await (const event of runAgent({ messages: [{ role: "user", content: "Who won?" }] }, deps)) send(event);
  */
 import type { ExtractedPage, FetchOutcome, SearchProvider } from "../search/types";
+import { mediaTokens, type Attachment } from "./attachments";
 import { renderChatTemplate } from "./chat-template";
 import { CitationRewriter, type CitableSource } from "./citation-stream";
 import type { AgentConfig } from "./config";
@@ -32,6 +35,11 @@ export type SearchMode = "auto" | "always" | "never";
 export interface ChatMessage {
   role: string;
   content: string;
+  /**
+   * Media of a user message. Only the last user message's are sent to the
+   * model; the engine applies its own rules (images best in the first turn).
+   */
+  attachments?: Attachment[];
 }
 
 export interface AgentRequest {
@@ -67,6 +75,8 @@ interface RunState {
   question: string;
   system: string;
   turns: ModelMessage[];
+  /** Placeholder tokens of the question's attachments, invisible to countTokens. */
+  mediaTokens: number;
   rewriter: CitationRewriter;
   sources: ResearchSource[];
   citable: ResearchSource[];
@@ -110,7 +120,8 @@ async function prepare(
   });
   const countTokens = (text: string) => deps.model.countTokens(text);
   const answerTokens = answerBudget(request, config, mode);
-  let reserve = answerTokens + config.budgets.safetyTokens;
+  const media = mediaTokens(conversation.attachments, config.budgets);
+  let reserve = answerTokens + config.budgets.safetyTokens + media;
   if (mode !== "never") {
     const skeleton = await countTokens(buildObservation({ question: conversation.question, query: conversation.question, entries: [] }));
     reserve += skeleton + config.pages * (config.budgets.summaryMaxTokens + 24) + 64;
@@ -119,12 +130,14 @@ async function prepare(
     system,
     history: conversation.history,
     question: conversation.question,
+    attachments: conversation.attachments,
     budgetTokens: config.budgets.contextTokens - reserve,
     maxTurns: config.historyTurns,
     countTokens,
   });
   return {
     request, deps, mode, system, turns, usage,
+    mediaTokens: media,
     question: conversation.question,
     rewriter: new CitationRewriter(new Map(), new Set()),
     sources: [],
@@ -146,7 +159,7 @@ async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
   for (let generation = 0; generation < maxGenerations; generation += 1) {
     const deciding = state.mode === "always" && state.searches === 0;
     const messages: ModelMessage[] = [{ role: "system", content: state.system }, ...state.turns];
-    const promptTokens = await state.deps.model.countTokens(renderChatTemplate(messages, { addGenerationPrompt: true }));
+    const promptTokens = (await state.deps.model.countTokens(renderChatTemplate(messages, { addGenerationPrompt: true }))) + state.mediaTokens;
     const room = config.budgets.contextTokens - promptTokens - config.budgets.safetyTokens;
     const wanted = deciding ? config.budgets.decisionMaxTokens : answerBudget(state.request, config, state.mode);
     last = yield* generateTurn({
@@ -220,7 +233,7 @@ async function* searchRound(
   const callArguments = call.arguments ?? { query: call.query };
   appendToolTurn(state, call.textBefore, call.name ?? deps.config.toolName, callArguments, "");
   const messages = [{ role: "system", content: state.system }, ...state.turns];
-  const used = await deps.model.countTokens(renderChatTemplate(messages, { addGenerationPrompt: true }));
+  const used = (await deps.model.countTokens(renderChatTemplate(messages, { addGenerationPrompt: true }))) + state.mediaTokens;
   const budgets = deps.config.budgets;
   const observation = await fitObservation({
     question: state.question,
