@@ -3,15 +3,19 @@
  * its fallback chain), and a page fetcher that reads this worker's own corpus
  * pages (`<base>/corpus/…`) through the ASSETS binding (trusted, no network)
  * and everything else through the guarded fetcher, which refuses private
- * addresses unless ALLOW_PRIVATE_FETCH is set.
+ * addresses unless ALLOW_PRIVATE_FETCH is set. Web search results and web
+ * pages go through the edge cache (workers/edge-cache.ts); the local corpus
+ * needs none.
  */
 import type { AgentDeps } from "../agent/run-agent";
 import { extractPage } from "../search/extract";
 import { createPageFetcher } from "../search/fetcher";
 import { selectPassages } from "../search/passages";
+import { withPageCache, withSearchCache } from "../search/cache";
 import { createFallbackChain, createSearchProvider, type SearchProviderName } from "../search/providers/index";
 import type { SearchProvider } from "../search/types";
 import type { WorkerConfig } from "./config";
+import { pageCache, searchResultsCache } from "./edge-cache";
 import type { Env } from "./env";
 
 export type SearchDeps = Pick<AgentDeps, "search" | "fetchPage" | "extract" | "selectPassages">;
@@ -65,12 +69,15 @@ function providerFor(name: SearchProviderName, env: Env, config: WorkerConfig, c
     case "local":
       return localProvider(env, corpusBase);
     case "searxng":
-      return createSearchProvider("searxng", { fetch: network, ...(config.search.searxngUrl ? { baseUrl: config.search.searxngUrl } : {}) });
+      return withSearchCache(
+        createSearchProvider("searxng", { fetch: network, ...(config.search.searxngUrl ? { baseUrl: config.search.searxngUrl } : {}) }),
+        searchResultsCache(),
+      );
     case "serper":
     case "brave":
     case "tavily": {
       const apiKey = config.search.apiKeys[name];
-      return createSearchProvider(name, { fetch: network, ...(apiKey ? { apiKey } : {}) });
+      return withSearchCache(createSearchProvider(name, { fetch: network, ...(apiKey ? { apiKey } : {}) }), searchResultsCache());
     }
   }
 }
@@ -83,7 +90,10 @@ export function createSearchDeps(env: Env, config: WorkerConfig, corpusBase: str
   const [first] = providers;
   const search = providers.length === 1 && first ? first : createFallbackChain(providers);
   const corpusPages = createPageFetcher({ fetch: assetsFetch(env), allowPrivateAddresses: true, robots: false });
-  const webPages = createPageFetcher({ fetch: (input, init) => fetch(input, init), allowPrivateAddresses: config.allowPrivateFetch });
+  const webPages = withPageCache(
+    createPageFetcher({ fetch: (input, init) => fetch(input, init), allowPrivateAddresses: config.allowPrivateFetch }),
+    pageCache(),
+  );
   return {
     search,
     fetchPage: (url, signal) => (isCorpusUrl(url, corpusBase) ? corpusPages(url, signal) : webPages(url, signal)),
