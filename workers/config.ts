@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { agentConfigSchema, searchModeSchema, type AgentConfig } from "../agent/config";
+import { attachmentKindSchema, type AttachmentPolicy } from "./attachments";
 import { SEARCH_PROVIDER_NAMES, type SearchProviderName } from "../search/providers/index";
 
 export type SearchMode = z.infer<typeof searchModeSchema>;
@@ -136,6 +137,9 @@ const envSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: nonNegativeInt(120),
   MAX_BODY_BYTES: nonNegativeInt(131_072),
   MAX_MESSAGE_CHARS: nonNegativeInt(8_000),
+  /** Attachment kinds the chat endpoints accept and the widget offers: `image`, `audio`; unset = text only. */
+  ATTACHMENTS: commaList.pipe(z.array(attachmentKindSchema)),
+  MAX_ATTACHMENT_BYTES: nonNegativeInt(4 * 1024 * 1024),
   KEEP_ALIVE_MS: nonNegativeInt(15_000),
   SESSION_TTL_HOURS: nonNegativeInt(720),
   PUBLIC_URL: optionalUrl,
@@ -156,6 +160,7 @@ export interface WorkerConfig {
   cors: { origins: ReadonlySet<string> };
   rateLimit: { perKeyPerMinute: number; perIpPerMinute: number };
   limits: { maxBodyBytes: number; maxMessageChars: number };
+  attachments: AttachmentPolicy;
   /** How long a session lives after its last turn started; 0 = forever. */
   sessionTtlMs: number;
   keepAliveMs: number;
@@ -218,6 +223,7 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
       cors: { origins: new Set([...e.CORS_ORIGINS, ...siteOrigins]) },
       rateLimit: { perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
       limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
+      attachments: { kinds: new Set(e.ATTACHMENTS), maxBytes: e.MAX_ATTACHMENT_BYTES },
       keepAliveMs: e.KEEP_ALIVE_MS,
       sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
       publicUrl: e.PUBLIC_URL,

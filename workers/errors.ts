@@ -8,6 +8,7 @@ export const apiErrorCodes = {
   invalid_json: { status: 400, type: "invalid_request_error" },
   invalid_body: { status: 400, type: "invalid_request_error" },
   invalid_session_id: { status: 400, type: "invalid_request_error" },
+  attachment_not_allowed: { status: 400, type: "invalid_request_error" },
   invalid_api_key: { status: 401, type: "authentication_error" },
   origin_not_allowed: { status: 403, type: "permission_error" },
   site_key_not_allowed: { status: 403, type: "permission_error" },

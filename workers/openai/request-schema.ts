@@ -1,16 +1,33 @@
 /**
  * The accepted subset of the OpenAI Chat Completions request, plus the
  * `search` extension. Unknown fields are ignored (clients send many); fields
- * whose meaning we cannot honour (n > 1, non-text content) are rejected.
+ * whose meaning we cannot honour (n > 1) are rejected. Media parts
+ * (`image_url` as a data: URL, `input_audio`) are accepted on the last user
+ * message only and become the agent's attachments under the same rules as
+ * `/api/chat` (workers/attachments.ts); remote image URLs are refused so the
+ * service never fetches on a client's behalf.
  */
 import { z } from "zod";
+import type { Attachment } from "../../agent/attachments";
 import { searchModeSchema } from "../../agent/config";
+import { attachmentListSchema, requireAllowed, type AttachmentPolicy } from "../attachments";
+import { ApiError } from "../errors";
+import { formatIssues } from "../request-body";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
+const imagePart = z.object({
+  type: z.literal("image_url"),
+  image_url: z.union([z.string(), z.object({ url: z.string() })]).transform((image) => (typeof image === "string" ? image : image.url)),
+});
+const audioPart = z.object({
+  type: z.literal("input_audio"),
+  input_audio: z.object({ data: z.string(), format: z.enum(["wav", "mp3"]) }),
+});
+const contentPart = z.discriminatedUnion("type", [textPart, imagePart, audioPart]);
 
 const messageSchema = z.object({
   role: z.enum(["system", "developer", "user", "assistant"]),
-  content: z.union([z.string(), z.array(textPart), z.null()]),
+  content: z.union([z.string(), z.array(contentPart), z.null()]),
 });
 
 export const chatCompletionRequestSchema = z
@@ -28,19 +45,47 @@ export const chatCompletionRequestSchema = z
   .refine((body) => body.messages[body.messages.length - 1]?.role === "user", {
     message: "the last message must have role `user`",
     path: ["messages"],
-  });
+  })
+  .refine(
+    (body) => body.messages.slice(0, -1).every((m) => typeof m.content === "string" || m.content === null || m.content.every((p) => p.type === "text")),
+    { message: "images and audio are accepted on the last user message only", path: ["messages"] },
+  );
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+type ContentPart = z.infer<typeof contentPart>;
 
 export interface AgentMessage {
   role: "system" | "user" | "assistant";
   content: string;
+  attachments?: Attachment[];
 }
 
-/** OpenAI messages -> the agent's plain-text turns (developer counts as system). */
-export function toAgentMessages(body: ChatCompletionRequest): AgentMessage[] {
-  return body.messages.map((m) => ({
-    role: m.role === "developer" ? "system" : m.role,
-    content: typeof m.content === "string" ? m.content : m.content === null ? "" : m.content.map((p) => p.text).join("\n"),
-  }));
+const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+);base64,(.*)$/is;
+
+/** Media parts -> attachment candidates, before the shared schema checks them. */
+function mediaOf(parts: ContentPart[]): unknown[] {
+  return parts.flatMap((part) => {
+    if (part.type === "text") return [];
+    if (part.type === "input_audio") {
+      return [{ kind: "audio", mediaType: part.input_audio.format === "mp3" ? "audio/mpeg" : "audio/wav", data: part.input_audio.data }];
+    }
+    const match = DATA_URL.exec(part.image_url);
+    if (!match) throw new ApiError("invalid_body", "Invalid request body: image_url must be a data: URL with base64 content (remote URLs are not fetched).");
+    return [{ kind: "image", mediaType: match[1], data: match[2] }];
+  });
+}
+
+/** OpenAI messages -> the agent's turns (developer counts as system); media of the last message is checked here. */
+export function toAgentMessages(body: ChatCompletionRequest, policy: AttachmentPolicy): AgentMessage[] {
+  return body.messages.map((m, index) => {
+    const role = m.role === "developer" ? "system" : m.role;
+    if (typeof m.content === "string" || m.content === null) return { role, content: m.content ?? "" };
+    const content = m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
+    const media = mediaOf(m.content);
+    if (media.length === 0 || index !== body.messages.length - 1) return { role, content };
+    const parsed = attachmentListSchema(policy.maxBytes).safeParse(media);
+    if (!parsed.success) throw new ApiError("invalid_body", `Invalid request body: messages.${index}.content: ${formatIssues(parsed.error)}`);
+    requireAllowed(parsed.data, policy);
+    return { role, content, attachments: parsed.data };
+  });
 }

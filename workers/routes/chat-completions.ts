@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import type { ApiEnv } from "../api-context";
 import { createAgentRunner } from "../agent-deps";
+import { chatBodyLimit } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
 import { collectCompletion } from "../openai/completion";
@@ -17,15 +18,16 @@ export const chatCompletionRoutes = new Hono<ApiEnv>();
 
 chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const config = c.get("config");
-  const body = await readJsonBody(c, chatCompletionRequestSchema, config.limits.maxBodyBytes);
+  const body = await readJsonBody(c, chatCompletionRequestSchema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   if (body.model !== config.engine.model) {
     throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`);
   }
+  const messages = toAgentMessages(body, config.attachments);
   const abort = new AbortController();
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const events = run({
-    messages: toAgentMessages(body),
+    messages,
     ...(body.search ? { search: body.search } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),

@@ -3,6 +3,8 @@
  * event union as SSE while recording it in the session's Durable Object, and
  * `GET /api/chat/:sessionId/stream` resumes that stream after a reconnect
  * (Last-Event-ID). Events become SSE frames only in agent/event-stream.ts.
+ * Attachments (ATTACHMENTS) go to the agent with this message only: the
+ * session stores the text, so a later turn does not resend the media.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -12,6 +14,7 @@ import { SSE_HEADERS, toSSEStream } from "../../agent/event-stream";
 import { chatEventSchema, type ChatEvent } from "../../agent/events";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
+import { attachmentListSchema, chatBodyLimit, requireAllowed } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
 import { readJsonBody } from "../request-body";
@@ -22,11 +25,12 @@ import { TurnRecorder } from "../sessions/turn-recorder";
 /** How long one resume poll waits in the Durable Object for new events. */
 const RESUME_WAIT_MS = 20_000;
 
-const chatRequestSchema = (maxChars: number) =>
+const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
   z.object({
     sessionId: z.string().regex(SESSION_ID, "expected 8-128 characters of A-Z, a-z, 0-9, _ and -").optional(),
     message: z.string().max(maxChars).refine((m) => m.trim().length > 0, "must not be empty"),
     search: searchModeSchema.optional(),
+    attachments: attachmentListSchema(maxAttachmentBytes).optional(),
   });
 
 export const chatRoutes = new Hono<ApiEnv>();
@@ -42,7 +46,10 @@ function failureEvents(code: string, message: string, reason: "error" | "aborted
 chatRoutes.post("/api/chat", async (c) => {
   const config = c.get("config");
   const log = c.get("log");
-  const body = await readJsonBody(c, chatRequestSchema(config.limits.maxMessageChars), config.limits.maxBodyBytes);
+  const schema = chatRequestSchema(config.limits.maxMessageChars, config.attachments.maxBytes);
+  const body = await readJsonBody(c, schema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
+  const attachments = body.attachments ?? [];
+  requireAllowed(attachments, config.attachments);
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
   const turn = await session.beginTurn(body.message, config.sessionTtlMs);
@@ -52,7 +59,10 @@ chatRoutes.post("/api/chat", async (c) => {
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
   const events = run({
-    messages: [...turn.history.map((m) => ({ role: m.role, content: m.content })), { role: "user", content: body.message }],
+    messages: [
+      ...turn.history.map((m) => ({ role: m.role, content: m.content })),
+      { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
+    ],
     ...(body.search ? { search: body.search } : {}),
     signal: cancel.signal,
   });

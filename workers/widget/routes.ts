@@ -8,7 +8,7 @@
  * attachments to offer. The chat API itself lives elsewhere (/api/chat).
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import { configFromEnv } from "../config";
 import type { Env } from "../env";
 
 /** The demo page's policy: only same-origin scripts, styles and connections. */
@@ -64,28 +64,16 @@ widgetRoutes.on(["GET", "HEAD"], "/", (c) => serveAsset(c, "/index.html", demoPa
 widgetRoutes.on(["GET", "HEAD"], "/demo.css", (c) => serveAsset(c, "/demo.css", demoStyleHeaders));
 
 /**
- * `WIDGET_ATTACHMENTS`: the attachment kinds the widget may offer, comma
- * separated (`image`, `audio`); unset means text only. Set it only when the
- * engine serves a model that takes them (Megrez-3B-Omni) and `/api/chat`
- * forwards `attachments` to it.
+ * The attachment kinds the widget may offer: the worker's `ATTACHMENTS`
+ * (`image`, `audio`; unset = text only), the same setting `/api/chat` enforces.
+ * Set it only when the engine serves a model that takes them (Megrez-3B-Omni).
  */
-const attachmentVarsSchema = z.object({
-  WIDGET_ATTACHMENTS: z
-    .string()
-    .optional()
-    .transform((raw) => new Set((raw ?? "").split(",").map((kind) => kind.trim()).filter(Boolean)))
-    .pipe(z.set(z.enum(["image", "audio"]))),
-});
-
-/** Largest attachment the widget reads, before base64 (the engine's request cap has the last word). */
-export const maxAttachmentBytes = 4 * 1024 * 1024;
-
 widgetRoutes.get("/widget/capabilities", (c) => {
   const headers = { "access-control-allow-origin": "*", "cache-control": "public, max-age=60" };
-  const parsed = attachmentVarsSchema.safeParse(Object.fromEntries(Object.entries(c.env)));
-  if (!parsed.success) {
-    return c.json({ error: { message: "WIDGET_ATTACHMENTS: expected a comma-separated list of image, audio", type: "server_error", code: "config_invalid" } }, 500);
+  const config = configFromEnv(c.env);
+  if (!config.ok) {
+    return c.json({ error: { message: config.error.message, type: "server_error", code: "config_invalid" } }, 500);
   }
-  const kinds = parsed.data.WIDGET_ATTACHMENTS;
-  return c.json({ attachments: { image: kinds.has("image"), audio: kinds.has("audio") }, maxAttachmentBytes }, 200, headers);
+  const { kinds, maxBytes } = config.value.attachments;
+  return c.json({ attachments: { image: kinds.has("image"), audio: kinds.has("audio") }, maxAttachmentBytes: maxBytes }, 200, headers);
 });

@@ -49,7 +49,7 @@ describe("widget routes", () => {
 });
 
 describe("widget capabilities", () => {
-  it("offers no attachments unless WIDGET_ATTACHMENTS lists them", async () => {
+  it("offers no attachments unless ATTACHMENTS lists them", async () => {
     const response = await SELF.fetch("http://example.com/widget/capabilities");
     expect(response.status).toBe(200);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");

@@ -6,14 +6,32 @@
  * request is recorded for assertions.
  */
 
+/** A content part as the agent sends it for a message with attachments. */
+export type FakeEnginePart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string } }
+  | { type: "input_audio"; input_audio: { data: string; format: string } };
+
+export interface FakeEngineMessage {
+  role: string;
+  content: string | FakeEnginePart[];
+}
+
 export interface FakeEngineCall {
   path: string;
-  body: { messages?: { role: string; content: string }[]; prompt?: string[]; max_tokens?: number };
+  body: { messages?: FakeEngineMessage[]; prompt?: string[]; max_tokens?: number };
+}
+
+/** The text of a message, whether plain or in content parts. */
+export function textOf(message: FakeEngineMessage | undefined): string {
+  if (!message) return "";
+  if (typeof message.content === "string") return message.content;
+  return message.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("");
 }
 
 export interface FakeEngineScript {
   /** The raw text the model "generates" for a chat request (special tokens included). */
-  reply?: (messages: { role: string; content: string }[]) => string;
+  reply?: (messages: FakeEngineMessage[]) => string;
   /** Fail chat and completion calls with this HTTP status and body. */
   failWith?: { status: number; body: string };
   /** Characters per streamed chunk and the delay between chunks. */
@@ -24,11 +42,11 @@ export interface FakeEngineScript {
 export const SEARCH_CALL = '<|function_start|>{"name":"webSearch","arguments":{"query":"edge api citations"}}<|function_end|>';
 
 /** Default behaviour: search when offered the tool, then answer citing sources 1 and 2. */
-export function defaultReply(messages: { role: string; content: string }[]): string {
+export function defaultReply(messages: FakeEngineMessage[]): string {
   const last = messages[messages.length - 1];
   if (last?.role === "observation") return "The worker cites its sources [citation:1] and [citation:2].";
-  const system = messages[0]?.content ?? "";
-  if (system.includes("webSearch") && last?.role === "user" && last.content.includes("search")) return SEARCH_CALL;
+  const system = textOf(messages[0]);
+  if (system.includes("webSearch") && last?.role === "user" && textOf(last).includes("search")) return SEARCH_CALL;
   return "Hello from the fake engine.";
 }
 
