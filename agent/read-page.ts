@@ -5,6 +5,7 @@
  * as values so the caller can fall back to the search snippet.
  */
 import type { ExtractedPage, FetchOutcome, Passage, TokenCounter } from "../search/types";
+import { joinPassages } from "../search/passages";
 import { renderChatTemplate } from "./chat-template";
 import { buildSummaryPrompt, SUMMARY_SYSTEM_PROMPT } from "./prompts";
 import { truncateToTokens } from "./token-budget";
@@ -73,19 +74,7 @@ async function pageText(page: ExtractedPage, input: ReadPageInput, deps: ReadPag
       countTokens: estimateTokens,
     });
     // Passage selection counts each passage alone; the joined text is re-checked.
-    return truncateToTokens(joinInReadingOrder(passages), input.budgetTokens, deps.countTokens);
+    return truncateToTokens(joinPassages(passages), input.budgetTokens, deps.countTokens);
   }
   return truncateToTokens(page.text, input.budgetTokens, deps.countTokens);
-}
-
-/** Passages in page order; "…" marks a gap so the model does not read two distant passages as one. */
-function joinInReadingOrder(passages: readonly Passage[]): string {
-  const ordered = [...passages].sort((left, right) => left.index - right.index);
-  const parts: string[] = [];
-  ordered.forEach((passage, position) => {
-    const previous = ordered[position - 1];
-    if (previous && passage.index !== previous.index + 1) parts.push("…");
-    parts.push(passage.text);
-  });
-  return parts.join("\n\n");
 }
