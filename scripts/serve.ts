@@ -83,7 +83,8 @@ async function main() {
     workerPort: config.PORT,
     inspectorPort: config.INSPECTOR_PORT,
     persistDir,
-    vars: { SEARCH_MODE: searchMode },
+    // The demo model is the Omni variant (vision and audio towers): the widget may offer attachments.
+    vars: { SEARCH_MODE: searchMode, ...(usingDemo ? { ATTACHMENTS: "image,audio" } : {}) },
     onLine: (source, line) => process.stdout.write(`[${source}] ${line}\n`),
   });
   printBanner(stack, usingDemo, searchMode);

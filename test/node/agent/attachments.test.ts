@@ -63,6 +63,15 @@ describe("attachments in the agent", () => {
     for (const call of model.completeCalls) expect(call.prompts.join("")).not.toContain(image.data);
   });
 
+  it("takes a user message with media and no text as the question", async () => {
+    const model = scriptedModel({ chats: [{ chunks: ["A picture."] }] });
+    const events = await collect(
+      runAgent({ messages: [{ role: "user", content: "Before" }, { role: "user", content: " ", attachments: [image] }], search: "never" }, makeDeps(model)),
+    );
+    expect(events.at(-1)).toMatchObject({ type: "finish", reason: "stop" });
+    expect(model.chatCalls[0]?.messages.at(-1)).toStrictEqual({ role: "user", content: "", attachments: [image] });
+  });
+
   it("reserves the media's tokens so prompt and answer still fit the context", async () => {
     const budgets = { contextTokens: 1_200, chatMaxTokens: 1_024 };
     const run = async (attachments?: Attachment[]) => {
