@@ -3,9 +3,10 @@
  * Omni sample image and audio clip, forwarded by the agent as content parts to
  * the engine process serving the Omni demo model (vision and audio towers),
  * and the engine's own refusal of an image after the first turn shown as a
- * `media-rejected` event.
+ * `media-rejected` event; the same image as an OpenAI `image_url` part.
  */
 import { readFileSync } from "node:fs";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSSEEvents } from "../../agent/event-stream";
 import type { ChatEvent } from "../../agent/events";
@@ -61,5 +62,24 @@ describe("attachments through the real stack", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: "media-rejected", message: expect.stringContaining("The model could not take the attached image or audio.") });
     expect(later.at(-1)).toMatchObject({ type: "finish", reason: "error" });
+  });
+
+  it("takes the image as an OpenAI image_url part on /v1/chat/completions", async () => {
+    const client = new OpenAI({ baseURL: `${stack.workerUrl}/v1`, apiKey: "local-dev" });
+    const completion = await client.chat.completions.create({
+      model: "megrez",
+      max_tokens: 8,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Please describe the content of the image." },
+            { type: "image_url", image_url: { url: `data:image/jpeg;base64,${IMAGE}` } },
+          ],
+        },
+      ],
+    });
+    expect(["stop", "length"]).toContain(completion.choices[0]?.finish_reason);
+    expect(completion.usage?.prompt_tokens ?? 0).toBeGreaterThan(448);
   });
 });
