@@ -8,6 +8,7 @@
  * attachments to offer. The chat API itself lives elsewhere (/api/chat).
  */
 import { Hono, type Context } from "hono";
+import { attachmentMediaTypes } from "../attachments";
 import { configFromEnv } from "../config";
 import type { Env } from "../env";
 
@@ -75,5 +76,10 @@ widgetRoutes.get("/widget/capabilities", (c) => {
     return c.json({ error: { message: config.error.message, type: "server_error", code: "config_invalid" } }, 500);
   }
   const { kinds, maxBytes } = config.value.attachments;
-  return c.json({ attachments: { image: kinds.has("image"), audio: kinds.has("audio") }, maxAttachmentBytes: maxBytes }, 200, headers);
+  const mediaTypes = [...kinds].flatMap((kind) => attachmentMediaTypes[kind]);
+  return c.json(
+    { attachments: { image: kinds.has("image"), audio: kinds.has("audio") }, maxAttachmentBytes: maxBytes, mediaTypes },
+    200,
+    headers,
+  );
 });

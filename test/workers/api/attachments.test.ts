@@ -135,7 +135,11 @@ describe("POST /api/chat with attachments", () => {
 describe("GET /widget/capabilities", () => {
   it("offers what ATTACHMENTS lists, with MAX_ATTACHMENT_BYTES", async () => {
     const res = await request("/widget/capabilities", {}, { ATTACHMENTS: "audio", MAX_ATTACHMENT_BYTES: "1000" });
-    expect(await res.json()).toEqual({ attachments: { image: false, audio: true }, maxAttachmentBytes: 1000 });
+    expect(await res.json()).toEqual({
+      attachments: { image: false, audio: true },
+      maxAttachmentBytes: 1000,
+      mediaTypes: ["audio/wav", "audio/x-wav", "audio/mpeg", "audio/mp3"],
+    });
     const bad = await request("/widget/capabilities", {}, { ATTACHMENTS: "video" });
     expect(bad.status).toBe(500);
     expect(await errorOf(bad)).toMatchObject({ code: "config_invalid", message: expect.stringContaining("ATTACHMENTS") });

@@ -53,6 +53,6 @@ describe("widget capabilities", () => {
     const response = await SELF.fetch("http://example.com/widget/capabilities");
     expect(response.status).toBe(200);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
-    expect(await response.json()).toEqual({ attachments: { image: false, audio: false }, maxAttachmentBytes: 4 * 1024 * 1024 });
+    expect(await response.json()).toEqual({ attachments: { image: false, audio: false }, maxAttachmentBytes: 4 * 1024 * 1024, mediaTypes: [] });
   });
 });

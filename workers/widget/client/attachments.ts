@@ -57,7 +57,8 @@ export function createAttachmentTray(input: { list: HTMLElement; capabilities: (
       for (const file of Array.from(files)) {
         const kind = file.type.startsWith("image/") ? "image" : file.type.startsWith("audio/") ? "audio" : undefined;
         const capabilities = input.capabilities();
-        if (!kind || !capabilities.attachments[kind] || file.size > capabilities.maxAttachmentBytes) {
+        const typeOffered = capabilities.mediaTypes.length === 0 || capabilities.mediaTypes.includes(file.type);
+        if (!kind || !capabilities.attachments[kind] || !typeOffered || file.size > capabilities.maxAttachmentBytes) {
           refused.push(file.name);
           continue;
         }

@@ -10,11 +10,13 @@ import * as z from "zod/mini";
 const capabilitiesSchema = z.object({
   attachments: z.object({ image: z.boolean(), audio: z.boolean() }),
   maxAttachmentBytes: z._default(z.number().check(z.positive()), 4 * 1024 * 1024),
+  /** The exact media types the service takes (the file picker offers only these). */
+  mediaTypes: z._default(z.array(z.string()), []),
 });
 
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 
-export const textOnly: Capabilities = { attachments: { image: false, audio: false }, maxAttachmentBytes: 0 };
+export const textOnly: Capabilities = { attachments: { image: false, audio: false }, maxAttachmentBytes: 0, mediaTypes: [] };
 
 export async function detectCapabilities(input: { apiOrigin: string; fetch: typeof fetch }): Promise<Capabilities> {
   try {
