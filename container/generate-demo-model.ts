@@ -11,6 +11,8 @@ import { z } from "zod";
 import { writeDemoModel } from "./demo/write-demo-model.js";
 import { writeOmniDemoModel } from "./omni/write-omni-demo-model.js";
 
+const DEMO_REPETITION_PENALTY = 1.3;
+
 const argsSchema = z.object({
   out: z.string().min(1).default(".cache/models/megrez-demo"),
   seed: z.coerce.number().int().nonnegative().default(42),
@@ -22,7 +24,12 @@ function main(): void {
   const args = argsSchema.parse(values);
   const outDir = resolve(args.out);
   const started = Date.now();
-  const { dims } = args.omni ? writeOmniDemoModel({ outDir, seed: args.seed }) : writeDemoModel({ outDir, seed: args.seed });
+  // Greedy decoding of random weights falls into short loops ("ab ab ab …"); a repetition penalty as the
+  // model's default keeps the demo's noise varied. Requests that set their own penalty override it.
+  const generationDefaults = { repetition_penalty: DEMO_REPETITION_PENALTY };
+  const { dims } = args.omni
+    ? writeOmniDemoModel({ outDir, seed: args.seed, generationDefaults })
+    : writeDemoModel({ outDir, seed: args.seed, generationDefaults });
   console.log(
     `demo model written to ${outDir} (seed ${args.seed}, vocab ${dims.vocabSize}, hidden ${dims.hiddenSize}, ${dims.numLayers} layers) in ${Date.now() - started} ms; random weights: its text is noise by design`,
   );

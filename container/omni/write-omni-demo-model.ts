@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeDemoModel, type DemoModelResult } from "../demo/write-demo-model.js";
+import { writeDemoModel, type DemoModelOptions, type DemoModelResult } from "../demo/write-demo-model.js";
 import { buildEmbedTokens, buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder.js";
 import { encodeOnnxModel } from "../onnx/onnx-model.js";
 import { buildAudioEncoder } from "./build-audio-encoder.js";
@@ -24,14 +24,19 @@ export const OMNI_ONNX_FILES = {
 
 export type OmniDemoModelResult = DemoModelResult & { omni: OmniConfig; omniWeights: Map<string, Float32Array> };
 
-export function writeOmniDemoModel(options: { outDir: string; seed?: number }): OmniDemoModelResult {
+export function writeOmniDemoModel(options: { outDir: string; seed?: number; generationDefaults?: DemoModelOptions["generationDefaults"] }): OmniDemoModelResult {
   const seed = options.seed ?? 42;
   const target = options.outDir;
   const staging = join(dirname(target), `.${basename(target)}.omni-tmp-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });
   try {
-    const text = writeDemoModel({ outDir: staging, seed, extraSpecialTokens: Object.values(OMNI_TOKENS) });
+    const text = writeDemoModel({
+      outDir: staging,
+      seed,
+      extraSpecialTokens: Object.values(OMNI_TOKENS),
+      ...(options.generationDefaults ? { generationDefaults: options.generationDefaults } : {}),
+    });
     const omni = TINY_OMNI_DIMS(text.dims.hiddenSize);
     const omniWeights = randomOmniWeights(omni, seed + 1);
     const onnxDir = join(staging, "onnx");
