@@ -11,6 +11,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     reporters: ["default"],
+    // The worker's per-request info lines (JSON, in the workers project) would drown the report; errors still show.
+    onConsoleLog: (log, type) => !(type === "stdout" && log.startsWith('{"level":"info"')),
     projects: [
       {
         test: {
