@@ -14,6 +14,9 @@ export interface ChatMessage {
   content: string;
 }
 
+/** A message content piece: text (encoded as plain text) or token ids placed verbatim (the Omni placeholders). */
+export type ContentSegment = string | { tokenIds: readonly number[] };
+
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
 
 export class TextCodec {
@@ -42,15 +45,26 @@ export class TextCodec {
 
   /** Token ids of the rendered chat, with special tokens only where the template put them. */
   encodeChat(messages: readonly ChatMessage[], addGenerationPrompt: boolean): number[] {
-    const values: string[] = [];
-    const slot = (text: string): string => `\uE000${values.push(text) - 1}\uE001`;
+    return this.encodeChatSegments(
+      messages.map((message) => ({ role: message.role, content: [message.content] })),
+      addGenerationPrompt,
+    );
+  }
+
+  /** encodeChat for contents made of segments: text stays plain text, token-id segments are placed as they are. */
+  encodeChatSegments(messages: readonly { role: string; content: readonly ContentSegment[] }[], addGenerationPrompt: boolean): number[] {
+    const values: (string | readonly ContentSegment[])[] = [];
+    const slot = (value: string | readonly ContentSegment[]): string => `\uE000${values.push(value) - 1}\uE001`;
     const masked = messages.map((message) => ({ role: slot(message.role), content: slot(message.content) }));
     const rendered = this.template.render({ messages: masked, add_generation_prompt: addGenerationPrompt, bos_token: "", eos_token: "" });
     const ids: number[] = this.bosId === null ? [] : [this.bosId];
     let last = 0;
     for (const match of rendered.matchAll(PLACEHOLDER)) {
       ids.push(...this.encodeTemplateText(rendered.slice(last, match.index)));
-      ids.push(...this.encodePlainText(values[Number(match[1])] ?? ""));
+      const value = values[Number(match[1])] ?? "";
+      for (const segment of typeof value === "string" ? [value] : value) {
+        ids.push(...(typeof segment === "string" ? this.encodePlainText(segment) : segment.tokenIds));
+      }
       last = match.index + match[0].length;
     }
     ids.push(...this.encodeTemplateText(rendered.slice(last)));

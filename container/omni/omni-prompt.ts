@@ -12,13 +12,14 @@
 import { preprocessAudio } from "./audio-preprocess.js";
 import { preprocessImage, MEGREZ_IMAGE_OPTIONS } from "./image-preprocess.js";
 import type { OmniEncoders } from "./omni-encoders.js";
+import type { ContentSegment } from "../engine/text-codec.js";
 
 export type OmniMedia = { kind: "image"; bytes: Uint8Array } | { kind: "audio"; bytes: Uint8Array };
 
 export type OmniChatMessage = { role: string; text: string; media: readonly OmniMedia[] };
 
 /** A message content piece: text (encoded as plain text) or token ids placed verbatim. */
-export type ContentSegment = string | { tokenIds: readonly number[] };
+export type { ContentSegment };
 
 /** What the prompt builder needs from the engine's tokenizer/template. */
 export interface SegmentCodec {

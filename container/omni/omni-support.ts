@@ -12,7 +12,6 @@ import { DEFAULT_FETCH_LIMITS, guardedFetch, publicAddressesOnly, type AddressPo
 import { loadOmniEncoders, type OmniEncoders, type SessionFactory } from "./omni-encoders.js";
 import { isOmniInputError } from "./omni-input-error.js";
 import { buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt, type SegmentCodec } from "./omni-prompt.js";
-import { OmniSegmentCodec, type ChatTokenizerFiles } from "./segment-codec.js";
 
 export type MessageWithMedia = { role: string; content: string; media?: readonly MediaReference[] };
 
@@ -53,9 +52,10 @@ export class OmniSupport {
   ) {}
 
   /** Null when the model folder has no Omni towers. */
-  static async load(folder: ChatTokenizerFiles & { dir: string }, createSession: SessionFactory, options: OmniSupportOptions = DEFAULT_OPTIONS): Promise<OmniSupport | null> {
-    const encoders = await loadOmniEncoders(folder.dir, createSession);
-    return encoders === null ? null : new OmniSupport(encoders, new OmniSegmentCodec(folder), options);
+  /** `codec` is the engine's TextCodec: prompts with media are encoded by the same anti-forgery rule as text. */
+  static async load(dir: string, codec: SegmentCodec, createSession: SessionFactory, options: OmniSupportOptions = DEFAULT_OPTIONS): Promise<OmniSupport | null> {
+    const encoders = await loadOmniEncoders(dir, createSession);
+    return encoders === null ? null : new OmniSupport(encoders, codec, options);
   }
 
   private async bytesOf(reference: MediaReference, param: string, signal: AbortSignal | undefined): Promise<Uint8Array> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelFolder } from "../../../container/engine/model-folder.js";
 import { loadOmniEncoders, type OmniEncoders } from "../../../container/omni/omni-encoders.js";
 import { applySplices, buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt } from "../../../container/omni/omni-prompt.js";
-import { OmniSegmentCodec } from "../../../container/omni/segment-codec.js";
+import { TextCodec } from "../../../container/engine/text-codec.js";
 import { writeOmniDemoModel, type OmniDemoModelResult } from "../../../container/omni/write-omni-demo-model.js";
 import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
 import type { EngineTensor, InferenceSession } from "../../../container/runtime/inference-session.js";
@@ -21,7 +21,7 @@ const TOKENS = 6;
 let dir: string;
 let model: OmniDemoModelResult;
 let encoders: OmniEncoders;
-let codec: OmniSegmentCodec;
+let codec: TextCodec;
 let embedTokens: InferenceSession;
 let decoder: InferenceSession;
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "omni-pipeline-"));
   model = writeOmniDemoModel({ outDir: join(dir, "model"), seed: 3 });
   const folder = loadModelFolder(join(dir, "model"));
-  codec = new OmniSegmentCodec(folder);
+  codec = new TextCodec(folder);
   const open = (path: string) => createInferenceSession(path, { executionProvider: "cpu" });
   const loaded = await loadOmniEncoders(folder.dir, open);
   if (loaded === null) throw new Error("omni config missing");
