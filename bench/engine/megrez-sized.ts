@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { buildLlamaDecoder } from "../../container/model/build-llama-decoder.js";
-import type { LlamaDims } from "../../container/model/llama-dims.js";
+import { MEGREZ_3B_DIMS, type LlamaDims } from "../../container/model/llama-dims.js";
 import { createRandom } from "../../container/model/random-weights.js";
 import { openExternalDataFile } from "../../container/onnx/external-data-file.js";
 import { encodeOnnxModel } from "../../container/onnx/onnx-model.js";
@@ -19,18 +19,6 @@ import { bytesOf } from "../../container/onnx/tensor-bytes.js";
 import { type EngineTensor, int64Tensor } from "../../container/runtime/inference-session.js";
 import { createInferenceSession } from "../../container/runtime/onnx-backend.js";
 
-const MEGREZ: Omit<LlamaDims, "numLayers"> = {
-  vocabSize: 122880,
-  hiddenSize: 2560,
-  intermediateSize: 7168,
-  numHeads: 40,
-  numKvHeads: 10,
-  headDim: 64,
-  ropeTheta: 5_000_000,
-  rmsNormEps: 1e-5,
-  maxPositionEmbeddings: 4096,
-  tieWordEmbeddings: false,
-};
 
 const argsSchema = z.object({
   layers: z.coerce.number().int().min(1).max(8).default(1),
@@ -98,7 +86,7 @@ async function main(): Promise<void> {
     const results = [];
     for (const numLayers of [args.layers, args.layers * 2]) {
       const dir = join(root, `l${numLayers}`);
-      const dims = { ...MEGREZ, numLayers };
+      const dims = { ...MEGREZ_3B_DIMS, numLayers };
       mkdirSync(dir);
       const started = performance.now();
       const bytes = writeModel(dir, dims);

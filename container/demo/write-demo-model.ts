@@ -8,7 +8,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder.js";
-import type { LlamaDims } from "../model/llama-dims.js";
+import { llamaConfigJson, type LlamaDims } from "../model/llama-dims.js";
 import { randomLlamaWeights } from "../model/random-weights.js";
 import { encodeOnnxModel } from "../onnx/onnx-model.js";
 import { tokenizerJson, trainByteLevelBpe } from "../tokenizer/byte-level-bpe.js";
@@ -55,25 +55,7 @@ function json(value: unknown): string {
 
 function demoConfigJson(dims: LlamaDims, ids: { eosTokenId: number; padTokenId: number; seed: number }): object {
   return {
-    architectures: ["LlamaForCausalLM"],
-    model_type: "llama",
-    vocab_size: dims.vocabSize,
-    hidden_size: dims.hiddenSize,
-    intermediate_size: dims.intermediateSize,
-    num_hidden_layers: dims.numLayers,
-    num_attention_heads: dims.numHeads,
-    num_key_value_heads: dims.numKvHeads,
-    head_dim: dims.headDim,
-    hidden_act: "silu",
-    rope_theta: dims.ropeTheta,
-    rope_scaling: null,
-    rms_norm_eps: dims.rmsNormEps,
-    max_position_embeddings: dims.maxPositionEmbeddings,
-    tie_word_embeddings: dims.tieWordEmbeddings,
-    bos_token_id: null,
-    eos_token_id: ids.eosTokenId,
-    pad_token_id: ids.padTokenId,
-    torch_dtype: "float32",
+    ...llamaConfigJson(dims, { eosTokenId: ids.eosTokenId, padTokenId: ids.padTokenId, torchDtype: "float32" }),
     megrez_edge: { demo: true, seed: ids.seed, note: "random weights: output is noise by design" },
   };
 }

@@ -19,6 +19,46 @@ export interface LlamaDims {
   tieWordEmbeddings: boolean;
 }
 
+/** Megrez-3B-Instruct's language model (HF config.json; the Omni model's LLM has the same). */
+export const MEGREZ_3B_DIMS: LlamaDims = {
+  vocabSize: 122880,
+  hiddenSize: 2560,
+  intermediateSize: 7168,
+  numLayers: 32,
+  numHeads: 40,
+  numKvHeads: 10,
+  headDim: 64,
+  ropeTheta: 5_000_000,
+  rmsNormEps: 1e-5,
+  maxPositionEmbeddings: 4096,
+  tieWordEmbeddings: false,
+};
+
+/** The inverse of dimsFromConfig: a HF LlamaForCausalLM config.json for these sizes. */
+export function llamaConfigJson(dims: LlamaDims, ids: { eosTokenId: number; padTokenId?: number; torchDtype: string }): Record<string, unknown> {
+  return {
+    architectures: ["LlamaForCausalLM"],
+    model_type: "llama",
+    vocab_size: dims.vocabSize,
+    hidden_size: dims.hiddenSize,
+    intermediate_size: dims.intermediateSize,
+    num_hidden_layers: dims.numLayers,
+    num_attention_heads: dims.numHeads,
+    num_key_value_heads: dims.numKvHeads,
+    head_dim: dims.headDim,
+    hidden_act: "silu",
+    rope_theta: dims.ropeTheta,
+    rope_scaling: null,
+    rms_norm_eps: dims.rmsNormEps,
+    max_position_embeddings: dims.maxPositionEmbeddings,
+    tie_word_embeddings: dims.tieWordEmbeddings,
+    bos_token_id: null,
+    eos_token_id: ids.eosTokenId,
+    ...(ids.padTokenId === undefined ? {} : { pad_token_id: ids.padTokenId }),
+    torch_dtype: ids.torchDtype,
+  };
+}
+
 const positiveInt = z.number().int().positive();
 
 /** The subset of a HF LlamaForCausalLM config.json that we read. */

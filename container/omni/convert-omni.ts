@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { convertOmniCheckpoint } from "./convert-omni-checkpoint.js";
-import { omniConfigSchema } from "./omni-dims.js";
+import { omniConfigSchema, omniTokensFromJson } from "./omni-dims.js";
 
 const argsSchema = z.object({
   in: z.string({ error: "--in HF_DIR is required" }).min(1),
@@ -30,20 +30,7 @@ try {
     inputDir: resolve(args.in),
     outputDir: resolve(args.out),
     dtype: args.dtype,
-    ...(tokens === undefined
-      ? {}
-      : {
-          tokens: {
-            imageStart: tokens.image_start,
-            imageEnd: tokens.image_end,
-            sliceStart: tokens.slice_start,
-            sliceEnd: tokens.slice_end,
-            imagePad: tokens.image_pad,
-            audioStart: tokens.audio_start,
-            audioEnd: tokens.audio_end,
-            audioPad: tokens.audio_pad,
-          },
-        }),
+    ...(tokens === undefined ? {} : { tokens: omniTokensFromJson(tokens) }),
     onProgress: ({ done, total, name }) => process.stderr.write(`[${done}/${total}] ${name}\n`),
   });
   console.log(`converted ${result.tensors} tensors to ${resolve(args.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -93,6 +93,22 @@ export const omniConfigSchema = z.object({
 
 export type OmniConfigJson = z.infer<typeof omniConfigSchema>;
 
+export type OmniTokensJson = NonNullable<OmniConfigJson["tokens"]>;
+
+/** config.json's `tokens` (snake_case) as the engine's OmniTokens. */
+export function omniTokensFromJson(tokens: OmniTokensJson): OmniTokens {
+  return {
+    imageStart: tokens.image_start,
+    imageEnd: tokens.image_end,
+    sliceStart: tokens.slice_start,
+    sliceEnd: tokens.slice_end,
+    imagePad: tokens.image_pad,
+    audioStart: tokens.audio_start,
+    audioEnd: tokens.audio_end,
+    audioPad: tokens.audio_pad,
+  };
+}
+
 export function omniConfigFromJson(json: OmniConfigJson, llmHiddenSize: number): OmniConfig {
   const tokens = json.tokens;
   return {
@@ -119,16 +135,7 @@ export function omniConfigFromJson(json: OmniConfigJson, llmHiddenSize: number):
     tokens:
       tokens === undefined
         ? OMNI_TOKENS
-        : {
-            imageStart: tokens.image_start,
-            imageEnd: tokens.image_end,
-            sliceStart: tokens.slice_start,
-            sliceEnd: tokens.slice_end,
-            imagePad: tokens.image_pad,
-            audioStart: tokens.audio_start,
-            audioEnd: tokens.audio_end,
-            audioPad: tokens.audio_pad,
-          },
+        : omniTokensFromJson(tokens),
     maxSliceNums: json.max_slice_nums,
     scaleResolution: json.scale_resolution,
   };

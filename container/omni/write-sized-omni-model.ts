@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join } from "node:path";
 import { writeDemoModel } from "../demo/write-demo-model.js";
 import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder.js";
-import type { LlamaDims } from "../model/llama-dims.js";
+import { MEGREZ_3B_DIMS, type LlamaDims } from "../model/llama-dims.js";
 import { createRandom } from "../model/random-weights.js";
 import { openExternalDataFile } from "../onnx/external-data-file.js";
 import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model.js";
@@ -22,21 +22,9 @@ import { OMNI_TOKENS, omniConfigToJson, type OmniConfig } from "./omni-dims.js";
 export type SizedOmniOptions = { outDir: string; llmLayers?: number; visionLayers?: number; audioLayers?: number; seed?: number };
 
 export function megrezOmniDims(options: Pick<SizedOmniOptions, "llmLayers" | "visionLayers" | "audioLayers">): { llm: LlamaDims; omni: OmniConfig } {
-  const hidden = 2560;
+  const hidden = MEGREZ_3B_DIMS.hiddenSize;
   return {
-    llm: {
-      vocabSize: 122880,
-      hiddenSize: hidden,
-      intermediateSize: 7168,
-      numLayers: options.llmLayers ?? 32,
-      numHeads: 40,
-      numKvHeads: 10,
-      headDim: 64,
-      ropeTheta: 5_000_000,
-      rmsNormEps: 1e-5,
-      maxPositionEmbeddings: 4096,
-      tieWordEmbeddings: false,
-    },
+    llm: { ...MEGREZ_3B_DIMS, numLayers: options.llmLayers ?? MEGREZ_3B_DIMS.numLayers },
     omni: {
       vision: {
         hiddenSize: 1152,

@@ -2,23 +2,12 @@
  * Test helpers: tiny random LLaMA dims and a raw greedy loop over an InferenceSession
  * (no engine code), so graph tests check the ONNX graph alone.
  */
+import { DEMO_DEFAULT_DIMS } from "../../../../container/demo/write-demo-model.js";
 import type { LlamaDims } from "../../../../container/model/llama-dims.js";
 import { argmax } from "../../../../container/model/reference-forward.js";
 import { type EngineTensor, type InferenceSession, int64Tensor } from "../../../../container/runtime/inference-session.js";
 
-export const TINY_DIMS: LlamaDims = {
-  vocabSize: 300,
-  hiddenSize: 64,
-  intermediateSize: 128,
-  numLayers: 2,
-  numHeads: 4,
-  numKvHeads: 2,
-  headDim: 16,
-  ropeTheta: 10000,
-  rmsNormEps: 1e-6,
-  maxPositionEmbeddings: 4096,
-  tieWordEmbeddings: false,
-};
+export const TINY_DIMS: LlamaDims = { vocabSize: 300, ...DEMO_DEFAULT_DIMS };
 
 export function emptyPast(dims: LlamaDims, batch: number): Record<string, EngineTensor> {
   const past: Record<string, EngineTensor> = {};

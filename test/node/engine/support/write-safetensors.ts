@@ -3,7 +3,7 @@
  * F32 or BF16) from our `x @ W` weights, for converter tests.
  */
 import { writeFileSync } from "node:fs";
-import type { LlamaDims } from "../../../../container/model/llama-dims.js";
+import { llamaConfigJson, type LlamaDims } from "../../../../container/model/llama-dims.js";
 
 function hfLayout(name: string, data: Float32Array, shape: readonly number[]): { data: Float32Array; shape: number[] } {
   if (!(name.endsWith("_proj.weight") || name === "lm_head.weight")) return { data, shape: [...shape] };
@@ -41,23 +41,7 @@ export function writeSafetensors(path: string, weights: ReadonlyMap<string, Floa
   writeFileSync(path, Buffer.concat([length, headerBytes, ...chunks]));
 }
 
+/** A HF checkpoint's config.json (bf16, as Megrez-3B ships). */
 export function hfConfig(dims: LlamaDims, eosTokenId: number): object {
-  return {
-    architectures: ["LlamaForCausalLM"],
-    model_type: "llama",
-    vocab_size: dims.vocabSize,
-    hidden_size: dims.hiddenSize,
-    intermediate_size: dims.intermediateSize,
-    num_hidden_layers: dims.numLayers,
-    num_attention_heads: dims.numHeads,
-    num_key_value_heads: dims.numKvHeads,
-    rope_theta: dims.ropeTheta,
-    rope_scaling: null,
-    rms_norm_eps: dims.rmsNormEps,
-    max_position_embeddings: dims.maxPositionEmbeddings,
-    tie_word_embeddings: false,
-    eos_token_id: eosTokenId,
-    bos_token_id: null,
-    torch_dtype: "bfloat16",
-  };
+  return llamaConfigJson(dims, { eosTokenId, torchDtype: "bfloat16" });
 }
