@@ -3,7 +3,10 @@
  * real dimensions (hidden 2560, 40 heads / 10 KV heads, intermediate 7168, vocab 122880) but only
  * a few layers, because 32 fp32 layers (~12 GB) do not fit a shared 2-core box. Measures the
  * decode step with L and 2L layers, derives the per-layer and embedding/lm_head cost, and
- * extrapolates to 32 layers. Options: --layers L (default 1), --context N (default 256), --steps N.
+ * extrapolates to 32 layers (from the first context and batch size). Options: --layers L (default 1),
+ * --context N[,N...] (default 256), --batch B[,B...] (default 1), --steps N, --ep cpu|cuda (default
+ * cpu), --outputs cpu[,cpu-pinned] (where cuda puts outputs), --full (build and time all 32 layers,
+ * no extrapolation: for a GPU host).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,14 +19,33 @@ import { createRandom } from "../../container/model/random-weights.js";
 import { openExternalDataFile } from "../../container/onnx/external-data-file.js";
 import { encodeOnnxModel } from "../../container/onnx/onnx-model.js";
 import { bytesOf } from "../../container/onnx/tensor-bytes.js";
-import { type EngineTensor, int64Tensor } from "../../container/runtime/inference-session.js";
-import { createInferenceSession } from "../../container/runtime/onnx-backend.js";
+import { type EngineTensor, type ExecutionProvider, type InferenceSession, int64Tensor } from "../../container/runtime/inference-session.js";
+import { createInferenceSession, onnxRuntimeVersion } from "../../container/runtime/onnx-backend.js";
 
 
 const argsSchema = z.object({
-  layers: z.coerce.number().int().min(1).max(8).default(1),
-  context: z.coerce.number().int().min(1).default(256),
+  layers: z.coerce.number().int().min(1).max(16).default(1),
+  /** One or more cached-token counts, comma-separated ("256,2048"). */
+  context: z
+    .string()
+    .default("256")
+    .transform((value) => value.split(",").map(Number))
+    .pipe(z.array(z.number().int().min(1)).min(1)),
+  /** One or more batch sizes, comma-separated ("1,8"); every sequence holds `context` tokens. */
+  batch: z
+    .string()
+    .default("1")
+    .transform((value) => value.split(",").map(Number))
+    .pipe(z.array(z.number().int().min(1).max(64)).min(1)),
   steps: z.coerce.number().int().min(2).default(8),
+  ep: z.enum(["cpu", "cuda"]).default("cpu"),
+  /** Output locations to compare on cuda, comma-separated ("cpu,cpu-pinned"). */
+  outputs: z
+    .string()
+    .default("cpu")
+    .transform((value) => value.split(","))
+    .pipe(z.array(z.enum(["cpu", "cpu-pinned"])).min(1)),
+  full: z.boolean().default(false),
 });
 
 /** Uniform weights, generated tensor by tensor while encoding (never all in memory). */
@@ -51,13 +73,31 @@ function writeModel(dir: string, dims: LlamaDims): number {
   }
 }
 
-/** Median ms of a batch-1 decode step at `context` cached tokens. */
-async function decodeStepMs(path: string, dims: LlamaDims, context: number, steps: number): Promise<{ ms: number; rssGiB: number }> {
-  const session = await createInferenceSession(path, { executionProvider: "cpu" });
+interface StepTiming {
+  outputs: "cpu" | "cpu-pinned";
+  context: number;
+  batch: number;
+  ms: number;
+}
+
+/** Median ms of a decode step for every (context, batch) pair, on one session. */
+async function decodeStepMs(path: string, dims: LlamaDims, shape: { contexts: readonly number[]; batches: readonly number[]; outputs: readonly ("cpu" | "cpu-pinned")[] }, steps: number, executionProvider: ExecutionProvider): Promise<{ timings: StepTiming[]; rssGiB: number }> {
+  const timings: StepTiming[] = [];
+  for (const outputs of shape.outputs) {
+    const session = await createInferenceSession(path, { executionProvider, outputLocation: outputs });
+    for (const context of shape.contexts) {
+      for (const batch of shape.batches) timings.push({ outputs, context, batch, ms: await medianStepMs(session, dims, { context, batch }, steps) });
+    }
+    await session.release();
+  }
+  return { timings, rssGiB: process.memoryUsage().rss / 2 ** 30 };
+}
+
+async function medianStepMs(session: InferenceSession, dims: LlamaDims, { context, batch }: { context: number; batch: number }, steps: number): Promise<number> {
   const past: Record<string, EngineTensor> = {};
   for (let layer = 0; layer < dims.numLayers; layer++) {
     for (const kind of ["key", "value"]) {
-      past[`past_key_values.${layer}.${kind}`] = { type: "float32", data: new Float32Array(dims.numKvHeads * context * dims.headDim), dims: [1, dims.numKvHeads, context, dims.headDim] };
+      past[`past_key_values.${layer}.${kind}`] = { type: "float32", data: new Float32Array(batch * dims.numKvHeads * context * dims.headDim), dims: [batch, dims.numKvHeads, context, dims.headDim] };
     }
   }
   const times: number[] = [];
@@ -65,46 +105,49 @@ async function decodeStepMs(path: string, dims: LlamaDims, context: number, step
     const started = performance.now();
     await session.run({
       ...past,
-      input_ids: int64Tensor([42], [1, 1]),
-      attention_mask: int64Tensor(new Array<number>(context + 1).fill(1), [1, context + 1]),
-      position_ids: int64Tensor([context], [1, 1]),
+      input_ids: int64Tensor(new Array<number>(batch).fill(42), [batch, 1]),
+      attention_mask: int64Tensor(new Array<number>(batch * (context + 1)).fill(1), [batch, context + 1]),
+      position_ids: int64Tensor(new Array<number>(batch).fill(context), [batch, 1]),
       num_logits_to_keep: int64Tensor([1], []),
     });
     if (step > 0) times.push(performance.now() - started);
   }
-  const rssGiB = process.memoryUsage().rss / 2 ** 30;
-  await session.release();
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)] ?? 0, rssGiB };
+  return times[Math.floor(times.length / 2)] ?? 0;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { layers: { type: "string" }, context: { type: "string" }, steps: { type: "string" } } });
+  const { values } = parseArgs({ options: { layers: { type: "string" }, context: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, outputs: { type: "string" }, ep: { type: "string" }, full: { type: "boolean" } } });
   const args = argsSchema.parse(values);
   const root = mkdtempSync(join(tmpdir(), "megrez-sized-"));
   try {
     const results = [];
-    for (const numLayers of [args.layers, args.layers * 2]) {
+    for (const numLayers of args.full ? [32] : [args.layers, args.layers * 2]) {
       const dir = join(root, `l${numLayers}`);
       const dims = { ...MEGREZ_3B_DIMS, numLayers };
       mkdirSync(dir);
       const started = performance.now();
       const bytes = writeModel(dir, dims);
       const buildSeconds = (performance.now() - started) / 1000;
-      const step = await decodeStepMs(join(dir, "model.onnx"), dims, args.context, args.steps);
+      const step = await decodeStepMs(join(dir, "model.onnx"), dims, { contexts: args.context, batches: args.batch, outputs: args.outputs }, args.steps, args.ep);
       results.push({ numLayers, gib: bytes / 2 ** 30, buildSeconds, ...step });
       rmSync(dir, { recursive: true, force: true });
     }
+    console.log(`Megrez-3B dimensions, fp32, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`);
+    console.log("| layers | weights (GiB) | build (s) | outputs in | cached tokens per sequence | batch | decode step (ms) | tok/s (all sequences) | process RSS (GiB) |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    for (const result of results) {
+      for (const { outputs, context, batch, ms } of result.timings) {
+        console.log(`| ${result.numLayers} | ${result.gib.toFixed(2)} | ${result.buildSeconds.toFixed(1)} | ${outputs} | ${context} | ${batch} | ${ms.toFixed(2)} | ${((1000 * batch) / ms).toFixed(1)} | ${result.rssGiB.toFixed(2)} |`);
+      }
+    }
     const [small, large] = results;
     if (!small || !large) return;
-    const perLayer = (large.ms - small.ms) / (large.numLayers - small.numLayers);
-    const head = small.ms - perLayer * small.numLayers;
+    const smallMs = small.timings[0]?.ms ?? Number.NaN;
+    const perLayer = ((large.timings[0]?.ms ?? Number.NaN) - smallMs) / (large.numLayers - small.numLayers);
+    const head = smallMs - perLayer * small.numLayers;
     const full = head + perLayer * 32;
-    console.log(`Megrez-3B dimensions, fp32, CPU EP, batch 1, ${args.context} cached tokens (median of ${args.steps - 1} steps)`);
-    console.log("| layers | weights (GiB) | build (s) | decode step (ms) | process RSS (GiB) |");
-    console.log("|---|---|---|---|---|");
-    for (const result of results) console.log(`| ${result.numLayers} | ${result.gib.toFixed(2)} | ${result.buildSeconds.toFixed(1)} | ${result.ms.toFixed(1)} | ${result.rssGiB.toFixed(2)} |`);
-    console.log(`Per layer ≈ ${perLayer.toFixed(1)} ms; embedding + final norm + lm_head ≈ ${head.toFixed(1)} ms.`);
+    console.log(`At ${args.context[0]} cached tokens, batch ${args.batch[0]}: per layer ≈ ${perLayer.toFixed(1)} ms; embedding + final norm + lm_head ≈ ${head.toFixed(1)} ms.`);
     console.log(`Extrapolated 32 layers: ≈ ${full.toFixed(0)} ms per token ≈ ${(1000 / full).toFixed(2)} tok/s; fp32 weights ≈ ${(small.gib + ((large.gib - small.gib) / small.numLayers) * (32 - small.numLayers)).toFixed(1)} GiB.`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import type { LlamaDims } from "../../container/model/llama-dims.js";
 import { argmax } from "../../container/model/reference-forward.js";
-import { type EngineTensor, int64Tensor } from "../../container/runtime/inference-session.js";
+import { type EngineTensor, type ExecutionProvider, int64Tensor } from "../../container/runtime/inference-session.js";
 import { createInferenceSession } from "../../container/runtime/onnx-backend.js";
 
 export interface RawDecodeOptions {
@@ -13,12 +13,13 @@ export interface RawDecodeOptions {
   promptIds: readonly number[];
   tokens: number;
   threads: number;
+  executionProvider: ExecutionProvider;
 }
 
 /** Opens the session once; each `sample()` returns ms per decode step for one greedy run. */
 export async function rawDecodeLoop(options: RawDecodeOptions): Promise<{ sample(): Promise<number>; release(): Promise<void> }> {
   const { dims } = options;
-  const session = await createInferenceSession(options.modelPath, { executionProvider: "cpu", threads: options.threads });
+  const session = await createInferenceSession(options.modelPath, { executionProvider: options.executionProvider, threads: options.threads });
   const sample = async (): Promise<number> => {
     const past: Record<string, EngineTensor> = {};
     for (let layer = 0; layer < dims.numLayers; layer++) {

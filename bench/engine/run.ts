@@ -4,7 +4,8 @@
  *  2. engine per-token overhead vs raw session.run of the same decode step (the floor);
  *  3. aggregate tok/s with 1, 4 and 8 concurrent requests.
  * Options: --tokens N (default 64), --repeats N (default 5), --hidden N --layers N (model size),
- * --threads N (ORT intra-op threads for all three, default 1).
+ * --threads N (ORT intra-op threads for all three, default 1), --ep cpu|cuda (execution provider for
+ * all three, default cpu; cuda needs onnxruntime-node's CUDA provider libraries).
  * Prints a Markdown table of medians and ratios.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +16,7 @@ import { z } from "zod";
 import { writeDemoModel } from "../../container/demo/write-demo-model.js";
 import { createEngine, type Engine } from "../../container/engine/create-engine.js";
 import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
+import { onnxRuntimeVersion } from "../../container/runtime/onnx-backend.js";
 import { rawDecodeLoop } from "./raw-decode.js";
 import { type BatchOneSample, transformersJsPeer } from "./transformers-js.js";
 
@@ -25,6 +27,7 @@ const argsSchema = z.object({
   layers: z.coerce.number().int().min(1).default(2),
   /** ORT intra-op threads for all three contenders. */
   threads: z.coerce.number().int().min(1).default(1),
+  ep: z.enum(["cpu", "cuda"]).default("cpu"),
 });
 
 export function median(values: readonly number[]): number {
@@ -64,18 +67,18 @@ async function aggregate(engine: Engine, promptIds: number[], tokens: number, co
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tokens: { type: "string" }, repeats: { type: "string" }, hidden: { type: "string" }, layers: { type: "string" }, threads: { type: "string" } } });
+  const { values } = parseArgs({ options: { tokens: { type: "string" }, repeats: { type: "string" }, hidden: { type: "string" }, layers: { type: "string" }, threads: { type: "string" }, ep: { type: "string" } } });
   const args = argsSchema.parse(values);
   const root = mkdtempSync(join(tmpdir(), "engine-bench-"));
   try {
     const modelDir = join(root, "bench-model");
     const headDim = 16;
     const model = writeDemoModel({ outDir: modelDir, seed: 1, dims: { hiddenSize: args.hidden, intermediateSize: args.hidden * 2, numLayers: args.layers, numHeads: args.hidden / headDim, numKvHeads: args.hidden / headDim / 2, headDim } });
-    const engine = await createEngine({ modelDir, executionProvider: "cpu", threads: args.threads, maxBatch: 8, maxQueue: 64, requestTimeoutMs: 0 });
+    const engine = await createEngine({ modelDir, executionProvider: args.ep, threads: args.threads, maxBatch: 8, maxQueue: 64, requestTimeoutMs: 0 });
     const promptIds = engine.codec.encodeChat([{ role: "user", content: "Summarize the search results about the weather in Beijing and Shanghai today." }], true);
     await engineRun(engine, promptIds, 8);
-    const peer = await transformersJsPeer({ root, name: "bench-model", promptIds, tokens: args.tokens, threads: args.threads });
-    const rawLoop = await rawDecodeLoop({ modelPath: join(modelDir, "onnx", "model.onnx"), dims: model.dims, promptIds, tokens: args.tokens, threads: args.threads });
+    const peer = await transformersJsPeer({ root, name: "bench-model", promptIds, tokens: args.tokens, threads: args.threads, device: args.ep });
+    const rawLoop = await rawDecodeLoop({ modelPath: join(modelDir, "onnx", "model.onnx"), dims: model.dims, promptIds, tokens: args.tokens, threads: args.threads, executionProvider: args.ep });
     const peerIds = await peer.greedyIds(args.tokens);
     let engineIds: readonly number[] = [];
     for await (const event of engine.scheduler.submit({ promptIds, params: { ...DEFAULT_SAMPLING, temperature: 0, maxTokens: args.tokens } })) {
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
     const enginePerToken = 1000 / ours.decodeTokPerS;
     const fmt = (value: number, digits = 1): string => value.toFixed(digits);
     const lines = [
-      `Model: hidden ${args.hidden}, ${args.layers} layers, vocab ${model.dims.vocabSize}; prompt ${promptIds.length} tokens; ${args.tokens} new tokens; median of ${args.repeats}; CPU EP, onnxruntime-node 1.30, ${args.threads} intra-op thread(s); load average at start ${loadavg()[0]?.toFixed(1)}.`,
+      `Model: hidden ${args.hidden}, ${args.layers} layers, vocab ${model.dims.vocabSize}; prompt ${promptIds.length} tokens; ${args.tokens} new tokens; median of ${args.repeats}; ${args.ep} EP, onnxruntime-node ${onnxRuntimeVersion()}, ${args.threads} intra-op thread(s); load average at start ${loadavg()[0]?.toFixed(1)}.`,
       "",
       `Greedy output identical to transformers.js: ${sameTokens ? "yes" : "NO"} (${engineIds.length} tokens).`,
       "",

@@ -33,6 +33,11 @@ export function resolveExecutionProvider(setting: ExecutionProviderSetting): Exe
   return cudaProviderInstalled() ? "cuda" : "cpu";
 }
 
+/** The onnxruntime-node version in use (benchmarks print it). */
+export function onnxRuntimeVersion(): string {
+  return ortNode.env.versions.node ?? ortNode.env.versions.common;
+}
+
 function toOrt(ort: OrtModule, tensor: EngineTensor): OrtTensor {
   return new ort.Tensor(tensor.type, tensor.data, [...tensor.dims]);
 }
@@ -79,6 +84,7 @@ export async function createInferenceSession(model: string | Uint8Array, options
     graphOptimizationLevel: "all",
   };
   if (ep !== "wasm" && options.threads) sessionOptions.intraOpNumThreads = options.threads;
+  if (ep === "cuda" && options.outputLocation) sessionOptions.preferredOutputLocation = options.outputLocation;
   const session = typeof model === "string" ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   return {
     inputNames: session.inputNames,
