@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { writeDemoModel } from "../../container/demo/write-demo-model.js";
+import { writeBenchModel } from "./bench-model.js";
 import { type Engine, createEngine } from "../../container/engine/create-engine.js";
 import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
 import { type ExecutionProvider, int64Tensor } from "../../container/runtime/inference-session.js";
@@ -70,8 +70,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "ep-parity-"));
   try {
     const modelDir = join(root, "model");
-    const headDim = 16;
-    const model = writeDemoModel({ outDir: modelDir, seed: 3, dims: { hiddenSize: args.hidden, intermediateSize: args.hidden * 2, numLayers: args.layers, numHeads: args.hidden / headDim, numKvHeads: args.hidden / headDim / 2, headDim } });
+    const model = writeBenchModel(modelDir, { hidden: args.hidden, layers: args.layers, seed: 3 });
     const options = { modelDir, maxBatch: 8, maxQueue: 16, requestTimeoutMs: 0 };
     const cpu = await createEngine({ ...options, executionProvider: "cpu" });
     const gpu = await createEngine({ ...options, executionProvider: args.ep });

@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { writeDemoModel } from "../../container/demo/write-demo-model.js";
+import { writeBenchModel } from "./bench-model.js";
 import { createEngine, type Engine } from "../../container/engine/create-engine.js";
 import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
 import { onnxRuntimeVersion } from "../../container/runtime/onnx-backend.js";
@@ -72,8 +72,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "engine-bench-"));
   try {
     const modelDir = join(root, "bench-model");
-    const headDim = 16;
-    const model = writeDemoModel({ outDir: modelDir, seed: 1, dims: { hiddenSize: args.hidden, intermediateSize: args.hidden * 2, numLayers: args.layers, numHeads: args.hidden / headDim, numKvHeads: args.hidden / headDim / 2, headDim } });
+    const model = writeBenchModel(modelDir, { hidden: args.hidden, layers: args.layers, seed: 1 });
     const engine = await createEngine({ modelDir, executionProvider: args.ep, threads: args.threads, maxBatch: 8, maxQueue: 64, requestTimeoutMs: 0 });
     const promptIds = engine.codec.encodeChat([{ role: "user", content: "Summarize the search results about the weather in Beijing and Shanghai today." }], true);
     await engineRun(engine, promptIds, 8);

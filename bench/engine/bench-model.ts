@@ -1,0 +1,10 @@
+/** The generated model the engine benchmarks run on: demo-shaped, sized by hidden width and layer count. */
+import { writeDemoModel } from "../../container/demo/write-demo-model.js";
+
+const HEAD_DIM = 16;
+
+/** Writes the model folder; heads follow the width (16-wide heads, two query heads per KV head). */
+export function writeBenchModel(outDir: string, size: { hidden: number; layers: number; seed: number }): ReturnType<typeof writeDemoModel> {
+  const numHeads = size.hidden / HEAD_DIM;
+  return writeDemoModel({ outDir, seed: size.seed, dims: { hiddenSize: size.hidden, intermediateSize: size.hidden * 2, numLayers: size.layers, numHeads, numKvHeads: numHeads / 2, headDim: HEAD_DIM } });
+}
