@@ -8,11 +8,35 @@ import type { EngineTensor, InferenceSession } from "../runtime/inference-sessio
 import { applySplices, type EmbeddingSplice } from "../omni/omni-prompt.js";
 import { EngineError } from "./engine-errors.js";
 import { KvBatch } from "./kv-batch.js";
+import { layerKvNames } from "./kv-names.js";
 
 export interface StepResult {
   /** Row-wise logits of the last position, each of length vocab. */
   logits: Float32Array[];
   kv: KvBatch;
+}
+
+/** num_logits_to_keep = 1: only the last position's logits. Read-only; shared by every step. */
+const KEEP_LAST_LOGITS: EngineTensor = { type: "int64", data: BigInt64Array.of(1n), dims: [] };
+
+/**
+ * Row i's tokens, left-padded to the widest row, as [B, width] input_ids and position_ids
+ * (positions continue after the row's `lengths[i]` cached tokens).
+ */
+function packRows(tokens: readonly (readonly number[])[], lengths: readonly number[], padTokenId: number): { ids: BigInt64Array; positions: BigInt64Array; width: number } {
+  let width = 0;
+  for (const row of tokens) width = Math.max(width, row.length);
+  const ids = new BigInt64Array(tokens.length * width).fill(BigInt(padTokenId));
+  const positions = new BigInt64Array(tokens.length * width);
+  tokens.forEach((row, rowIndex) => {
+    const offset = rowIndex * width + (width - row.length);
+    const start = lengths[rowIndex] ?? 0;
+    for (let index = 0; index < row.length; index++) {
+      ids[offset + index] = BigInt(row[index] ?? padTokenId);
+      positions[offset + index] = BigInt(start + index);
+    }
+  });
+  return { ids, positions, width };
 }
 
 export class DecoderRunner {
@@ -34,11 +58,9 @@ export class DecoderRunner {
     if (this.usesEmbeds && !embedTokens) missing.push("onnx/embed_tokens.onnx (decoder takes inputs_embeds)");
     if (!inputs.has("attention_mask")) missing.push("input attention_mask");
     if (!outputs.has("logits")) missing.push("output logits");
-    for (let layer = 0; layer < dims.numLayers; layer++) {
-      for (const kind of ["key", "value"]) {
-        if (!inputs.has(`past_key_values.${layer}.${kind}`)) missing.push(`input past_key_values.${layer}.${kind}`);
-        if (!outputs.has(`present.${layer}.${kind}`)) missing.push(`output present.${layer}.${kind}`);
-      }
+    for (const names of layerKvNames(dims.numLayers)) {
+      for (const input of [names.pastKey, names.pastValue]) if (!inputs.has(input)) missing.push(`input ${input}`);
+      for (const output of [names.presentKey, names.presentValue]) if (!outputs.has(output)) missing.push(`output ${output}`);
     }
     if (missing.length > 0) throw new EngineError("model_folder_invalid", `onnx/model.onnx does not match config.json (${dims.numLayers} layers): missing ${missing.join(", ")}`);
     this.hasPositionIds = inputs.has("position_ids");
@@ -56,23 +78,13 @@ export class DecoderRunner {
    */
   async step(tokens: readonly (readonly number[])[], kv: KvBatch, splices?: readonly (readonly EmbeddingSplice[])[]): Promise<StepResult> {
     const batch = tokens.length;
-    const width = Math.max(...tokens.map((row) => row.length));
-    const ids = new BigInt64Array(batch * width).fill(BigInt(this.padTokenId));
-    const positions = new BigInt64Array(batch * width);
-    tokens.forEach((row, rowIndex) => {
-      const offset = rowIndex * width + (width - row.length);
-      const start = kv.lengths[rowIndex] ?? 0;
-      row.forEach((token, index) => {
-        ids[offset + index] = BigInt(token);
-        positions[offset + index] = BigInt(start + index);
-      });
-    });
+    const { ids, positions, width } = packRows(tokens, kv.lengths, this.padTokenId);
     const feeds: Record<string, EngineTensor> = {
-      ...kv.pastFeeds(),
       attention_mask: { type: "int64", data: kv.attentionMask(tokens.map((row) => row.length), width), dims: [batch, kv.width + width] },
     };
+    kv.addPastFeeds(feeds);
     if (this.hasPositionIds) feeds.position_ids = { type: "int64", data: positions, dims: [batch, width] };
-    if (this.hasLogitsToKeep) feeds.num_logits_to_keep = { type: "int64", data: BigInt64Array.of(1n), dims: [] };
+    if (this.hasLogitsToKeep) feeds.num_logits_to_keep = KEEP_LAST_LOGITS;
     const idTensor: EngineTensor = { type: "int64", data: ids, dims: [batch, width] };
     if (this.usesEmbeds && this.embedTokens) {
       const embedded = (await this.embedTokens.run({ input_ids: idTensor })).inputs_embeds;

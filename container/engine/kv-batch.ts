@@ -6,6 +6,7 @@
  */
 import type { LlamaDims } from "../model/llama-dims.js";
 import type { EngineTensor } from "../runtime/inference-session.js";
+import { layerKvNames } from "./kv-names.js";
 
 interface LayerKv {
   key: Float32Array;
@@ -34,9 +35,9 @@ export class KvBatch {
   /** Adopt the graph's present.* outputs after a step that added `added[i]` real tokens per row. */
   static fromPresent(dims: LlamaDims, outputs: Readonly<Record<string, EngineTensor>>, lengths: readonly number[]): KvBatch {
     let width = 0;
-    const layers = Array.from({ length: dims.numLayers }, (_, layer) => {
-      const key = outputs[`present.${layer}.key`];
-      const value = outputs[`present.${layer}.value`];
+    const layers = layerKvNames(dims.numLayers).map((names, layer) => {
+      const key = outputs[names.presentKey];
+      const value = outputs[names.presentValue];
       if (!key || !value || key.type !== "float32" || value.type !== "float32") {
         throw new Error(`decoder output present.${layer}.key/value missing or not float32`);
       }
@@ -46,15 +47,15 @@ export class KvBatch {
     return new KvBatch(dims, layers, width, lengths);
   }
 
-  /** past_key_values.* feeds for the next step. */
-  pastFeeds(): Record<string, EngineTensor> {
-    const feeds: Record<string, EngineTensor> = {};
+  /** Add the past_key_values.* feeds for the next step to `feeds`. */
+  addPastFeeds(feeds: Record<string, EngineTensor>): void {
     const shape = [this.batchSize, this.dims.numKvHeads, this.width, this.dims.headDim];
-    this.layers.forEach((layer, index) => {
-      feeds[`past_key_values.${index}.key`] = { type: "float32", data: layer.key, dims: shape };
-      feeds[`past_key_values.${index}.value`] = { type: "float32", data: layer.value, dims: shape };
+    layerKvNames(this.dims.numLayers).forEach(({ pastKey, pastValue }, index) => {
+      const layer = this.layers[index];
+      if (!layer) return;
+      feeds[pastKey] = { type: "float32", data: layer.key, dims: shape };
+      feeds[pastValue] = { type: "float32", data: layer.value, dims: shape };
     });
-    return feeds;
   }
 
   /** attention_mask [B, width + newColumns]: padding 0, real past tokens and new tokens 1. */

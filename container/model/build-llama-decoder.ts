@@ -34,8 +34,12 @@ export const DECODER_DIM_NAMES = {
   total: "total_sequence_length",
 } as const;
 
+/**
+ * Written as Pow(x, 2) → ReduceMean → Add(eps) → Sqrt → Div → Mul: the exact pattern ONNX Runtime's
+ * graph optimizer fuses into one SimplifiedLayerNormalization kernel (Mul(x, x) is not matched).
+ */
 function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
-  const squared = g.op("Mul", [x, x]);
+  const squared = g.op("Pow", [x, g.constFloat32([2], [])]);
   const meanSquare = g.op("ReduceMean", [squared], { attributes: { axes: [-1], keepdims: 1 } });
   const denominator = g.op("Sqrt", [g.op("Add", [meanSquare, g.constFloat32([eps], [])])]);
   return g.op("Mul", [g.op("Div", [x, denominator]), weight]);
