@@ -56,7 +56,8 @@ async function main(): Promise<void> {
       console.log("|---|---|");
       console.log(`| media preparation per image (decode, slice, vision tower) | ${fixed(run.prepareMsPerImage)} ms |`);
       console.log(`| prefill (decoder, ${args.concurrency} prompts) | ${fixed(run.prefillMs)} ms → ${fixed(run.prefillTokPerS)} tok/s |`);
-      console.log(`| decode (aggregate, ${run.outputTokens} tokens) | ${fixed(run.decodeTokPerS)} tok/s |`);
+      const decode = Number.isFinite(run.decodeTokPerS) && run.decodeTokPerS > 0 ? `${fixed(run.decodeTokPerS)} tok/s` : "n/a (too few output tokens to separate decode from prefill time)";
+      console.log(`| decode (aggregate, ${run.outputTokens} tokens) | ${decode} |`);
       console.log(`| published anchor (H100, vLLM) | prefill ${PUBLISHED.prefill} tok/s, decode ${PUBLISHED.decode} tok/s |`);
     } finally {
       await engine.release();
