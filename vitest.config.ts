@@ -31,6 +31,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 WORKER_TEST: "1",
+                // One JSON line per request would bury the test report; failures still print.
+                LOG_LEVEL: "error",
                 // Jobs: short retry delays so retries happen within a test.
                 JOBS_RUN_RETRY_BASE_MS: "20",
                 JOBS_WEBHOOK_RETRY_BASE_MS: "20",

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { agentConfigSchema, searchModeSchema, type AgentConfig } from "../agent/config";
 import { attachmentKindSchema, type AttachmentPolicy } from "./attachments";
+import { LOG_LEVELS, type LogLevel } from "./log";
 import { SEARCH_PROVIDER_NAMES, type SearchProviderName } from "../search/providers/index";
 
 export type SearchMode = z.infer<typeof searchModeSchema>;
@@ -145,6 +146,7 @@ const envSchema = z.object({
   PUBLIC_URL: optionalUrl,
   ALLOW_PRIVATE_FETCH: booleanFlag(false),
   AGENT_CONFIG: agentConfigJson,
+  LOG_LEVEL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(LOG_LEVELS).default("info")),
 });
 
 export interface WorkerConfig {
@@ -168,6 +170,7 @@ export interface WorkerConfig {
   allowPrivateFetch: boolean;
   /** AGENT_CONFIG with SEARCH_MODE as its default search mode. */
   agent: AgentConfig;
+  logLevel: LogLevel;
 }
 
 /** A configuration variable is invalid; the message names variables, never values. */
@@ -229,6 +232,7 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
       publicUrl: e.PUBLIC_URL,
       allowPrivateFetch: e.ALLOW_PRIVATE_FETCH,
       agent: { ...e.AGENT_CONFIG, defaultSearchMode: e.SEARCH_MODE },
+      logLevel: e.LOG_LEVEL,
     },
   };
 }

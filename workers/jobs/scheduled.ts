@@ -7,6 +7,7 @@
  * and a repeated tick for the same time finds the runs already recorded.
  */
 import type { Env } from "../env";
+import { configFromEnv } from "../config";
 import { createLogger, describeError } from "../log";
 import { registryStub } from "./registry";
 import { runnerStub } from "./runner";
@@ -22,7 +23,8 @@ export interface DispatchReport {
 }
 
 export async function dispatchDueJobs(env: Env, scheduledTime: number): Promise<DispatchReport> {
-  const log = createLogger(`cron-${scheduledTime}`);
+  const config = configFromEnv(env);
+  const log = createLogger(`cron-${scheduledTime}`, config.ok ? config.value.logLevel : "info");
   const registry = registryStub(env);
   const due = await registry.dueJobs(scheduledTime, DUE_BATCH);
   const outcomes = await Promise.allSettled(

@@ -1,7 +1,7 @@
 /**
  * First middleware of the API routes: assigns the request id (a sane incoming
- * x-request-id is kept so a caller can correlate), logs one line per request,
- * and parses the configuration once for the request. A bad configuration
+ * x-request-id is kept so a caller can correlate), parses the configuration
+ * once for the request, and logs one line per request (at LOG_LEVEL info). A bad configuration
  * answers 500 `config_invalid` naming the variable, never its value.
  */
 import type { MiddlewareHandler } from "hono";
@@ -24,11 +24,12 @@ export function requestContext(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    const log = createLogger(requestId);
-    c.set("requestId", requestId);
-    c.set("log", log);
     const started = Date.now();
     const config = configFromEnv(c.env);
+    // A broken configuration is always logged: LOG_LEVEL itself may be the broken value.
+    const log = createLogger(requestId, config.ok ? config.value.logLevel : "info");
+    c.set("requestId", requestId);
+    c.set("log", log);
     if (!config.ok) {
       log.error("configuration invalid", { issues: config.error.issues });
       return errorResponse(new ApiError("config_invalid", config.error.message), { "x-request-id": requestId });
