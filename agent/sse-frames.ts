@@ -1,7 +1,9 @@
 /**
- * Reads Server-Sent Events frames from a byte stream (WHATWG EventSource
- * parsing rules, minus reconnection). Shared by the model client (OpenAI SSE)
- * and by `parseSSEEvents` (our own event stream).
+ * Reads Server-Sent Events frames from a byte or text stream (WHATWG EventSource
+ * parsing rules, minus reconnection: comments skipped, CR/LF/CRLF line ends even
+ * split across chunks, and the last `id` carried to later frames that set none).
+ * Shared by the model client (OpenAI SSE), `parseSSEEvents` (our own event
+ * stream) and the widget in the browser.
  */
 
 export interface SSEFrame {
@@ -14,6 +16,7 @@ export async function* readSSEFrames(body: ReadableStream<Uint8Array> | AsyncIte
   const decoder = new TextDecoder();
   let buffer = "";
   let frame: { id?: string; event?: string; data: string[] } = { data: [] };
+  let lastEventId: string | undefined;
   const iterable: AsyncIterable<Uint8Array | string> = Symbol.asyncIterator in body ? body : streamIterable(body);
   for await (const chunk of iterable) {
     buffer += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
@@ -22,7 +25,8 @@ export async function* readSSEFrames(body: ReadableStream<Uint8Array> | AsyncIte
       const line = buffer.slice(0, newline.at);
       buffer = buffer.slice(newline.at + newline.length);
       if (line === "") {
-        if (frame.data.length > 0) yield toFrame(frame);
+        lastEventId = frame.id ?? lastEventId;
+        if (frame.data.length > 0) yield toFrame({ ...frame, id: lastEventId });
         frame = { data: [] };
       } else {
         applyLine(frame, line);
@@ -32,7 +36,7 @@ export async function* readSSEFrames(body: ReadableStream<Uint8Array> | AsyncIte
   }
   buffer += decoder.decode();
   if (buffer !== "") applyLine(frame, buffer);
-  if (frame.data.length > 0) yield toFrame(frame);
+  if (frame.data.length > 0) yield toFrame({ ...frame, id: frame.id ?? lastEventId });
 }
 
 async function* streamIterable(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {

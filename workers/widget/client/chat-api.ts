@@ -7,8 +7,8 @@
  */
 import * as z from "zod/mini";
 import { chatEventSchema, type ChatEvent } from "../../../agent/events";
+import { readSSEFrames } from "../../../agent/sse-frames";
 import type { Attachment } from "./attachments";
-import { createSseParser } from "./sse-parser";
 
 export interface ChatApiOptions {
   /** Origin the widget's script came from: the worker. */
@@ -73,20 +73,21 @@ export function createChatApi(options: ChatApiOptions) {
     const sessionId = response.headers.get("x-session-id");
     if (sessionId) handlers.onSessionId(sessionId);
     if (!response.body) throw new ChatApiError("The answer stream is empty.", "protocol_error", true);
-    const parser = createSseParser();
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      for (const frame of parser.push(value)) {
-        const event = chatEventSchema.safeParse(parseJson(frame.data));
-        if (!event.success) {
-          await reader.cancel();
-          throw new ChatApiError("The answer stream sent an event this widget cannot read.", "protocol_error", true);
-        }
-        if (event.data.type === "start" && event.data.sessionId) handlers.onSessionId(event.data.sessionId);
-        handlers.onEvent(event.data, frame.id);
+    const body = response.body;
+    let unreadable = false;
+    for await (const frame of readSSEFrames(body)) {
+      const event = chatEventSchema.safeParse(parseJson(frame.data));
+      if (!event.success) {
+        unreadable = true;
+        break;
       }
+      if (event.data.type === "start" && event.data.sessionId) handlers.onSessionId(event.data.sessionId);
+      handlers.onEvent(event.data, frame.id);
+    }
+    if (unreadable) {
+      // Leaving the loop released the stream's reader; cancelling stops the request too.
+      await body.cancel();
+      throw new ChatApiError("The answer stream sent an event this widget cannot read.", "protocol_error", true);
     }
   }
 
