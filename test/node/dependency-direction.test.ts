@@ -14,6 +14,7 @@ describe("dependency direction", () => {
   describe("catches a broken rule", () => {
     const root = mkdtempSync(join(tmpdir(), "deps-"));
     afterAll(() => rmSync(root, { recursive: true, force: true }));
+    writeFileSync(join(root, "package.json"), JSON.stringify({ dependencies: { zod: "1", "onnxruntime-node": "1", "@hono/node-server": "1" }, devDependencies: { vitest: "1", "@huggingface/transformers": "1" } }));
     const write = (path: string, text: string) => {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
@@ -30,6 +31,10 @@ describe("dependency direction", () => {
       ["workers/h.ts", 'import { run } from "../container/main";', "../container/main"],
       ["container/i.ts", 'import { DurableObject } from "cloudflare:workers";', "cloudflare:workers"],
       ["container/j.ts", 'import { app } from "../workers/app";', "../workers/app"],
+      ["container/k.ts", 'import { runAgent } from "../agent/run-agent";', "../agent/run-agent"],
+      ["container/l.ts", 'import { build } from "../scripts/build";', "../scripts/build"],
+      ["container/m.ts", 'import { describe } from "vitest";', "vitest"],
+      ["container/n.ts", 'import { AutoModel } from "@huggingface/transformers/x";', "@huggingface/transformers/x"],
     ])("%s importing %s", (file, source, specifier) => {
       for (const dir of ["agent", "search", "workers", "container"]) rmSync(join(root, dir), { recursive: true, force: true });
       write(file, `${source}\nexport const ok = 1;\n`);
@@ -42,7 +47,8 @@ describe("dependency direction", () => {
       for (const dir of ["agent", "search", "workers", "container"]) rmSync(join(root, dir), { recursive: true, force: true });
       write("agent/ok.ts", 'import { z } from "zod";\nimport type { SearchResult } from "../search/types";\n');
       write("workers/ok.ts", 'import { runAgent } from "../agent/run-agent";\nimport { DurableObject } from "cloudflare:workers";\n');
-      write("container/ok.ts", 'import { createServer } from "node:http";\nimport * as ort from "onnxruntime-node";\n');
+      write("container/ok.ts", 'import { createServer } from "node:http";\nimport * as ort from "onnxruntime-node";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n');
+      write("container/sub/ok.ts", 'import { ok } from "../ok";\nimport "./local";\n');
       expect(findViolations(root)).toEqual([]);
     });
   });

@@ -2,7 +2,9 @@
  * The dependency-direction rules of the repository, as code: which module may
  * import what. `agent/` and `search/` are the platform-free core (they run in
  * workerd and in Node), `container/` is the Node-only engine and `workers/` is
- * the workerd-only edge. Used by test/node/dependency-direction.test.ts.
+ * the workerd-only edge. The engine image (container/Dockerfile) copies only
+ * container/ and installs production dependencies, so container/ may import
+ * nothing else. Used by test/node/dependency-direction.test.ts.
  */
 import { builtinModules } from "node:module";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -53,7 +55,34 @@ function isNodeOnlyPackage(specifier: string): boolean {
   return NODE_ONLY_PACKAGES.some((p) => specifier === p || specifier.startsWith(`${p}/`));
 }
 
-function checkSpecifier(root: string, file: string, area: Area, specifier: string): string | undefined {
+/** The package a bare specifier names: `@scope/name` or `name`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return (specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]) ?? specifier;
+}
+
+function productionDependencies(root: string): ReadonlySet<string> {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  } catch {
+    return new Set();
+  }
+  const dependencies = typeof manifest === "object" && manifest !== null && "dependencies" in manifest ? manifest.dependencies : undefined;
+  return new Set(typeof dependencies === "object" && dependencies !== null ? Object.keys(dependencies) : []);
+}
+
+/** What the engine image holds: container/ files, Node built-ins and production dependencies. */
+function checkImageContents(root: string, file: string, specifier: string, dependencies: ReadonlySet<string>): string | undefined {
+  if (specifier.startsWith(".")) {
+    const inside = relative(join(root, "container"), resolve(dirname(file), specifier));
+    return inside.startsWith("..") ? "container/ must import only container/ files: the engine image copies nothing else" : undefined;
+  }
+  if (isBuiltin(specifier) || specifier.startsWith("cloudflare:")) return undefined;
+  return dependencies.has(packageOf(specifier)) ? undefined : "container/ may import only production dependencies: the engine image installs with --omit=dev";
+}
+
+function checkSpecifier(root: string, file: string, area: Area, specifier: string, dependencies: ReadonlySet<string>): string | undefined {
   const target = specifier.startsWith(".") ? areaOf(root, resolve(dirname(file), specifier)) : undefined;
   const cloudflare = specifier.startsWith("cloudflare:");
   if (area === "core") {
@@ -65,6 +94,7 @@ function checkSpecifier(root: string, file: string, area: Area, specifier: strin
   if (area === "container") {
     if (cloudflare) return "container/ is Node-only: no cloudflare:* modules";
     if (target === "workers") return "container/ must not import from workers/";
+    return checkImageContents(root, file, specifier, dependencies);
   }
   if (area === "workers") {
     if (isBuiltin(specifier)) return "workers/ is workerd-only: no Node built-ins";
@@ -92,11 +122,12 @@ function sourceFiles(dir: string): string[] {
 /** Checks every source file under root's agent/, search/, container/ and workers/. */
 export function findViolations(root: string): Violation[] {
   const files = ["agent", "search", "container", "workers"].flatMap((d) => sourceFiles(join(root, d)));
+  const dependencies = productionDependencies(root);
   return files.flatMap((file) => {
     const area = areaOf(root, file);
     if (!area) return [];
     return importSpecifiers(readFileSync(file, "utf8")).flatMap((specifier) => {
-      const rule = checkSpecifier(root, file, area, specifier);
+      const rule = checkSpecifier(root, file, area, specifier, dependencies);
       return rule ? [{ file: relative(root, file), specifier, rule }] : [];
     });
   });
