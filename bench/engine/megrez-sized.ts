@@ -5,8 +5,7 @@
  * decode step with L and 2L layers, derives the per-layer and embedding/lm_head cost, and
  * extrapolates to 32 layers (from the first context and batch size). Options: --layers L (default 1),
  * --context N[,N...] (default 256), --batch B[,B...] (default 1), --steps N, --ep cpu|cuda (default
- * cpu), --outputs cpu[,cpu-pinned] (where cuda puts outputs), --full (build and time all 32 layers,
- * no extrapolation: for a GPU host).
+ * cpu), --full (build and time all 32 layers, no extrapolation: for a GPU host).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,12 +38,6 @@ const argsSchema = z.object({
     .pipe(z.array(z.number().int().min(1).max(64)).min(1)),
   steps: z.coerce.number().int().min(2).default(8),
   ep: z.enum(["cpu", "cuda"]).default("cpu"),
-  /** Output locations to compare on cuda, comma-separated ("cpu,cpu-pinned"). */
-  outputs: z
-    .string()
-    .default("cpu")
-    .transform((value) => value.split(","))
-    .pipe(z.array(z.enum(["cpu", "cpu-pinned"])).min(1)),
   full: z.boolean().default(false),
 });
 
@@ -74,22 +67,19 @@ function writeModel(dir: string, dims: LlamaDims): number {
 }
 
 interface StepTiming {
-  outputs: "cpu" | "cpu-pinned";
   context: number;
   batch: number;
   ms: number;
 }
 
 /** Median ms of a decode step for every (context, batch) pair, on one session. */
-async function decodeStepMs(path: string, dims: LlamaDims, shape: { contexts: readonly number[]; batches: readonly number[]; outputs: readonly ("cpu" | "cpu-pinned")[] }, steps: number, executionProvider: ExecutionProvider): Promise<{ timings: StepTiming[]; rssGiB: number }> {
+async function decodeStepMs(path: string, dims: LlamaDims, shape: { contexts: readonly number[]; batches: readonly number[] }, steps: number, executionProvider: ExecutionProvider): Promise<{ timings: StepTiming[]; rssGiB: number }> {
   const timings: StepTiming[] = [];
-  for (const outputs of shape.outputs) {
-    const session = await createInferenceSession(path, { executionProvider, outputLocation: outputs });
-    for (const context of shape.contexts) {
-      for (const batch of shape.batches) timings.push({ outputs, context, batch, ms: await medianStepMs(session, dims, { context, batch }, steps) });
-    }
-    await session.release();
+  const session = await createInferenceSession(path, { executionProvider });
+  for (const context of shape.contexts) {
+    for (const batch of shape.batches) timings.push({ context, batch, ms: await medianStepMs(session, dims, { context, batch }, steps) });
   }
+  await session.release();
   return { timings, rssGiB: process.memoryUsage().rss / 2 ** 30 };
 }
 
@@ -117,7 +107,7 @@ async function medianStepMs(session: InferenceSession, dims: LlamaDims, { contex
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { layers: { type: "string" }, context: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, outputs: { type: "string" }, ep: { type: "string" }, full: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { layers: { type: "string" }, context: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, ep: { type: "string" }, full: { type: "boolean" } } });
   const args = argsSchema.parse(values);
   const root = mkdtempSync(join(tmpdir(), "megrez-sized-"));
   try {
@@ -129,16 +119,16 @@ async function main(): Promise<void> {
       const started = performance.now();
       const bytes = writeModel(dir, dims);
       const buildSeconds = (performance.now() - started) / 1000;
-      const step = await decodeStepMs(join(dir, "model.onnx"), dims, { contexts: args.context, batches: args.batch, outputs: args.outputs }, args.steps, args.ep);
+      const step = await decodeStepMs(join(dir, "model.onnx"), dims, { contexts: args.context, batches: args.batch }, args.steps, args.ep);
       results.push({ numLayers, gib: bytes / 2 ** 30, buildSeconds, ...step });
       rmSync(dir, { recursive: true, force: true });
     }
     console.log(`Megrez-3B dimensions, fp32, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`);
-    console.log("| layers | weights (GiB) | build (s) | outputs in | cached tokens per sequence | batch | decode step (ms) | tok/s (all sequences) | process RSS (GiB) |");
-    console.log("|---|---|---|---|---|---|---|---|---|");
+    console.log("| layers | weights (GiB) | build (s) | cached tokens per sequence | batch | decode step (ms) | tok/s (all sequences) | process RSS (GiB) |");
+    console.log("|---|---|---|---|---|---|---|---|");
     for (const result of results) {
-      for (const { outputs, context, batch, ms } of result.timings) {
-        console.log(`| ${result.numLayers} | ${result.gib.toFixed(2)} | ${result.buildSeconds.toFixed(1)} | ${outputs} | ${context} | ${batch} | ${ms.toFixed(2)} | ${((1000 * batch) / ms).toFixed(1)} | ${result.rssGiB.toFixed(2)} |`);
+      for (const { context, batch, ms } of result.timings) {
+        console.log(`| ${result.numLayers} | ${result.gib.toFixed(2)} | ${result.buildSeconds.toFixed(1)} | ${context} | ${batch} | ${ms.toFixed(2)} | ${((1000 * batch) / ms).toFixed(1)} | ${result.rssGiB.toFixed(2)} |`);
       }
     }
     const [small, large] = results;

@@ -33,11 +33,6 @@ export interface SessionOptions {
   executionProvider: ExecutionProvider;
   /** Intra-op threads; 0 lets the runtime decide. */
   threads?: number;
-  /**
-   * cuda only: where outputs land, pageable (default) or pinned host memory. The engine keeps
-   * the default: pinned made no measurable difference on an H100 (docs/BENCHMARKS.md).
-   */
-  outputLocation?: "cpu" | "cpu-pinned";
 }
 
 export function float32Tensor(data: Float32Array, dims: readonly number[]): EngineTensor {

@@ -84,7 +84,6 @@ export async function createInferenceSession(model: string | Uint8Array, options
     graphOptimizationLevel: "all",
   };
   if (ep !== "wasm" && options.threads) sessionOptions.intraOpNumThreads = options.threads;
-  if (ep === "cuda" && options.outputLocation) sessionOptions.preferredOutputLocation = options.outputLocation;
   const session = typeof model === "string" ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   return {
     inputNames: session.inputNames,
