@@ -1,32 +1,21 @@
 // Audio path: Whisper-large-v3 log-mel against transformers.js on the real Megrez samples, token arithmetic, decoders.
 import { readdirSync, readFileSync } from "node:fs";
-import { WhisperFeatureExtractor } from "@huggingface/transformers";
 import { describe, expect, it } from "vitest";
 import { decodeAudio } from "../../../container/omni/audio-decode.js";
 import { audioInputsFromWaveform, audioTokenCount, preprocessAudio } from "../../../container/omni/audio-preprocess.js";
 import { isOmniInputError } from "../../../container/omni/omni-input-error.js";
 import { resample } from "../../../container/omni/resample.js";
 import { WhisperLogMel } from "../../../container/omni/whisper-log-mel.js";
+import { whisperLargeV3Extractor } from "../../../bench/omni/transformers-js-preprocess.js";
 import { encodeWav } from "./wav-fixture.js";
 
 const FIXTURES = new URL("../../../../shared/fixtures/omni/", import.meta.url);
 const SAMPLE_MP3 = new URL("sample_audio.mp3", FIXTURES);
 const TRAIN_WAV = new URL(`train/audios/${readdirSync(new URL("train/audios/", FIXTURES)).filter((name) => name.endsWith(".wav")).sort()[0]}`, FIXTURES);
 
-// The oracle: transformers.js's extractor built offline from whisper-large-v3's preprocessor settings.
-const oracle = new WhisperFeatureExtractor({
-  feature_extractor_type: "WhisperFeatureExtractor",
-  feature_size: 128,
-  sampling_rate: 16000,
-  hop_length: 160,
-  chunk_length: 30,
-  n_fft: 400,
-  n_samples: 480000,
-  nb_max_frames: 3000,
-  padding_side: "right",
-  padding_value: 0.0,
-  return_attention_mask: false,
-});
+// The oracle: transformers.js's extractor built offline from whisper-large-v3's preprocessor settings
+// (the same peer bench/omni measures against).
+const oracle = whisperLargeV3Extractor();
 
 async function maxDifferenceFromOracle(samples16k: Float32Array): Promise<number> {
   const ours = new WhisperLogMel().compute(samples16k);
