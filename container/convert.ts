@@ -1,7 +1,7 @@
 /**
  * CLI: convert a Hugging Face LLaMA checkpoint (e.g. Megrez-3B-Instruct) to the engine's
  * model folder.
- *   npx tsx container/convert.ts --in HF_DIR --out DIR [--dtype fp16|fp32]
+ *   npx tsx container/convert.ts --in HF_DIR --out DIR [--dtype fp16|fp32] [--kv-dtype fp32|fp16]
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,10 +12,11 @@ const argsSchema = z.object({
   in: z.string({ error: "--in HF_DIR is required" }).min(1),
   out: z.string({ error: "--out DIR is required" }).min(1),
   dtype: z.enum(["fp16", "fp32"]).default("fp16"),
+  "kv-dtype": z.enum(["fp16", "fp32"]).default("fp32"),
 });
 
 function main(): void {
-  const { values } = parseArgs({ options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" }, "kv-dtype": { type: "string" } }, strict: true });
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join("; "));
   const started = Date.now();
@@ -23,6 +24,7 @@ function main(): void {
     inputDir: resolve(parsed.data.in),
     outputDir: resolve(parsed.data.out),
     dtype: parsed.data.dtype,
+    kvDtype: parsed.data["kv-dtype"],
     onProgress: ({ done, total, name, bytesWritten }) => process.stderr.write(`[${done}/${total}] ${name} (${(bytesWritten / 2 ** 20).toFixed(0)} MiB written)\n`),
   });
   console.log(`converted ${result.tensors} tensors (${(result.bytes / 2 ** 30).toFixed(2)} GiB, ${parsed.data.dtype}) to ${resolve(parsed.data.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

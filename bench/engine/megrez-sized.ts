@@ -5,7 +5,8 @@
  * decode step with L and 2L layers, derives the per-layer and embedding/lm_head cost, and
  * extrapolates to 32 layers (from the first context and batch size). Options: --layers L (default 1),
  * --context N[,N...] (default 256), --batch B[,B...] (default 1), --steps N, --ep cpu|cuda (default
- * cpu), --full (build and time all 32 layers, no extrapolation: for a GPU host).
+ * cpu), --kv float32|float16 (KV cache type), --full (build and time all 32 layers, no extrapolation:
+ * for a GPU host).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { buildLlamaDecoder } from "../../container/model/build-llama-decoder.js";
 import { MEGREZ_3B_DIMS, type LlamaDims } from "../../container/model/llama-dims.js";
+import type { KvType } from "../../container/engine/kv-batch.js";
 import { createRandom } from "../../container/model/random-weights.js";
 import { openExternalDataFile } from "../../container/onnx/external-data-file.js";
 import { encodeOnnxModel } from "../../container/onnx/onnx-model.js";
@@ -38,11 +40,13 @@ const argsSchema = z.object({
     .pipe(z.array(z.number().int().min(1).max(64)).min(1)),
   steps: z.coerce.number().int().min(2).default(8),
   ep: z.enum(["cpu", "cuda"]).default("cpu"),
+  /** KV cache element type of the generated decoder. */
+  kv: z.enum(["float32", "float16"]).default("float32"),
   full: z.boolean().default(false),
 });
 
 /** Uniform weights, generated tensor by tensor while encoding (never all in memory). */
-function writeModel(dir: string, dims: LlamaDims): number {
+function writeModel(dir: string, dims: LlamaDims, kvType: KvType): number {
   const random = createRandom(7);
   const data = openExternalDataFile(join(dir, "model.onnx_data"));
   try {
@@ -50,6 +54,7 @@ function writeModel(dir: string, dims: LlamaDims): number {
       buildLlamaDecoder({
         dims,
         logitsToKeep: true,
+        kvType,
         weights: (name, shape) => () => {
           const values = new Float32Array(shape.reduce((product, dim) => product * dim, 1));
           if (name.endsWith("norm.weight")) values.fill(1);
@@ -73,21 +78,23 @@ interface StepTiming {
 }
 
 /** Median ms of a decode step for every (context, batch) pair, on one session. */
-async function decodeStepMs(path: string, dims: LlamaDims, shape: { contexts: readonly number[]; batches: readonly number[] }, steps: number, executionProvider: ExecutionProvider): Promise<{ timings: StepTiming[]; rssGiB: number }> {
+async function decodeStepMs(path: string, dims: LlamaDims, shape: { contexts: readonly number[]; batches: readonly number[]; kvType: KvType }, steps: number, executionProvider: ExecutionProvider): Promise<{ timings: StepTiming[]; rssGiB: number }> {
   const timings: StepTiming[] = [];
   const session = await createInferenceSession(path, { executionProvider });
   for (const context of shape.contexts) {
-    for (const batch of shape.batches) timings.push({ context, batch, ms: await medianStepMs(session, dims, { context, batch }, steps) });
+    for (const batch of shape.batches) timings.push({ context, batch, ms: await medianStepMs(session, dims, { context, batch, kvType: shape.kvType }, steps) });
   }
   await session.release();
   return { timings, rssGiB: process.memoryUsage().rss / 2 ** 30 };
 }
 
-async function medianStepMs(session: InferenceSession, dims: LlamaDims, { context, batch }: { context: number; batch: number }, steps: number): Promise<number> {
+async function medianStepMs(session: InferenceSession, dims: LlamaDims, { context, batch, kvType }: { context: number; batch: number; kvType: KvType }, steps: number): Promise<number> {
   const past: Record<string, EngineTensor> = {};
   for (let layer = 0; layer < dims.numLayers; layer++) {
     for (const kind of ["key", "value"]) {
-      past[`past_key_values.${layer}.${kind}`] = { type: "float32", data: new Float32Array(batch * dims.numKvHeads * context * dims.headDim), dims: [batch, dims.numKvHeads, context, dims.headDim] };
+      const length = batch * dims.numKvHeads * context * dims.headDim;
+      const shape = [batch, dims.numKvHeads, context, dims.headDim];
+      past[`past_key_values.${layer}.${kind}`] = kvType === "float32" ? { type: "float32", data: new Float32Array(length), dims: shape } : { type: "float16", data: new Uint16Array(length), dims: shape };
     }
   }
   const times: number[] = [];
@@ -107,7 +114,7 @@ async function medianStepMs(session: InferenceSession, dims: LlamaDims, { contex
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { layers: { type: "string" }, context: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, ep: { type: "string" }, full: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { layers: { type: "string" }, context: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, kv: { type: "string" }, ep: { type: "string" }, full: { type: "boolean" } } });
   const args = argsSchema.parse(values);
   const root = mkdtempSync(join(tmpdir(), "megrez-sized-"));
   try {
@@ -117,13 +124,13 @@ async function main(): Promise<void> {
       const dims = { ...MEGREZ_3B_DIMS, numLayers };
       mkdirSync(dir);
       const started = performance.now();
-      const bytes = writeModel(dir, dims);
+      const bytes = writeModel(dir, dims, args.kv);
       const buildSeconds = (performance.now() - started) / 1000;
-      const step = await decodeStepMs(join(dir, "model.onnx"), dims, { contexts: args.context, batches: args.batch }, args.steps, args.ep);
+      const step = await decodeStepMs(join(dir, "model.onnx"), dims, { contexts: args.context, batches: args.batch, kvType: args.kv }, args.steps, args.ep);
       results.push({ numLayers, gib: bytes / 2 ** 30, buildSeconds, ...step });
       rmSync(dir, { recursive: true, force: true });
     }
-    console.log(`Megrez-3B dimensions, fp32, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`);
+    console.log(`Megrez-3B dimensions, fp32 weights, ${args.kv} KV cache, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`);
     console.log("| layers | weights (GiB) | build (s) | cached tokens per sequence | batch | decode step (ms) | tok/s (all sequences) | process RSS (GiB) |");
     console.log("|---|---|---|---|---|---|---|---|");
     for (const result of results) {

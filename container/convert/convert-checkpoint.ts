@@ -17,6 +17,8 @@ export interface ConvertOptions {
   inputDir: string;
   outputDir: string;
   dtype: "fp32" | "fp16";
+  /** KV cache element type of the converted decoder (default fp32; fp16 halves cache memory and transfers). */
+  kvDtype?: "fp32" | "fp16";
   onProgress?: (progress: { done: number; total: number; name: string; bytesWritten: number }) => void;
 }
 
@@ -71,6 +73,7 @@ export function convertCheckpoint(options: ConvertOptions): { tensors: number; b
           dims,
           weightType,
           logitsToKeep: true,
+          kvType: options.kvDtype === "fp16" ? "float16" : "float32",
           weights: (name, shape) => () => {
             const { data: values } = checkpoint.readFloat32(name);
             const laidOut = isLinear(name) ? transpose(values, shape[1] ?? 0, shape[0] ?? 0) : values;

@@ -25,6 +25,8 @@ export interface DemoModelOptions {
   dims?: Partial<Omit<LlamaDims, "vocabSize">>;
   /** More added special tokens after Megrez's (the Omni generator's image/audio placeholders). */
   extraSpecialTokens?: readonly string[];
+  /** KV cache element type of the decoder (default float32). */
+  kvType?: "float32" | "float16";
   /** Sampling defaults written to generation_config.json (the engine applies them when a request omits them). */
   generationDefaults?: { repetition_penalty?: number; temperature?: number; top_p?: number; top_k?: number };
 }
@@ -97,7 +99,7 @@ export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
   const config = demoConfigJson(dims, { eosTokenId, padTokenId, seed });
   const generationConfig = { eos_token_id: eosTokenId, pad_token_id: padTokenId, bos_token_id: null, do_sample: false, ...options.generationDefaults };
   const tokenizerConfig = demoTokenizerConfigJson(dims.maxPositionEmbeddings);
-  const model = encodeOnnxModel(buildLlamaDecoder({ dims, weights: float32WeightSource(weights), logitsToKeep: true }));
+  const model = encodeOnnxModel(buildLlamaDecoder({ dims, weights: float32WeightSource(weights), logitsToKeep: true, kvType: options.kvType ?? "float32" }));
 
   const target = options.outDir;
   const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);

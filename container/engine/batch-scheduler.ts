@@ -47,7 +47,7 @@ export class BatchScheduler {
     private readonly codec: TextCodec,
     private readonly options: SchedulerOptions,
   ) {
-    this.kv = KvBatch.empty(runner.dims, 0);
+    this.kv = KvBatch.empty(runner.dims, 0, runner.kvType);
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -139,7 +139,7 @@ export class BatchScheduler {
       const failure = error instanceof Error ? error : new Error(String(error));
       for (const sequence of this.active) sequence.fail(failure);
       this.active = [];
-      this.kv = KvBatch.empty(this.runner.dims, 0);
+      this.kv = KvBatch.empty(this.runner.dims, 0, this.runner.kvType);
     }
     this.options.metrics.recordStep((this.now() - started) / 1000);
     this.updateGauges();
@@ -149,7 +149,7 @@ export class BatchScheduler {
   private async admit(newcomers: Sequence[]): Promise<void> {
     const { logits, kv } = await this.runner.step(
       newcomers.map((sequence) => sequence.promptIds),
-      KvBatch.empty(this.runner.dims, newcomers.length),
+      KvBatch.empty(this.runner.dims, newcomers.length, this.runner.kvType),
       newcomers.map((sequence) => sequence.embeddingSplices),
     );
     // The image/audio embeddings live on in the KV cache; drop the copies.
@@ -167,7 +167,7 @@ export class BatchScheduler {
       ...newcomers.map((sequence, row) => ({ sequence, batch: kv, row })),
     ].filter(({ sequence }) => !sequence.finished);
     this.active = rows.map(({ sequence }) => sequence);
-    this.kv = KvBatch.gather(this.runner.dims, rows);
+    this.kv = KvBatch.gather(this.runner.dims, this.runner.kvType, rows);
   }
 
   /** One decode step for every active sequence; drop the ones that finished. */
@@ -190,6 +190,6 @@ export class BatchScheduler {
     if (this.active.every((sequence) => !sequence.finished)) return;
     const rows = this.active.map((sequence, row) => ({ sequence, batch: this.kv, row })).filter(({ sequence }) => !sequence.finished);
     this.active = rows.map(({ sequence }) => sequence);
-    this.kv = KvBatch.gather(this.runner.dims, rows);
+    this.kv = KvBatch.gather(this.runner.dims, this.runner.kvType, rows);
   }
 }

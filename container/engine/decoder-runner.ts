@@ -7,7 +7,7 @@ import type { LlamaDims } from "../model/llama-dims.js";
 import type { EngineTensor, InferenceSession } from "../runtime/inference-session.js";
 import { applySplices, type EmbeddingSplice } from "../omni/omni-prompt.js";
 import { EngineError } from "./engine-errors.js";
-import { KvBatch } from "./kv-batch.js";
+import { KvBatch, type KvType } from "./kv-batch.js";
 import { layerKvNames } from "./kv-names.js";
 
 export interface StepResult {
@@ -39,10 +39,19 @@ function packRows(tokens: readonly (readonly number[])[], lengths: readonly numb
   return { ids, positions, width };
 }
 
+function kvTypeOf(decoder: InferenceSession): KvType {
+  const type = decoder.inputs.find((input) => input.name === "past_key_values.0.key")?.type;
+  if (type === undefined || type === "float32") return "float32";
+  if (type === "float16") return "float16";
+  throw new EngineError("model_folder_invalid", `onnx/model.onnx: past_key_values.0.key is ${type}; the engine reads float32 or float16 caches`);
+}
+
 export class DecoderRunner {
   private readonly hasPositionIds: boolean;
   private readonly hasLogitsToKeep: boolean;
   private readonly usesEmbeds: boolean;
+  /** The cache's element type, as the decoder declares past_key_values.0.key. */
+  readonly kvType: KvType;
 
   constructor(
     readonly dims: LlamaDims,
@@ -63,6 +72,7 @@ export class DecoderRunner {
       for (const output of [names.presentKey, names.presentValue]) if (!outputs.has(output)) missing.push(`output ${output}`);
     }
     if (missing.length > 0) throw new EngineError("model_folder_invalid", `onnx/model.onnx does not match config.json (${dims.numLayers} layers): missing ${missing.join(", ")}`);
+    this.kvType = kvTypeOf(decoder);
     this.hasPositionIds = inputs.has("position_ids");
     this.hasLogitsToKeep = inputs.has("num_logits_to_keep");
   }
@@ -106,7 +116,7 @@ export class DecoderRunner {
     const perRow = logits.data.length / batch;
     const rows = tokens.map((_, row) => logits.data.subarray(row * perRow + perRow - vocab, (row + 1) * perRow));
     const lengths = tokens.map((row, index) => (kv.lengths[index] ?? 0) + row.length);
-    return { logits: rows, kv: KvBatch.fromPresent(this.dims, outputs, lengths) };
+    return { logits: rows, kv: KvBatch.fromPresent(this.dims, this.kvType, outputs, lengths) };
   }
 
   async release(): Promise<void> {

@@ -8,14 +8,38 @@ import type { LlamaDims } from "../model/llama-dims.js";
 import type { EngineTensor } from "../runtime/inference-session.js";
 import { layerKvNames } from "./kv-names.js";
 
-interface LayerKv {
-  key: Float32Array;
-  value: Float32Array;
+/** Element type of the cache, as the decoder declares `past_key_values.*` (float16 is raw bits). */
+export type KvType = "float32" | "float16";
+
+type LayerKv = { type: "float32"; key: Float32Array; value: Float32Array } | { type: "float16"; key: Uint16Array; value: Uint16Array };
+
+function allocateLayer(type: KvType, length: number): LayerKv {
+  return type === "float32" ? { type, key: new Float32Array(length), value: new Float32Array(length) } : { type, key: new Uint16Array(length), value: new Uint16Array(length) };
+}
+
+function layerFromPresent(key: EngineTensor | undefined, value: EngineTensor | undefined): LayerKv | null {
+  if (key?.type === "float32" && value?.type === "float32") return { type: "float32", key: key.data, value: value.data };
+  if (key?.type === "float16" && value?.type === "float16") return { type: "float16", key: key.data, value: value.data };
+  return null;
+}
+
+/** Copies `length` positions of every head from one row of `source` into one row of `target`. */
+function copyRow(target: LayerKv, source: LayerKv, span: { from: number; to: number; length: number }): void {
+  if (target.type === "float32" && source.type === "float32") {
+    target.key.set(source.key.subarray(span.from, span.from + span.length), span.to);
+    target.value.set(source.value.subarray(span.from, span.from + span.length), span.to);
+  } else if (target.type === "float16" && source.type === "float16") {
+    target.key.set(source.key.subarray(span.from, span.from + span.length), span.to);
+    target.value.set(source.value.subarray(span.from, span.from + span.length), span.to);
+  } else {
+    throw new Error(`KV cache rows of different types (${source.type} into ${target.type})`);
+  }
 }
 
 export class KvBatch {
   private constructor(
     private readonly dims: LlamaDims,
+    readonly kvType: KvType,
     readonly layers: readonly LayerKv[],
     /** Columns per row (T). */
     readonly width: number,
@@ -27,24 +51,22 @@ export class KvBatch {
     return this.lengths.length;
   }
 
-  static empty(dims: LlamaDims, batchSize: number): KvBatch {
-    const layers = Array.from({ length: dims.numLayers }, () => ({ key: new Float32Array(0), value: new Float32Array(0) }));
-    return new KvBatch(dims, layers, 0, new Array<number>(batchSize).fill(0));
+  static empty(dims: LlamaDims, batchSize: number, kvType: KvType): KvBatch {
+    const layers = Array.from({ length: dims.numLayers }, () => allocateLayer(kvType, 0));
+    return new KvBatch(dims, kvType, layers, 0, new Array<number>(batchSize).fill(0));
   }
 
   /** Adopt the graph's present.* outputs after a step that added `added[i]` real tokens per row. */
-  static fromPresent(dims: LlamaDims, outputs: Readonly<Record<string, EngineTensor>>, lengths: readonly number[]): KvBatch {
+  static fromPresent(dims: LlamaDims, kvType: KvType, outputs: Readonly<Record<string, EngineTensor>>, lengths: readonly number[]): KvBatch {
     let width = 0;
     const layers = layerKvNames(dims.numLayers).map((names, layer) => {
       const key = outputs[names.presentKey];
-      const value = outputs[names.presentValue];
-      if (!key || !value || key.type !== "float32" || value.type !== "float32") {
-        throw new Error(`decoder output present.${layer}.key/value missing or not float32`);
-      }
-      width = key.dims[2] ?? 0;
-      return { key: key.data, value: value.data };
+      const kv = layerFromPresent(key, outputs[names.presentValue]);
+      if (!kv || kv.type !== kvType) throw new Error(`decoder output present.${layer}.key/value missing or not ${kvType}`);
+      width = key?.dims[2] ?? 0;
+      return kv;
     });
-    return new KvBatch(dims, layers, width, lengths);
+    return new KvBatch(dims, kvType, layers, width, lengths);
   }
 
   /** Add the past_key_values.* feeds for the next step to `feeds`. */
@@ -53,8 +75,13 @@ export class KvBatch {
     layerKvNames(this.dims.numLayers).forEach(({ pastKey, pastValue }, index) => {
       const layer = this.layers[index];
       if (!layer) return;
-      feeds[pastKey] = { type: "float32", data: layer.key, dims: shape };
-      feeds[pastValue] = { type: "float32", data: layer.value, dims: shape };
+      if (layer.type === "float32") {
+        feeds[pastKey] = { type: "float32", data: layer.key, dims: shape };
+        feeds[pastValue] = { type: "float32", data: layer.value, dims: shape };
+      } else {
+        feeds[pastKey] = { type: "float16", data: layer.key, dims: shape };
+        feeds[pastValue] = { type: "float16", data: layer.value, dims: shape };
+      }
     });
   }
 
@@ -74,13 +101,12 @@ export class KvBatch {
    * A new batch from rows of existing batches (in order), re-aligned to the longest row.
    * Used when sequences join (merge prefill + running) or leave (drop rows, trim padding).
    */
-  static gather(dims: LlamaDims, rows: readonly { batch: KvBatch; row: number }[]): KvBatch {
+  static gather(dims: LlamaDims, kvType: KvType, rows: readonly { batch: KvBatch; row: number }[]): KvBatch {
     const lengths = rows.map(({ batch, row }) => batch.lengths[row] ?? 0);
     const width = Math.max(0, ...lengths);
     const { numKvHeads, headDim } = dims;
     const layers = Array.from({ length: dims.numLayers }, (_, layerIndex) => {
-      const key = new Float32Array(rows.length * numKvHeads * width * headDim);
-      const value = new Float32Array(key.length);
+      const target = allocateLayer(kvType, rows.length * numKvHeads * width * headDim);
       rows.forEach(({ batch, row }, targetRow) => {
         const source = batch.layers[layerIndex];
         const length = lengths[targetRow] ?? 0;
@@ -88,12 +114,11 @@ export class KvBatch {
         for (let head = 0; head < numKvHeads; head++) {
           const from = ((row * numKvHeads + head) * batch.width + (batch.width - length)) * headDim;
           const to = ((targetRow * numKvHeads + head) * width + (width - length)) * headDim;
-          key.set(source.key.subarray(from, from + length * headDim), to);
-          value.set(source.value.subarray(from, from + length * headDim), to);
+          copyRow(target, source, { from, to, length: length * headDim });
         }
       });
-      return { key, value };
+      return target;
     });
-    return new KvBatch(dims, layers, width, lengths);
+    return new KvBatch(dims, kvType, layers, width, lengths);
   }
 }

@@ -23,7 +23,16 @@ export interface LlamaDecoderOptions {
   inputMode?: "ids" | "embeds";
   /** Add the `num_logits_to_keep` int64 scalar input (HF semantics: 0 keeps all positions). */
   logitsToKeep?: boolean;
+  /**
+   * Type of `past_key_values.*` / `present.*`. float16 halves the cache's memory and what moves
+   * between host and device each step; attention still computes in float32 on the rounded cache.
+   */
+  kvType?: "float32" | "float16";
 }
+
+/** ONNX TensorProto data type codes used by Cast. */
+const ONNX_FLOAT = 1;
+const ONNX_FLOAT16 = 10;
 
 const MASK_MIN = -3.4028234663852886e38;
 
@@ -81,12 +90,21 @@ function attentionBias(g: GraphBuilder, attentionMask: string, sequenceSource: s
 }
 
 interface LayerContext {
+  kvType: "float32" | "float16";
   g: GraphBuilder;
   dims: LlamaDims;
   weight: (name: string) => string;
   cos: string;
   sin: string;
   bias: string;
+}
+
+/** present = past ++ new along the sequence axis, stored in kvType; returns it as float32 for attention. */
+function appendToCache(context: LayerContext, name: string, fresh: string): string {
+  const { g, kvType } = context;
+  const stored = kvType === "float32" ? fresh : g.op("Cast", [fresh], { attributes: { to: ONNX_FLOAT16 } });
+  const present = g.op("Concat", [`past_key_values.${name}`, stored], { attributes: { axis: 2 }, outputs: [`present.${name}`] });
+  return kvType === "float32" ? present : g.op("Cast", [present], { attributes: { to: ONNX_FLOAT } });
 }
 
 function attention(context: LayerContext, layer: number, normed: string): string {
@@ -100,8 +118,8 @@ function attention(context: LayerContext, layer: number, normed: string): string
   const query = applyRope(g, heads("q_proj", numHeads), context.cos, context.sin);
   const key = applyRope(g, heads("k_proj", numKvHeads), context.cos, context.sin);
   const value = heads("v_proj", numKvHeads);
-  const presentKey = g.op("Concat", [`past_key_values.${layer}.key`, key], { attributes: { axis: 2 }, outputs: [`present.${layer}.key`] });
-  const presentValue = g.op("Concat", [`past_key_values.${layer}.value`, value], { attributes: { axis: 2 }, outputs: [`present.${layer}.value`] });
+  const presentKey = appendToCache(context, `${layer}.key`, key);
+  const presentValue = appendToCache(context, `${layer}.value`, value);
   // GQA without repeating KV: fold the query heads of each KV group into the sequence axis.
   const groupedQuery = g.op("Reshape", [query, g.constInt64([0, numKvHeads, -1, headDim])]);
   const keyT = g.op("Transpose", [presentKey], { attributes: { perm: [0, 1, 3, 2] } });
@@ -145,7 +163,7 @@ function weightRegistry(g: GraphBuilder, options: LlamaDecoderOptions): (name: s
     const shape = shapes.get(name);
     if (!shape) throw new Error(`unknown weight ${name}`);
     g.initializer(name, storage, shape, options.weights(name, shape));
-    const usable = storage === "float32" ? name : g.op("Cast", [name], { attributes: { to: 1 } });
+    const usable = storage === "float32" ? name : g.op("Cast", [name], { attributes: { to: ONNX_FLOAT } });
     registered.set(name, usable);
     return usable;
   };
@@ -169,15 +187,16 @@ export function buildLlamaDecoder(options: LlamaDecoderOptions): OnnxModel {
   }
   const attentionMask = g.input("attention_mask", "int64", [batch, total]);
   const positionIds = g.input("position_ids", "int64", [batch, sequence]);
+  const kvType = options.kvType ?? "float32";
   for (let layer = 0; layer < dims.numLayers; layer++) {
-    g.input(`past_key_values.${layer}.key`, "float32", [batch, dims.numKvHeads, past, dims.headDim]);
-    g.input(`past_key_values.${layer}.value`, "float32", [batch, dims.numKvHeads, past, dims.headDim]);
+    g.input(`past_key_values.${layer}.key`, kvType, [batch, dims.numKvHeads, past, dims.headDim]);
+    g.input(`past_key_values.${layer}.value`, kvType, [batch, dims.numKvHeads, past, dims.headDim]);
   }
   const logitsToKeep = options.logitsToKeep ? g.input("num_logits_to_keep", "int64", []) : null;
 
   const { cos, sin } = g.inScope("rotary", () => ropeTables(g, positionIds, dims));
   const bias = g.inScope("mask", () => attentionBias(g, attentionMask, sequenceSource));
-  const context: LayerContext = { g, dims, weight, cos, sin, bias };
+  const context: LayerContext = { kvType, g, dims, weight, cos, sin, bias };
   for (let layer = 0; layer < dims.numLayers; layer++) hidden = decoderLayer(context, layer, hidden);
 
   let normed = rmsNorm(g, hidden, weight("model.norm.weight"), dims.rmsNormEps);
@@ -190,8 +209,8 @@ export function buildLlamaDecoder(options: LlamaDecoderOptions): OnnxModel {
     : weight("lm_head.weight");
   g.output(g.op("MatMul", [normed, head]), "logits", "float32", [batch, options.logitsToKeep ? "logits_length" : sequence, dims.vocabSize]);
   for (let layer = 0; layer < dims.numLayers; layer++) {
-    g.output(`present.${layer}.key`, `present.${layer}.key`, "float32", [batch, dims.numKvHeads, total, dims.headDim]);
-    g.output(`present.${layer}.value`, `present.${layer}.value`, "float32", [batch, dims.numKvHeads, total, dims.headDim]);
+    g.output(`present.${layer}.key`, `present.${layer}.key`, kvType, [batch, dims.numKvHeads, total, dims.headDim]);
+    g.output(`present.${layer}.value`, `present.${layer}.value`, kvType, [batch, dims.numKvHeads, total, dims.headDim]);
   }
   return g.toModel();
 }
@@ -205,7 +224,7 @@ export function buildEmbedTokens(options: Pick<LlamaDecoderOptions, "dims" | "we
   g.initializer("model.embed_tokens.weight", storage, shape, options.weights("model.embed_tokens.weight", shape));
   const inputIds = g.input("input_ids", "int64", [DECODER_DIM_NAMES.batch, DECODER_DIM_NAMES.sequence]);
   let embeds = g.op("Gather", ["model.embed_tokens.weight", inputIds], { attributes: { axis: 0 } });
-  if (storage !== "float32") embeds = g.op("Cast", [embeds], { attributes: { to: 1 } });
+  if (storage !== "float32") embeds = g.op("Cast", [embeds], { attributes: { to: ONNX_FLOAT } });
   g.output(embeds, "inputs_embeds", "float32", [DECODER_DIM_NAMES.batch, DECODER_DIM_NAMES.sequence, dims.hiddenSize]);
   return g.toModel();
 }

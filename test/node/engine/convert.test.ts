@@ -11,6 +11,7 @@ import { convertCheckpoint } from "../../../container/convert/convert-checkpoint
 import { llamaWeightShapes } from "../../../container/model/llama-dims.js";
 import { referenceGreedy } from "../../../container/model/reference-forward.js";
 import { createEngine } from "../../../container/engine/create-engine.js";
+import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
 import { greedy, makeTestModel, runToEnd } from "./support/test-engine.js";
 import { bfloat16Round, hfConfig, writeSafetensors } from "./support/write-safetensors.js";
 
@@ -60,6 +61,21 @@ describe("convertCheckpoint", () => {
     try {
       const run = await runToEnd(engine, { promptIds: engine.codec.encodeChat([{ role: "user", content: "x" }], true), params: greedy({ maxTokens: 4 }) });
       expect(run.tokenIds.length).toBeGreaterThan(0);
+    } finally {
+      await engine.release();
+    }
+  });
+
+  it("writes a float16 KV cache on request (--kv-dtype fp16), which the engine runs", async () => {
+    convertCheckpoint({ inputDir: join(root, "hf"), outputDir: join(root, "out-kv16"), dtype: "fp16", kvDtype: "fp16" });
+    const engine = await createEngine({ modelDir: join(root, "out-kv16"), executionProvider: "cpu", maxBatch: 2, maxQueue: 2, requestTimeoutMs: 10_000 });
+    try {
+      const run = await runToEnd(engine, { promptIds: engine.codec.encodeChat([{ role: "user", content: "x" }], true), params: greedy({ maxTokens: 4 }) });
+      expect(run.error).toBeNull();
+      expect(run.tokenIds).toHaveLength(4);
+      const session = await createInferenceSession(join(root, "out-kv16", "onnx", "model.onnx"), { executionProvider: "cpu" });
+      expect(session.inputs.find((input) => input.name === "past_key_values.0.key")?.type).toBe("float16");
+      await session.release();
     } finally {
       await engine.release();
     }

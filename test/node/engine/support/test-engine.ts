@@ -16,10 +16,10 @@ export interface TestModel extends DemoModelResult {
   cleanup(): void;
 }
 
-export function makeTestModel(seed = 5): TestModel {
+export function makeTestModel(seed = 5, options: { kvType?: "float32" | "float16" } = {}): TestModel {
   const root = mkdtempSync(join(tmpdir(), "engine-test-"));
   const dir = join(root, "model");
-  const result = writeDemoModel({ outDir: dir, seed });
+  const result = writeDemoModel({ outDir: dir, seed, ...options });
   return { ...result, dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
