@@ -35,7 +35,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     cwd: root,
     stdio: "inherit",
   });
-  // The child handles Ctrl-C itself (it shares our terminal's process group); just wait for it.
-  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => {});
+  // Pass stop signals on: a terminal's Ctrl-C reaches the child too (same process group; its
+  // shutdown runs once), but `kill <pid>` or a process manager signals only us.
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
