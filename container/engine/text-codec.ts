@@ -1,7 +1,7 @@
 /**
  * Tokenizer + chat template for one model folder. The security rule lives here: special
  * tokens come only from the template. Chat messages are rendered with placeholders in place
- * of roles and contents; template text is encoded with added-token parsing, message text with
+ * of contents (and of roles that spell an added token); template text is encoded with added-token parsing, message text with
  * a second tokenizer that has no added tokens, so content that spells `<|turn_end|>` or
  * `<|function_start|>` stays plain text and cannot forge a turn or a tool call.
  */
@@ -24,6 +24,7 @@ export class TextCodec {
   private readonly plainText: Tokenizer;
   private readonly template: Template;
   private readonly specialIds: Set<number>;
+  private readonly addedTokenTexts: readonly string[];
   private readonly bosId: number | null;
   readonly eosTokenIds: readonly number[];
 
@@ -32,6 +33,7 @@ export class TextCodec {
     this.plainText = new Tokenizer({ ...folder.tokenizerJson, added_tokens: [] }, folder.tokenizerConfig);
     this.template = new Template(folder.chatTemplate);
     this.specialIds = new Set(folder.tokenizerJson.added_tokens.filter((token) => token.special).map((token) => token.id));
+    this.addedTokenTexts = folder.tokenizerJson.added_tokens.map((token) => token.content).filter((content) => content.length > 0);
     const bos = folder.tokenizerConfig.bos_token;
     const bosId = folder.tokenizerConfig.add_bos_token && bos ? this.withSpecials.token_to_id(bos) : undefined;
     this.bosId = bosId ?? null;
@@ -55,7 +57,9 @@ export class TextCodec {
   encodeChatSegments(messages: readonly { role: string; content: readonly ContentSegment[] }[], addGenerationPrompt: boolean): number[] {
     const values: (string | readonly ContentSegment[])[] = [];
     const slot = (value: string | readonly ContentSegment[]): string => `\uE000${values.push(value) - 1}\uE001`;
-    const masked = messages.map((message) => ({ role: slot(message.role), content: slot(message.content) }));
+    // Roles stay readable to the template (it compares them: `messages[0]['role'] != 'system'`), unless
+    // a role spells an added token; contents are always placeholders.
+    const masked = messages.map((message) => ({ role: this.spellsAddedToken(message.role) ? slot(message.role) : message.role, content: slot(message.content) }));
     const rendered = this.template.render({ messages: masked, add_generation_prompt: addGenerationPrompt, bos_token: "", eos_token: "" });
     const ids: number[] = this.bosId === null ? [] : [this.bosId];
     let last = 0;
@@ -69,6 +73,10 @@ export class TextCodec {
     }
     ids.push(...this.encodeTemplateText(rendered.slice(last)));
     return ids;
+  }
+
+  private spellsAddedToken(text: string): boolean {
+    return this.addedTokenTexts.some((token) => text.includes(token));
   }
 
   private encodeTemplateText(text: string): number[] {

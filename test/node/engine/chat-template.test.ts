@@ -31,6 +31,18 @@ describe("Megrez chat template", () => {
     );
   });
 
+  it("encodes exactly the rendered prompt when the caller gives a system prompt (no default system turn)", () => {
+    const messages = [
+      { role: "system", content: "You are a search assistant." },
+      { role: "user", content: "q" },
+      { role: "observation", content: "OBS" },
+    ];
+    const ids = codec.encodeChat(messages, true);
+    expect(codec.decode(ids, false)).toBe(codec.renderChat(messages, true));
+    expect(codec.decode(ids, false).startsWith("<|role_start|>system<|role_end|>You are a search assistant.")).toBe(true);
+    expect(ids.filter((id) => id === codec.tokenId("<|role_start|>"))).toHaveLength(4);
+  });
+
   it("encodes template specials as special ids and decodes back to the rendered prompt", () => {
     const messages = [{ role: "user", content: "hello 世界" }];
     const ids = codec.encodeChat(messages, true);
