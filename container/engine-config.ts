@@ -20,6 +20,8 @@ export const engineConfigSchema = z.object({
   ENGINE_THREADS: integer(0),
   /** Optional cap below config.json's max_position_embeddings; 0 = no cap. */
   ENGINE_MAX_MODEL_LEN: integer(0),
+  /** Host memory for the automatic prefix cache (KV of recent prompts), in MiB; 0 = off. */
+  ENGINE_PREFIX_CACHE_MB: integer(1024),
 });
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     maxBatch: config.ENGINE_MAX_BATCH,
     maxQueue: config.ENGINE_MAX_QUEUE,
     requestTimeoutMs: config.ENGINE_REQUEST_TIMEOUT_MS,
+    prefixCacheBytes: config.ENGINE_PREFIX_CACHE_MB * 2 ** 20,
     log: (line) => console.error(line),
     ...(config.ENGINE_MAX_MODEL_LEN > 0 ? { maxModelLen: config.ENGINE_MAX_MODEL_LEN } : {}),
   });

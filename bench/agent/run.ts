@@ -21,6 +21,7 @@ import { selectPassages } from "../../search/passages";
 import type { SearchProvider } from "../../search/types";
 import { startBackends, type Latencies } from "./backends";
 import { runReferenceSchedule, type ScheduleResult } from "./reference-schedule";
+import { median } from "../median";
 
 const latencies: Latencies = {
   searchMs: 300,
@@ -70,12 +71,6 @@ async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }, re
   }
   const count = (outcome: string) => [...cited].filter((index) => outcomes.get(index) === outcome).length;
   return { firstAnswerTokenMs, cited: [...cited].sort(), summarizedCited: count("summarized"), excerptCited: count("excerpt") };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 async function main(): Promise<void> {

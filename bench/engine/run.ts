@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { median } from "../median.js";
 import { writeBenchModel } from "./bench-model.js";
 import { createEngine, type Engine } from "../../container/engine/create-engine.js";
 import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
@@ -29,12 +30,6 @@ const argsSchema = z.object({
   threads: z.coerce.number().int().min(1).default(1),
   ep: z.enum(["cpu", "cuda"]).default("cpu"),
 });
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 async function engineRun(engine: Engine, promptIds: number[], maxTokens: number): Promise<{ ttftMs: number; totalMs: number; tokens: number }> {
   const started = performance.now();

@@ -9,7 +9,7 @@ import type { Engine } from "../../container/engine/create-engine.js";
 import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
 import type { OmniPrompt } from "../../container/omni/omni-prompt.js";
 import type { MessageWithMedia } from "../../container/omni/omni-support.js";
-import { median } from "./preprocess-bench.js";
+import { median } from "../median.js";
 
 const FIXTURES = new URL("../../../shared/fixtures/omni/", import.meta.url);
 const FILLER =

@@ -10,15 +10,10 @@ import { preprocessImage } from "../../container/omni/image-preprocess.js";
 import { resample } from "../../container/omni/resample.js";
 import { WhisperLogMel } from "../../container/omni/whisper-log-mel.js";
 import { encodeWav } from "../../test/node/omni/wav-fixture.js";
+import { median } from "../median.js";
 import { transformersJsSlices, whisperLargeV3Extractor } from "./transformers-js-preprocess.js";
 
 const FIXTURES = new URL("../../../shared/fixtures/omni/", import.meta.url);
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 async function timed(repeats: number, run: () => Promise<unknown>): Promise<number> {
   await run(); // warm-up

@@ -9,6 +9,7 @@ import { EngineError } from "./engine-errors.js";
 import type { EngineMetrics } from "./engine-metrics.js";
 import type { GenerationEvent } from "./generation-events.js";
 import { KvBatch } from "./kv-batch.js";
+import { PrefixCache } from "./prefix-cache.js";
 import type { SamplingParams } from "./sampling-params.js";
 import { Sequence } from "./sequence.js";
 import type { TextCodec } from "./text-codec.js";
@@ -21,6 +22,8 @@ export interface SchedulerOptions {
   /** Default per-request deadline; 0 disables. */
   requestTimeoutMs: number;
   metrics: EngineMetrics;
+  /** Bytes of prompt KV kept for automatic prefix caching; 0 disables it. */
+  prefixCacheBytes?: number;
   now?: () => number;
 }
 
@@ -41,6 +44,7 @@ export class BatchScheduler {
   private nextId = 1;
   private running = false;
   private readonly now: () => number;
+  private readonly prefixCache: PrefixCache;
 
   constructor(
     private readonly runner: DecoderRunner,
@@ -49,6 +53,7 @@ export class BatchScheduler {
   ) {
     this.kv = KvBatch.empty(runner.dims, 0, runner.kvType);
     this.now = options.now ?? (() => performance.now());
+    this.prefixCache = new PrefixCache(runner.dims, options.prefixCacheBytes ?? 0);
   }
 
   get queueDepth(): number {
@@ -145,16 +150,28 @@ export class BatchScheduler {
     this.updateGauges();
   }
 
-  /** Prefill newcomers together, sample their first token, merge them into the batch. */
+  /**
+   * Prefill newcomers together (each after its longest cached prompt prefix, if any), sample
+   * their first token, remember their prompts' KV, merge them into the batch.
+   */
   private async admit(newcomers: Sequence[]): Promise<void> {
+    const { dims, kvType } = this.runner;
+    // A prompt with image/audio embeddings is more than its token ids: never cached or matched.
+    const cacheable = newcomers.map((sequence) => this.prefixCache.enabled && sequence.embeddingSplices.length === 0);
+    const hits = newcomers.map((sequence, row) => (cacheable[row] ? this.prefixCache.lookup(sequence.promptIds) : null));
+    const noPrefix = KvBatch.empty(dims, 1, kvType);
+    const past = KvBatch.gather(dims, kvType, hits.map((hit) => ({ batch: hit?.kv ?? noPrefix, row: 0 })));
     const { logits, kv } = await this.runner.step(
-      newcomers.map((sequence) => sequence.promptIds),
-      KvBatch.empty(this.runner.dims, newcomers.length, this.runner.kvType),
+      newcomers.map((sequence, row) => sequence.promptIds.slice(hits[row]?.length ?? 0)),
+      past,
       newcomers.map((sequence) => sequence.embeddingSplices),
     );
     // The image/audio embeddings live on in the KV cache; drop the copies.
     for (const sequence of newcomers) sequence.embeddingSplices = [];
     newcomers.forEach((sequence, row) => {
+      if (cacheable[row]) this.prefixCache.insert(sequence.promptIds, kv, row);
+      this.options.metrics.prefixCacheHitTokensTotal += hits[row]?.length ?? 0;
+      this.options.metrics.prefixCacheBytes = this.prefixCache.size.bytes;
       this.options.metrics.promptTokensTotal += sequence.promptIds.length;
       if (sequence.cancelled) return;
       this.options.metrics.recordTtft((this.now() - sequence.submittedAt) / 1000);

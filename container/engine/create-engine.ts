@@ -23,6 +23,8 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Caps the context below config.json's max_position_embeddings. */
   maxModelLen?: number;
+  /** Bytes of prompt KV kept for automatic prefix caching (default 0: off). */
+  prefixCacheBytes?: number;
 }
 
 export interface Engine {
@@ -70,6 +72,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     maxModelLen,
     requestTimeoutMs: options.requestTimeoutMs,
     metrics,
+    prefixCacheBytes: options.prefixCacheBytes ?? 0,
   });
   const omni = await OmniSupport.load(folder.dir, codec, async (path) => createInferenceSession(source(path), sessionOptions));
   if (omni !== null && !folder.embedTokensPath) throw new Error(`model folder ${folder.dir} has Omni towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);

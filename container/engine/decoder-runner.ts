@@ -115,8 +115,7 @@ export class DecoderRunner {
     const vocab = this.dims.vocabSize;
     const perRow = logits.data.length / batch;
     const rows = tokens.map((_, row) => logits.data.subarray(row * perRow + perRow - vocab, (row + 1) * perRow));
-    const lengths = tokens.map((row, index) => (kv.lengths[index] ?? 0) + row.length);
-    return { logits: rows, kv: KvBatch.fromPresent(this.dims, this.kvType, outputs, lengths) };
+    return { logits: rows, kv: KvBatch.afterStep(this.dims, this.kvType, outputs, kv, tokens.map((row) => row.length)) };
   }
 
   async release(): Promise<void> {

@@ -56,8 +56,13 @@ export class KvBatch {
     return new KvBatch(dims, kvType, layers, 0, new Array<number>(batchSize).fill(0));
   }
 
-  /** Adopt the graph's present.* outputs after a step that added `added[i]` real tokens per row. */
-  static fromPresent(dims: LlamaDims, kvType: KvType, outputs: Readonly<Record<string, EngineTensor>>, lengths: readonly number[]): KvBatch {
+  /**
+   * The batch after a step on `past` that added `added[i]` tokens to row i (left-padded to the
+   * widest). present = past columns ++ new columns, so a row is right-aligned as a whole unless it
+   * had cached tokens and fewer new tokens than the widest row (a prefix-cache hit admitted next to
+   * longer prompts): then its two segments are moved together. Otherwise present is adopted as is.
+   */
+  static afterStep(dims: LlamaDims, kvType: KvType, outputs: Readonly<Record<string, EngineTensor>>, past: KvBatch, added: readonly number[]): KvBatch {
     let width = 0;
     const layers = layerKvNames(dims.numLayers).map((names, layer) => {
       const key = outputs[names.presentKey];
@@ -66,7 +71,35 @@ export class KvBatch {
       width = key?.dims[2] ?? 0;
       return kv;
     });
-    return new KvBatch(dims, kvType, layers, width, lengths);
+    const lengths = added.map((count, row) => (past.lengths[row] ?? 0) + count);
+    const stepped = new KvBatch(dims, kvType, layers, width, lengths);
+    const newWidth = width - past.width;
+    const gapped = added.some((count, row) => (past.lengths[row] ?? 0) > 0 && count < newWidth);
+    return gapped ? stepped.closeGaps(past, added) : stepped;
+  }
+
+  /** Right-aligns rows whose cached and new tokens are separated by new-token padding. */
+  private closeGaps(past: KvBatch, added: readonly number[]): KvBatch {
+    const { numKvHeads, headDim } = this.dims;
+    const width = Math.max(0, ...this.lengths);
+    const layers = this.layers.map((source) => {
+      const target = allocateLayer(this.kvType, this.batchSize * numKvHeads * width * headDim);
+      this.lengths.forEach((length, row) => {
+        const cached = past.lengths[row] ?? 0;
+        const fresh = added[row] ?? 0;
+        for (let head = 0; head < numKvHeads; head++) {
+          const sourceRow = (row * numKvHeads + head) * this.width;
+          const targetRow = (row * numKvHeads + head) * width + (width - length);
+          const segments = [
+            { from: sourceRow + past.width - cached, to: targetRow, length: cached },
+            { from: sourceRow + this.width - fresh, to: targetRow + cached, length: fresh },
+          ];
+          for (const segment of segments) copyRow(target, source, { from: segment.from * headDim, to: segment.to * headDim, length: segment.length * headDim });
+        }
+      });
+      return target;
+    });
+    return new KvBatch(this.dims, this.kvType, layers, width, this.lengths);
   }
 
   /** Add the past_key_values.* feeds for the next step to `feeds`. */
@@ -95,6 +128,27 @@ export class KvBatch {
       mask.fill(1n, rowStart + total - (newTokenCounts[row] ?? 0), rowStart + total);
     });
     return mask;
+  }
+
+  /** Bytes held by this batch's cache arrays. */
+  get byteLength(): number {
+    return this.layers.reduce((sum, layer) => sum + layer.key.byteLength + layer.value.byteLength, 0);
+  }
+
+  /** A one-row batch holding the first `length` cached tokens of `row` (a prompt prefix), in its own arrays. */
+  static prefixOf(dims: LlamaDims, source: KvBatch, row: number, length: number): KvBatch {
+    const rowLength = source.lengths[row] ?? 0;
+    if (length > rowLength) throw new Error(`prefix of ${length} tokens from a row of ${rowLength}`);
+    const { numKvHeads, headDim } = dims;
+    const layers = source.layers.map((layer) => {
+      const target = allocateLayer(source.kvType, numKvHeads * length * headDim);
+      for (let head = 0; head < numKvHeads; head++) {
+        const from = ((row * numKvHeads + head) * source.width + (source.width - rowLength)) * headDim;
+        copyRow(target, layer, { from, to: head * length * headDim, length: length * headDim });
+      }
+      return target;
+    });
+    return new KvBatch(dims, source.kvType, layers, length, [length]);
   }
 
   /**
