@@ -23,7 +23,7 @@ function layerFromPresent(key: EngineTensor | undefined, value: EngineTensor | u
   return null;
 }
 
-/** Copies `length` positions of every head from one row of `source` into one row of `target`. */
+/** Copies `span.length` elements of keys and of values from `source` at `span.from` into `target` at `span.to`. */
 function copyRow(target: LayerKv, source: LayerKv, span: { from: number; to: number; length: number }): void {
   if (target.type === "float32" && source.type === "float32") {
     target.key.set(source.key.subarray(span.from, span.from + span.length), span.to);
