@@ -30,6 +30,8 @@ const messageSchema = z.object({
   content: z.union([z.string(), z.array(contentPart), z.null()]),
 });
 
+const NO_FUNCTION_CALLS = "tools and function calls are not supported: this endpoint answers with its own web search and cited sources";
+
 export const chatCompletionRequestSchema = z
   .object({
     model: z.string().min(1),
@@ -41,6 +43,12 @@ export const chatCompletionRequestSchema = z
     temperature: z.number().min(0).max(2).nullish(),
     n: z.literal(1).nullish(),
     search: searchModeSchema.optional(),
+    // What this endpoint cannot honour is refused by name rather than silently ignored.
+    tools: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),
+    functions: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),
+    tool_choice: z.enum(["none", "auto"], { message: NO_FUNCTION_CALLS }).nullish(),
+    response_format: z.object({ type: z.literal("text", { message: "only response_format {\"type\": \"text\"} is supported" }) }).nullish(),
+    logprobs: z.literal(false, { message: "logprobs are not supported" }).nullish(),
   })
   .refine((body) => body.messages[body.messages.length - 1]?.role === "user", {
     message: "the last message must have role `user`",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { errorOf, postJson, request } from "./support/api";
+import { createFakeEngine } from "./support/fake-engine";
 
 const chat = (body: unknown) => postJson({ model: "megrez", ...((body as object) ?? {}) });
 
@@ -28,6 +29,28 @@ describe("request validation", () => {
     const messages = [{ role: "user", content: "hi" }];
     expect((await request("/v1/chat/completions", chat({ messages, n: 2 }))).status).toBe(400);
     expect((await request("/v1/chat/completions", chat({ messages, temperature: 3 }))).status).toBe(400);
+  });
+
+  it("refuses by name what it cannot honour (tools, JSON mode, logprobs) and accepts their no-op forms", async () => {
+    const messages = [{ role: "user", content: "hi" }];
+    const tool = { type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } };
+    for (const [extra, field] of [
+      [{ tools: [tool] }, "tools"],
+      [{ tool_choice: "required" }, "tool_choice"],
+      [{ functions: [tool.function] }, "functions"],
+      [{ response_format: { type: "json_object" } }, "response_format"],
+      [{ logprobs: true }, "logprobs"],
+    ] as const) {
+      const res = await request("/v1/chat/completions", chat({ messages, ...extra }));
+      expect(res.status).toBe(400);
+      const error = await errorOf(res);
+      expect(error.code).toBe("invalid_body");
+      expect(error.message).toContain(field);
+    }
+    for (const extra of [{ tools: [] }, { tool_choice: "none" }, { response_format: { type: "text" } }, { logprobs: false }, { tools: null }]) {
+      const res = await request("/v1/chat/completions", chat({ messages, max_tokens: 4, search: "never", ...extra }), { ENGINE: createFakeEngine() });
+      expect(res.status).toBe(200);
+    }
   });
 
   it("rejects an unknown model with 404 model_not_found", async () => {
