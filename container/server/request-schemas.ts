@@ -1,7 +1,7 @@
 /**
  * zod schemas for the OpenAI-compatible request bodies (plus vLLM's extra sampling fields
  * and /tokenize, /detokenize). Unknown fields are accepted and ignored, as OpenAI clients
- * send more than we read; fields we cannot honour (n > 1, logprobs) are rejected clearly.
+ * send more than we read; fields we cannot honour (n > 1, logprobs, tools, JSON mode) are rejected clearly.
  */
 import { z } from "zod";
 import { messageContentSchema } from "../omni/content-parts.js";
@@ -34,9 +34,14 @@ const samplingFields = {
   logprobs: z.union([z.literal(false), z.null()], { message: "logprobs are not supported" }).optional(),
 };
 
+const NO_TOOLS = "tools are not supported: the Megrez chat template has no tool slot (put function descriptions in the system prompt, as the agent does)";
+
 export const chatCompletionRequestSchema = z.looseObject({
   ...samplingFields,
   messages: z.array(chatMessageSchema).min(1, "messages must not be empty"),
+  tools: z.array(z.unknown()).max(0, { message: NO_TOOLS }).nullish(),
+  tool_choice: z.enum(["none", "auto"], { message: NO_TOOLS }).nullish(),
+  response_format: z.object({ type: z.literal("text", { message: "only response_format {\"type\": \"text\"} is supported" }) }).nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   add_generation_prompt: z.boolean().default(true),
 });

@@ -127,6 +127,10 @@ describe("OpenAI-compatible API", () => {
       [{ messages: [{ role: "user" }] }, "messages.0.content"],
       [{ messages, temperature: 5 }, "temperature"],
       [{ messages, n: 2 }, "n"],
+      [{ messages, logprobs: true }, "logprobs"],
+      [{ messages, tools: [{ type: "function", function: { name: "f" } }] }, "tools"],
+      [{ messages, tool_choice: "required" }, "tool_choice"],
+      [{ messages, response_format: { type: "json_object" } }, "response_format.type"],
     ];
     for (const [body, param] of cases) {
       const response = await post("/v1/chat/completions", body);
@@ -135,6 +139,8 @@ describe("OpenAI-compatible API", () => {
       expect(json.error).toMatchObject({ type: "invalid_request_error", code: "invalid_request", param });
       expect(typeof json.error.message).toBe("string");
     }
+    const noOps = await post("/v1/chat/completions", { messages, max_tokens: 2, tools: [], tool_choice: "none", response_format: { type: "text" }, logprobs: false });
+    expect(noOps.status).toBe(200);
     await expect(client.chat.completions.create({ model: "gpt-4", messages })).rejects.toMatchObject({ status: 404 });
     const tooLarge = await post("/v1/chat/completions", { messages: [{ role: "user", content: "x".repeat(33 * 2 ** 20) }] });
     expect(tooLarge.status).toBe(413);
