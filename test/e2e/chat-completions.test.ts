@@ -17,11 +17,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function engineCompletionTokens(): Promise<number> {
+async function engineCounter(name: string): Promise<number> {
   const text = await (await fetch(`${stack.engineUrl}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("engine_generation_tokens_total"));
+  const line = text.split("\n").find((l) => l.startsWith(name));
   return line ? Number(line.trim().split(/\s+/).pop()) : Number.NaN;
 }
+
+const engineCompletionTokens = (): Promise<number> => engineCounter("engine_generation_tokens_total");
 
 describe("OpenAI-compatible chat through the edge worker", () => {
   it("answers a non-streaming request with text produced by the engine", async () => {
@@ -68,6 +70,7 @@ describe("OpenAI-compatible chat through the edge worker", () => {
 
 describe("native event stream", () => {
   it("searches the local index, reads real corpus pages and streams the answer", async () => {
+    const cachedBefore = await engineCounter("engine_prefix_cache_hit_tokens_total");
     const res = await fetch(`${stack.workerUrl}/api/chat`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -97,5 +100,7 @@ describe("native event stream", () => {
     const reads = events.filter((e) => e.type === "page-read");
     expect(new Set(reads.map((e) => e.index))).toEqual(new Set(sources.map((s) => s.index)));
     expect(reads.every((e) => e.outcome !== "failed")).toBe(true);
+    // The answer prompt starts with the search-decision prompt, so the engine prefilled only what was new.
+    expect(await engineCounter("engine_prefix_cache_hit_tokens_total")).toBeGreaterThan(cachedBefore);
   });
 });
