@@ -47,6 +47,8 @@ export interface AgentRequest {
   search?: SearchMode;
   maxTokens?: number;
   temperature?: number;
+  /** The caller's stop strings: they end the answer (never the search decision). */
+  stop?: string[];
   signal?: AbortSignal;
 }
 
@@ -167,6 +169,7 @@ async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
       messages,
       maxTokens: Math.max(16, Math.min(wanted, room)),
       temperature: state.request.temperature ?? (state.mode === "never" ? config.chatTemperature : config.agentTemperature),
+      ...(!deciding && state.request.stop ? { stop: state.request.stop } : {}),
       showText: !deciding,
       rewriter: state.rewriter,
       timeoutMs: config.deadlines.modelMs,

@@ -42,6 +42,11 @@ export const chatCompletionRequestSchema = z
     max_completion_tokens: z.number().int().positive().nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     n: z.literal(1).nullish(),
+    /** Up to 4 strings that end the answer, as OpenAI's `stop`; never applied to the search decision. */
+    stop: z
+      .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
+      .nullish()
+      .transform((stop) => (stop === null || stop === undefined ? undefined : typeof stop === "string" ? [stop] : stop)),
     search: searchModeSchema.optional(),
     // What this endpoint cannot honour is refused by name rather than silently ignored.
     tools: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),

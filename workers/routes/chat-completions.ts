@@ -31,6 +31,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     ...(body.search ? { search: body.search } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
+    ...(body.stop && body.stop.length > 0 ? { stop: body.stop } : {}),
     signal: abort.signal,
   });
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };

@@ -89,6 +89,22 @@ describe("POST /v1/chat/completions", () => {
     });
   });
 
+  it("passes the caller's stop strings to the answer, never to the search decision", async () => {
+    const engine = createFakeEngine();
+    const res = await request("/v1/chat/completions", ask({ search: "always", stop: ["\n\n", "END"] }), { ENGINE: engine });
+    expect(res.status).toBe(200);
+    const chats = engine.calls.filter((entry) => entry.path === "/v1/chat/completions");
+    expect(chats.length).toBe(2);
+    expect(chats[0]?.body.stop).toEqual(["<|turn_end|>"]);
+    expect(chats[1]?.body.stop).toEqual(["<|turn_end|>", "\n\n", "END"]);
+    const single = createFakeEngine();
+    await request("/v1/chat/completions", ask({ stop: "END" }), { ENGINE: single });
+    expect(single.calls.find((entry) => entry.path === "/v1/chat/completions")?.body.stop).toEqual(["<|turn_end|>", "END"]);
+    const tooMany = await request("/v1/chat/completions", ask({ stop: ["a", "b", "c", "d", "e"] }), { ENGINE: createFakeEngine() });
+    expect(tooMany.status).toBe(400);
+    expect((await errorOf(tooMany)).message).toContain("stop");
+  });
+
   it("sends the engine API key to the engine only", async () => {
     const seen: string[] = [];
     const engine = createFakeEngine();
