@@ -20,6 +20,8 @@ export interface GenerateTurnInput {
   temperature: number;
   /** Stop strings besides the end of the turn (the caller's, for answers). */
   stop?: string[];
+  /** The caller's sampling settings, passed to the model as given. */
+  sampling?: { topP?: number; seed?: number };
   /** Show the text to the user as it streams (false: the decision text in mode `always`). */
   showText: boolean;
   rewriter: CitationRewriter;
@@ -51,7 +53,7 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
   // Ends the upstream request once the turn is decided: nothing after a call or an end token is used.
   const stop = new AbortController();
   const signal = AbortSignal.any(input.signal ? [input.signal, timeout, stop.signal] : [timeout, stop.signal]);
-  const parts = input.model.streamChat({ messages: input.messages, maxTokens: input.maxTokens, temperature: input.temperature, stop: [TURN_END, ...(input.stop ?? [])], signal })[Symbol.asyncIterator]();
+  const parts = input.model.streamChat({ ...input.sampling, messages: input.messages, maxTokens: input.maxTokens, temperature: input.temperature, stop: [TURN_END, ...(input.stop ?? [])], signal })[Symbol.asyncIterator]();
   try {
     for (;;) {
       // Raced against the signal: a client that ignores it still cannot hang the answer.

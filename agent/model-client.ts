@@ -27,6 +27,9 @@ export interface ChatStreamRequest {
   messages: ModelMessage[];
   maxTokens: number;
   temperature: number;
+  /** The caller's nucleus sampling and seed, passed through when given. */
+  topP?: number;
+  seed?: number;
   stop?: string[];
   signal?: AbortSignal;
 }
@@ -156,6 +159,8 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
           stream_options: { include_usage: true },
           max_tokens: request.maxTokens,
           temperature: request.temperature,
+          ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
           ...(request.stop ? { stop: request.stop } : {}),
           ...(keepSpecialTokens ? { skip_special_tokens: false } : {}),
         },

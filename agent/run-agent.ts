@@ -49,6 +49,9 @@ export interface AgentRequest {
   temperature?: number;
   /** The caller's stop strings: they end the answer (never the search decision). */
   stop?: string[];
+  /** Nucleus sampling and seed for every generation of the turn, like temperature. */
+  topP?: number;
+  seed?: number;
   signal?: AbortSignal;
 }
 
@@ -170,6 +173,7 @@ async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
       maxTokens: Math.max(16, Math.min(wanted, room)),
       temperature: state.request.temperature ?? (state.mode === "never" ? config.chatTemperature : config.agentTemperature),
       ...(!deciding && state.request.stop ? { stop: state.request.stop } : {}),
+      sampling: { ...(state.request.topP !== undefined ? { topP: state.request.topP } : {}), ...(state.request.seed !== undefined ? { seed: state.request.seed } : {}) },
       showText: !deciding,
       rewriter: state.rewriter,
       timeoutMs: config.deadlines.modelMs,

@@ -41,6 +41,8 @@ export const chatCompletionRequestSchema = z
     max_tokens: z.number().int().positive().nullish(),
     max_completion_tokens: z.number().int().positive().nullish(),
     temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().gt(0).max(1).nullish(),
+    seed: z.number().int().nullish(),
     n: z.literal(1).nullish(),
     /** Up to 4 strings that end the answer, as OpenAI's `stop`; never applied to the search decision. */
     stop: z

@@ -32,6 +32,8 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
     ...(body.stop && body.stop.length > 0 ? { stop: body.stop } : {}),
+    ...(body.top_p !== undefined && body.top_p !== null ? { topP: body.top_p } : {}),
+    ...(body.seed !== undefined && body.seed !== null ? { seed: body.seed } : {}),
     signal: abort.signal,
   });
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };

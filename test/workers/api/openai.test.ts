@@ -89,7 +89,7 @@ describe("POST /v1/chat/completions", () => {
     });
   });
 
-  it("passes the caller's stop strings to the answer, never to the search decision", async () => {
+  it("passes the caller's stop strings to the answer (never to the search decision), and top_p and seed as given", async () => {
     const engine = createFakeEngine();
     const res = await request("/v1/chat/completions", ask({ search: "always", stop: ["\n\n", "END"] }), { ENGINE: engine });
     expect(res.status).toBe(200);
@@ -100,6 +100,10 @@ describe("POST /v1/chat/completions", () => {
     const single = createFakeEngine();
     await request("/v1/chat/completions", ask({ stop: "END" }), { ENGINE: single });
     expect(single.calls.find((entry) => entry.path === "/v1/chat/completions")?.body.stop).toEqual(["<|turn_end|>", "END"]);
+    const sampled = createFakeEngine();
+    await request("/v1/chat/completions", ask({ temperature: 0.7, top_p: 0.8, seed: 42 }), { ENGINE: sampled });
+    expect(sampled.calls.find((entry) => entry.path === "/v1/chat/completions")?.body).toMatchObject({ temperature: 0.7, top_p: 0.8, seed: 42 });
+    expect((await request("/v1/chat/completions", ask({ top_p: 0 }), { ENGINE: createFakeEngine() })).status).toBe(400);
     const tooMany = await request("/v1/chat/completions", ask({ stop: ["a", "b", "c", "d", "e"] }), { ENGINE: createFakeEngine() });
     expect(tooMany.status).toBe(400);
     expect((await errorOf(tooMany)).message).toContain("stop");
