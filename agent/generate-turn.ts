@@ -8,7 +8,7 @@
 import type { CitationRewriter } from "./citation-stream";
 import { AgentError, isAgentError } from "./errors";
 import type { ChatEvent } from "./events";
-import type { ModelClient, ModelMessage } from "./model-client";
+import type { ChatStreamRequest, ModelClient, ModelMessage } from "./model-client";
 import { stripControlTokens, TURN_END } from "./special-tokens";
 import { raceSignal } from "./race-signal";
 import { ToolCallStreamParser } from "./tool-call-stream";
@@ -21,7 +21,7 @@ export interface GenerateTurnInput {
   /** Stop strings besides the end of the turn (the caller's, for answers). */
   stop?: string[];
   /** The caller's sampling settings, passed to the model as given. */
-  sampling?: { topP?: number; seed?: number };
+  sampling?: Pick<ChatStreamRequest, "topP" | "seed" | "presencePenalty" | "frequencyPenalty">;
   /** Show the text to the user as it streams (false: the decision text in mode `always`). */
   showText: boolean;
   rewriter: CitationRewriter;

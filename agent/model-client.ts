@@ -27,9 +27,11 @@ export interface ChatStreamRequest {
   messages: ModelMessage[];
   maxTokens: number;
   temperature: number;
-  /** The caller's nucleus sampling and seed, passed through when given. */
+  /** The caller's sampling settings, passed through when given. */
   topP?: number;
   seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   stop?: string[];
   signal?: AbortSignal;
 }
@@ -161,6 +163,8 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
           temperature: request.temperature,
           ...(request.topP !== undefined ? { top_p: request.topP } : {}),
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...(request.presencePenalty !== undefined ? { presence_penalty: request.presencePenalty } : {}),
+          ...(request.frequencyPenalty !== undefined ? { frequency_penalty: request.frequencyPenalty } : {}),
           ...(request.stop ? { stop: request.stop } : {}),
           ...(keepSpecialTokens ? { skip_special_tokens: false } : {}),
         },

@@ -21,7 +21,7 @@ import { AgentError, isAgentError } from "./errors";
 import type { ChatEvent } from "./events";
 import { fallbackAnswer } from "./fallback-answer";
 import { generateTurn, type GenerateTurnResult } from "./generate-turn";
-import type { ModelClient, ModelMessage } from "./model-client";
+import type { ChatStreamRequest, ModelClient, ModelMessage } from "./model-client";
 import { fitObservation } from "./observation";
 import { buildObservation, buildSearchLimitObservation, buildSystemPrompt, buildUnknownToolObservation } from "./prompts";
 import { pythonJson } from "./python-json";
@@ -49,9 +49,8 @@ export interface AgentRequest {
   temperature?: number;
   /** The caller's stop strings: they end the answer (never the search decision). */
   stop?: string[];
-  /** Nucleus sampling and seed for every generation of the turn, like temperature. */
-  topP?: number;
-  seed?: number;
+  /** The caller's sampling settings for the answer (the search decision keeps the agent's). */
+  sampling?: Pick<ChatStreamRequest, "topP" | "seed" | "presencePenalty" | "frequencyPenalty">;
   signal?: AbortSignal;
 }
 
@@ -173,7 +172,7 @@ async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
       maxTokens: Math.max(16, Math.min(wanted, room)),
       temperature: state.request.temperature ?? (state.mode === "never" ? config.chatTemperature : config.agentTemperature),
       ...(!deciding && state.request.stop ? { stop: state.request.stop } : {}),
-      sampling: { ...(state.request.topP !== undefined ? { topP: state.request.topP } : {}), ...(state.request.seed !== undefined ? { seed: state.request.seed } : {}) },
+      ...(!deciding && state.request.sampling ? { sampling: state.request.sampling } : {}),
       showText: !deciding,
       rewriter: state.rewriter,
       timeoutMs: config.deadlines.modelMs,

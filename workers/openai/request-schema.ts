@@ -43,6 +43,8 @@ export const chatCompletionRequestSchema = z
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().gt(0).max(1).nullish(),
     seed: z.number().int().nullish(),
+    presence_penalty: z.number().min(-2).max(2).nullish(),
+    frequency_penalty: z.number().min(-2).max(2).nullish(),
     n: z.literal(1).nullish(),
     /** Up to 4 strings that end the answer, as OpenAI's `stop`; never applied to the search decision. */
     stop: z

@@ -4,6 +4,7 @@
  * Markdown links and `url_citation` annotations.
  */
 import { Hono } from "hono";
+import type { AgentRequest } from "../../agent/run-agent";
 import type { ApiEnv } from "../api-context";
 import { createAgentRunner } from "../agent-deps";
 import { chatBodyLimit } from "../attachments";
@@ -11,7 +12,7 @@ import { ApiError } from "../errors";
 import { describeError } from "../log";
 import { collectCompletion } from "../openai/completion";
 import { OPENAI_STREAM_HEADERS, toChunkStream } from "../openai/chunk-stream";
-import { chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
+import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
 import { readJsonBody } from "../request-body";
 
 export const chatCompletionRoutes = new Hono<ApiEnv>();
@@ -32,8 +33,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
     ...(body.stop && body.stop.length > 0 ? { stop: body.stop } : {}),
-    ...(body.top_p !== undefined && body.top_p !== null ? { topP: body.top_p } : {}),
-    ...(body.seed !== undefined && body.seed !== null ? { seed: body.seed } : {}),
+    sampling: samplingOf(body),
     signal: abort.signal,
   });
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
@@ -47,3 +47,14 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   });
   return c.body(stream, 200, OPENAI_STREAM_HEADERS);
 });
+
+/** The OpenAI sampling fields the caller set, for the answer. */
+function samplingOf(body: ChatCompletionRequest): NonNullable<AgentRequest["sampling"]> {
+  const given = (value: number | null | undefined): value is number => value !== undefined && value !== null;
+  return {
+    ...(given(body.top_p) ? { topP: body.top_p } : {}),
+    ...(given(body.seed) ? { seed: body.seed } : {}),
+    ...(given(body.presence_penalty) ? { presencePenalty: body.presence_penalty } : {}),
+    ...(given(body.frequency_penalty) ? { frequencyPenalty: body.frequency_penalty } : {}),
+  };
+}

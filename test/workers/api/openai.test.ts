@@ -101,8 +101,8 @@ describe("POST /v1/chat/completions", () => {
     await request("/v1/chat/completions", ask({ stop: "END" }), { ENGINE: single });
     expect(single.calls.find((entry) => entry.path === "/v1/chat/completions")?.body.stop).toEqual(["<|turn_end|>", "END"]);
     const sampled = createFakeEngine();
-    await request("/v1/chat/completions", ask({ temperature: 0.7, top_p: 0.8, seed: 42 }), { ENGINE: sampled });
-    expect(sampled.calls.find((entry) => entry.path === "/v1/chat/completions")?.body).toMatchObject({ temperature: 0.7, top_p: 0.8, seed: 42 });
+    await request("/v1/chat/completions", ask({ temperature: 0.7, top_p: 0.8, seed: 42, presence_penalty: 0.5, frequency_penalty: -0.5 }), { ENGINE: sampled });
+    expect(sampled.calls.find((entry) => entry.path === "/v1/chat/completions")?.body).toMatchObject({ temperature: 0.7, top_p: 0.8, seed: 42, presence_penalty: 0.5, frequency_penalty: -0.5 });
     expect((await request("/v1/chat/completions", ask({ top_p: 0 }), { ENGINE: createFakeEngine() })).status).toBe(400);
     const tooMany = await request("/v1/chat/completions", ask({ stop: ["a", "b", "c", "d", "e"] }), { ENGINE: createFakeEngine() });
     expect(tooMany.status).toBe(400);
