@@ -89,14 +89,16 @@ describe("POST /v1/chat/completions", () => {
     });
   });
 
-  it("passes the caller's stop strings to the answer (never to the search decision), and top_p and seed as given", async () => {
+  it("passes the caller's stop strings and sampling settings to the answer, never to the search decision", async () => {
     const engine = createFakeEngine();
-    const res = await request("/v1/chat/completions", ask({ search: "always", stop: ["\n\n", "END"] }), { ENGINE: engine });
+    const res = await request("/v1/chat/completions", ask({ search: "always", stop: ["\n\n", "END"], seed: 7 }), { ENGINE: engine });
     expect(res.status).toBe(200);
     const chats = engine.calls.filter((entry) => entry.path === "/v1/chat/completions");
     expect(chats.length).toBe(2);
     expect(chats[0]?.body.stop).toEqual(["<|turn_end|>"]);
     expect(chats[1]?.body.stop).toEqual(["<|turn_end|>", "\n\n", "END"]);
+    expect(chats[0]?.body.seed).toBeUndefined();
+    expect(chats[1]?.body.seed).toBe(7);
     const single = createFakeEngine();
     await request("/v1/chat/completions", ask({ stop: "END" }), { ENGINE: single });
     expect(single.calls.find((entry) => entry.path === "/v1/chat/completions")?.body.stop).toEqual(["<|turn_end|>", "END"]);
