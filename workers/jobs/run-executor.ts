@@ -9,7 +9,7 @@ import { isDigestError, type Digest } from "../../agent/digest";
 import { backoffMs, type JobsConfig } from "./config";
 import type { JobSpec } from "./job-spec";
 import type { DeliveryStore, PendingDelivery } from "./delivery-store";
-import type { Run, RunStore, StoredDigest } from "./run-store";
+import { storedDigestOf, type Run, type RunStore } from "./run-store";
 import { sendWebhook, type WebhookEvent } from "./webhook";
 
 export interface PipelineInput {
@@ -92,7 +92,7 @@ async function executeRun(deps: ExecutorDeps, run: Run, cancelled: () => boolean
     return;
   }
   if (cancelled()) return;
-  const stored = toStored(digest);
+  const stored = storedDigestOf(digest);
   const finishedAt = deps.now();
   // No await between these writes: the DO commits them together.
   deps.store.succeed(run.id, attempt, run.spec.delivery.store ? stored : null, finishedAt);
@@ -179,15 +179,4 @@ async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promis
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
-}
-
-function toStored(digest: Digest): StoredDigest {
-  return {
-    title: digest.title,
-    markdown: digest.markdown,
-    body: digest.body,
-    sources: digest.sources,
-    cited: digest.cited,
-    dropped: digest.dropped,
-  };
 }

@@ -27,6 +27,11 @@ export interface StoredDigest {
   dropped: number[];
 }
 
+/** The digest fields a run keeps (and shows): a Digest or a stored digest, trimmed to exactly these. */
+export function storedDigestOf(digest: StoredDigest): StoredDigest {
+  return { title: digest.title, markdown: digest.markdown, body: digest.body, sources: digest.sources, cited: digest.cited, dropped: digest.dropped };
+}
+
 export interface RunAttempt {
   attempt: number;
   startedAt: number;

@@ -5,7 +5,7 @@
  */
 import type { StoredJob } from "./registry";
 import type { RunDetails } from "./runner";
-import type { Run } from "./run-store";
+import { storedDigestOf, type Run } from "./run-store";
 import { nextRuns } from "./schedule";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -85,11 +85,6 @@ export function digestView(run: Run) {
     runId: run.id,
     scheduledFor: iso(run.slot),
     finishedAt: iso(run.finishedAt),
-    title: digest.title,
-    markdown: digest.markdown,
-    body: digest.body,
-    sources: digest.sources,
-    cited: digest.cited,
-    dropped: digest.dropped,
+    ...storedDigestOf(digest),
   };
 }
