@@ -1,5 +1,5 @@
 /**
- * Loads the real-page extraction fixtures (../shared/fixtures/extraction): gzip HTML decoded with the
+ * Loads the real-page extraction fixtures (test/fixtures/extraction): gzip HTML decoded with the
  * page's own charset rules (BOM, then <meta charset>, else UTF-8), the human ground truth and the
  * published peer outputs. Node-only (fs, zlib); used by the benchmark and the F1-floor test.
  */
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { decodeHtmlBytes } from "../../search/charset.js";
 
-export const EXTRACTION_FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/extraction/", import.meta.url));
+export const EXTRACTION_FIXTURES = fileURLToPath(new URL("../../test/fixtures/extraction/", import.meta.url));
 
 const groundTruthSchema = z.record(z.string(), z.object({ url: z.string(), articleBody: z.string() }));
 const peerSchema = z.record(z.string(), z.object({ articleBody: z.string().nullable().optional() }).passthrough());

@@ -1,5 +1,5 @@
 /**
- * The article-extraction metric from ../shared/fixtures/extraction/README.md, implemented exactly:
+ * The article-extraction metric from test/fixtures/extraction/README.md, implemented exactly:
  * `\w+` tokens, multisets of 4-token shingles, per-page tp/fp/fn normalised to sum 1,
  * corpus precision/recall as means over pages where they are defined, F1 from those means.
  * Shared by the extraction benchmark and the F1-floor test so both report the same number.

@@ -1,5 +1,5 @@
 /**
- * Extraction benchmark on the 121 real pages of ../shared/fixtures/extraction, in one run:
+ * Extraction benchmark on the 121 real pages of test/fixtures/extraction, in one run:
  * F1/precision/recall (the README's shingle metric) and pages/s for our extractPage versus
  * @mozilla/readability 0.6.0 on linkedom, plus the published peer outputs' scores and parse-only
  * baselines. Rounds alternate between extractors so machine load hits both alike; the speed ratio

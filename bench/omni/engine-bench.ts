@@ -11,7 +11,7 @@ import type { OmniPrompt } from "../../container/omni/omni-prompt.js";
 import type { MessageWithMedia } from "../../container/omni/omni-support.js";
 import { median } from "../median.js";
 
-const FIXTURES = new URL("../../../shared/fixtures/omni/", import.meta.url);
+const FIXTURES = new URL("../../test/fixtures/omni/", import.meta.url);
 const FILLER =
   "Megrez-3B-Omni reads images and audio as well as text. Describe the picture in detail: the people, the objects, the colours, the text that appears in it, and what is probably happening. ";
 

@@ -13,7 +13,7 @@ import { encodeWav } from "../../test/node/omni/wav-fixture.js";
 import { median } from "../median.js";
 import { transformersJsSlices, whisperLargeV3Extractor } from "./transformers-js-preprocess.js";
 
-const FIXTURES = new URL("../../../shared/fixtures/omni/", import.meta.url);
+const FIXTURES = new URL("../../test/fixtures/omni/", import.meta.url);
 
 async function timed(repeats: number, run: () => Promise<unknown>): Promise<number> {
   await run(); // warm-up

@@ -1,6 +1,6 @@
 /**
- * The Megrez-3B-Instruct chat template (verbatim from the Hugging Face tokenizer_config, see
- * ../shared/reference/infiniwebsearch.md section 5.3) and the Megrez special tokens.
+ * The Megrez-3B-Instruct chat template (verbatim from its published Hugging Face
+ * tokenizer_config) and the Megrez special tokens.
  * The demo model ships exactly this template so prompts render byte-identically to Megrez.
  */
 

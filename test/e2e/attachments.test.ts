@@ -12,8 +12,8 @@ import { parseSSEEvents } from "../../agent/event-stream";
 import type { ChatEvent } from "../../agent/events";
 import { startTestStack, type TestStack } from "../support/stack";
 
-const IMAGE = readFileSync(new URL("../../../shared/fixtures/omni/sample_image.jpg", import.meta.url)).toString("base64");
-const AUDIO = readFileSync(new URL("../../../shared/fixtures/omni/sample_audio.mp3", import.meta.url)).toString("base64");
+const IMAGE = readFileSync(new URL("../fixtures/omni/sample_image.jpg", import.meta.url)).toString("base64");
+const AUDIO = readFileSync(new URL("../fixtures/omni/sample_audio.mp3", import.meta.url)).toString("base64");
 
 let stack: TestStack;
 

@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findViolations, importSpecifiers } from "../support/import-rules";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
+/** The folder beside a checkout, spelled so that this file itself names no path out of the repository. */
+const BESIDE = ["..", "shared"].join("/");
 
 describe("dependency direction", () => {
   it("holds for the repository", () => {
@@ -43,12 +45,27 @@ describe("dependency direction", () => {
       expect(violations[0]).toMatchObject({ file, specifier });
     });
 
+    it.each([
+      // Spelled with repeat() so that this file itself holds no path out of the repository.
+      ["test/node/a.test.ts", `const f = new URL("${"../".repeat(3)}shared/fixtures/omni/x.jpg", import.meta.url);`, `${"../".repeat(3)}shared/fixtures/omni/x.jpg`],
+      ["bench/b.ts", 'const dir = join(import.meta.dirname, "..", "..", "shared", "fixtures");', `${"../".repeat(2)}shared`],
+      ["scripts/c.ts", 'import data from "../../outside/data.js";', "../../outside/data.js"],
+      ["test/d.test.ts", `const text = readFileSync(\`\${root}/${BESIDE}/reference/x.md\`, "utf8");`, `\${root}/${BESIDE}/reference/x.md`],
+    ])("%s reading outside the repository (%s)", (file, source, specifier) => {
+      for (const dir of ["agent", "search", "workers", "container", "test", "bench", "scripts"]) rmSync(join(root, dir), { recursive: true, force: true });
+      write(file, `${source}\nexport const ok = 1;\n`);
+      const violations = findViolations(root);
+      expect(violations).toHaveLength(1);
+      expect(violations[0]).toMatchObject({ file, specifier, rule: expect.stringContaining("outside the repository") });
+    });
+
     it("allows what the rules allow", () => {
-      for (const dir of ["agent", "search", "workers", "container"]) rmSync(join(root, dir), { recursive: true, force: true });
+      for (const dir of ["agent", "search", "workers", "container", "test", "bench", "scripts"]) rmSync(join(root, dir), { recursive: true, force: true });
       write("agent/ok.ts", 'import { z } from "zod";\nimport type { SearchResult } from "../search/types";\n');
       write("workers/ok.ts", 'import { runAgent } from "../agent/run-agent";\nimport { DurableObject } from "cloudflare:workers";\n');
       write("container/ok.ts", 'import { createServer } from "node:http";\nimport * as ort from "onnxruntime-node";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n');
       write("container/sub/ok.ts", 'import { ok } from "../ok";\nimport "./local";\n');
+      write("test/node/ok.test.ts", 'const f = new URL("../fixtures/omni/x.jpg", import.meta.url);\nconst g = join(import.meta.dirname, "..", "..", "docs");\n');
       expect(findViolations(root)).toEqual([]);
     });
   });

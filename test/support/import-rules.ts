@@ -119,16 +119,53 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Checks every source file under root's agent/, search/, container/ and workers/. */
+const LEAVES_REPOSITORY = "nothing may read outside the repository: a plain clone has nothing beside it";
+
+/** Relative path literals in a source file: `"../x"` strings, and `"..", "x"` segment lists as join() takes them. */
+export function pathLiterals(source: string): string[] {
+  const found = new Set<string>();
+  for (const match of source.matchAll(/["'`](\.\.?\/[^"'`\n]*)["'`]/g)) if (match[1]) found.add(match[1]);
+  for (const match of source.matchAll(/((?:["']\.\.["']\s*,\s*)+)["']([^"'\n]*)["']/g)) {
+    const ups = (match[1] ?? "").split(",").filter((part) => part.trim()).length;
+    found.add(`${"../".repeat(ups)}${match[2] ?? ""}`);
+  }
+  return [...found];
+}
+
+function leavesRepository(root: string, file: string, path: string): boolean {
+  const inside = relative(root, resolve(dirname(file), path));
+  return inside === ".." || inside.startsWith(`..${sep}`);
+}
+
+/** Any path in a source file that resolves outside root, or names the steering folder beside it. */
+function checkPaths(root: string, file: string, source: string): Violation[] {
+  const paths = new Set([...importSpecifiers(source).filter((s) => s.startsWith(".")), ...pathLiterals(source)]);
+  const violations = [...paths].filter((path) => leavesRepository(root, file, path)).map((specifier) => ({ file: relative(root, file), specifier, rule: LEAVES_REPOSITORY }));
+  const named = /["'`][^"'`\n]*\.\.\/shared\b[^"'`\n]*["'`]/.exec(source);
+  if (named && violations.length === 0) violations.push({ file: relative(root, file), specifier: named[0].slice(1, -1), rule: LEAVES_REPOSITORY });
+  return violations;
+}
+
+/** Source folders checked for paths that leave the repository. */
+const PATH_CHECKED = ["agent", "search", "container", "workers", "test", "bench", "scripts"];
+
+/**
+ * Checks every source file under root's agent/, search/, container/ and workers/
+ * for the direction rules, and every source file of the repository's code
+ * folders (tests, benches and scripts too) for paths that leave it.
+ */
 export function findViolations(root: string): Violation[] {
-  const files = ["agent", "search", "container", "workers"].flatMap((d) => sourceFiles(join(root, d)));
   const dependencies = productionDependencies(root);
+  const files = [...new Set(PATH_CHECKED.flatMap((d) => sourceFiles(join(root, d))))];
   return files.flatMap((file) => {
+    const source = readFileSync(file, "utf8");
     const area = areaOf(root, file);
-    if (!area) return [];
-    return importSpecifiers(readFileSync(file, "utf8")).flatMap((specifier) => {
-      const rule = checkSpecifier(root, file, area, specifier, dependencies);
-      return rule ? [{ file: relative(root, file), specifier, rule }] : [];
-    });
+    const direction = area
+      ? importSpecifiers(source).flatMap((specifier) => {
+          const rule = checkSpecifier(root, file, area, specifier, dependencies);
+          return rule ? [{ file: relative(root, file), specifier, rule }] : [];
+        })
+      : [];
+    return [...direction, ...checkPaths(root, file, source)];
   });
 }

@@ -9,7 +9,7 @@ import { WhisperLogMel } from "../../../container/omni/whisper-log-mel.js";
 import { whisperLargeV3Extractor } from "../../../bench/omni/transformers-js-preprocess.js";
 import { encodeWav } from "./wav-fixture.js";
 
-const FIXTURES = new URL("../../../../shared/fixtures/omni/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const SAMPLE_MP3 = new URL("sample_audio.mp3", FIXTURES);
 const TRAIN_WAV = new URL(`train/audios/${readdirSync(new URL("train/audios/", FIXTURES)).filter((name) => name.endsWith(".wav")).sort()[0]}`, FIXTURES);
 

@@ -13,7 +13,7 @@ import { checkpointSources } from "../../../container/omni/omni-checkpoint-names
 import { omniWeightShapes } from "../../../container/omni/omni-dims.js";
 import { writeOmniDemoModel, type OmniDemoModelResult } from "../../../container/omni/write-omni-demo-model.js";
 
-const FIXTURES = new URL("../../../../shared/fixtures/omni/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const image = readFileSync(new URL("sample_image.jpg", FIXTURES)).toString("base64");
 const wav = readdirSync(new URL("train/audios/", FIXTURES)).filter((f) => f.endsWith(".wav")).sort()[1]!;
 const audio = readFileSync(new URL(`train/audios/${wav}`, FIXTURES)).toString("base64");

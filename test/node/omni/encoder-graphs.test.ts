@@ -11,7 +11,7 @@ import { encodeOnnxModel } from "../../../container/onnx/onnx-model.js";
 import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
 import { referenceAudio, referenceVisionSlice } from "./reference-encoders.js";
 
-const FIXTURES = new URL("../../../../shared/fixtures/omni/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const dims = TINY_OMNI_DIMS(64);
 const weights = randomOmniWeights(dims, 7);
 

@@ -8,7 +8,7 @@ import { bucketedCoordinates, preprocessImage, sliceImage } from "../../../conta
 import { planImageSlices, roundHalfEven, sliceCount } from "../../../container/omni/image-slicing.js";
 import { isOmniInputError } from "../../../container/omni/omni-input-error.js";
 
-const SAMPLE_IMAGE = new URL("../../../../shared/fixtures/omni/sample_image.jpg", import.meta.url);
+const SAMPLE_IMAGE = new URL("../../fixtures/omni/sample_image.jpg", import.meta.url);
 const QUERIES_PER_SLICE = 64;
 
 describe("image slicing", () => {

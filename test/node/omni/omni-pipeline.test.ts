@@ -13,7 +13,7 @@ import { createInferenceSession } from "../../../container/runtime/onnx-backend.
 import type { EngineTensor, InferenceSession } from "../../../container/runtime/inference-session.js";
 import { referenceOmniGreedy } from "./reference-omni.js";
 
-const FIXTURES = new URL("../../../../shared/fixtures/omni/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const image = readFileSync(new URL("sample_image.jpg", FIXTURES));
 const audio = readFileSync(new URL(`train/audios/${readdirSync(new URL("train/audios/", FIXTURES)).filter((f) => f.endsWith(".wav")).sort()[0]}`, FIXTURES));
 const TOKENS = 6;

@@ -17,7 +17,7 @@ import { writeOmniDemoModel, type OmniDemoModelResult } from "../../../container
 import { startTestServer, type TestServer } from "../engine/support/test-server.js";
 import { referenceOmniGreedy } from "./reference-omni.js";
 
-const FIXTURES = new URL("../../../../shared/fixtures/omni/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const image = new Uint8Array(readFileSync(new URL("sample_image.jpg", FIXTURES)));
 const wavName = readdirSync(new URL("train/audios/", FIXTURES)).filter((f) => f.endsWith(".wav")).sort()[0]!;
 const audio = new Uint8Array(readFileSync(new URL(`train/audios/${wavName}`, FIXTURES)));

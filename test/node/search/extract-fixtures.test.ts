@@ -1,4 +1,4 @@
-// Extraction quality floor on the 121 real pages of ../shared/fixtures/extraction, scored with the
+// Extraction quality floor on the 121 real pages of test/fixtures/extraction, scored with the
 // README's exact shingle metric. The benchmark (bench/extract/run.ts) reports the full comparison.
 import { describe, expect, it } from "vitest";
 import { extractPage } from "../../../search/extract.js";
