@@ -51,7 +51,10 @@ const budgetsSchema = z.object({
 export const agentConfigSchema = z.object({
   defaultSearchMode: searchModeSchema.default("auto"),
   /** Name of the search tool in the system prompt's function schema. */
-  toolName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default("webSearch"),
+  toolName: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default("webSearch"),
   /** Search results read per round (reference: 5). */
   pages: z.number().int().min(1).max(10).default(5),
   /** Searches allowed per user message (reference: 1). */

@@ -25,10 +25,7 @@ export type ReadConversation =
 
 export function readConversation(messages: readonly IncomingMessage[]): ReadConversation {
   // A user message with media and no text is still a question (e.g. an image alone).
-  const lastUser = findLastIndex(
-    messages,
-    (message) => message.role === "user" && (message.content.trim() !== "" || (message.attachments?.length ?? 0) > 0),
-  );
+  const lastUser = findLastIndex(messages, (message) => message.role === "user" && (message.content.trim() !== "" || (message.attachments?.length ?? 0) > 0));
   if (lastUser < 0) return { ok: false, reason: "no user message" };
   const instructions = messages
     .filter((message) => message.role === "system" || message.role === "developer")

@@ -124,7 +124,11 @@ export async function writeDigest(request: DigestRequest, deps: DigestDeps): Pro
     if (failedQueries.length > 0) {
       const reasons = failedQueries.map((f) => `"${f.query}": ${f.reason}`).join("; ");
       const detail = found === 0 ? "search failed for every query" : "no readable pages, and search failed for some queries";
-      throw new DigestError("search-failed", `${detail} (${reasons})`, failedQueries.some((f) => f.retryable));
+      throw new DigestError(
+        "search-failed",
+        `${detail} (${reasons})`,
+        failedQueries.some((f) => f.retryable),
+      );
     }
     // Results that could not be read may be readable later; an empty search will stay empty.
     if (found > 0) throw new DigestError("no-sources", `none of the ${found} pages found could be read`, true);
@@ -270,7 +274,10 @@ function clip(text: string, max: number): string {
 }
 
 function escapeLinkText(text: string): string {
-  return text.replace(/([[\]\\])/g, "\\$1").replace(/\s+/g, " ").trim();
+  return text
+    .replace(/([[\]\\])/g, "\\$1")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function domainOf(url: string): string {

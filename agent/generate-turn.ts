@@ -53,7 +53,16 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
   // Ends the upstream request once the turn is decided: nothing after a call or an end token is used.
   const stop = new AbortController();
   const signal = AbortSignal.any(input.signal ? [input.signal, timeout, stop.signal] : [timeout, stop.signal]);
-  const parts = input.model.streamChat({ ...input.sampling, messages: input.messages, maxTokens: input.maxTokens, temperature: input.temperature, stop: [TURN_END, ...(input.stop ?? [])], signal })[Symbol.asyncIterator]();
+  const parts = input.model
+    .streamChat({
+      ...input.sampling,
+      messages: input.messages,
+      maxTokens: input.maxTokens,
+      temperature: input.temperature,
+      stop: [TURN_END, ...(input.stop ?? [])],
+      signal,
+    })
+    [Symbol.asyncIterator]();
   try {
     for (;;) {
       // Raced against the signal: a client that ignores it still cannot hang the answer.
@@ -86,11 +95,7 @@ export async function* generateTurn(input: GenerateTurnInput): AsyncGenerator<Ch
   return result;
 }
 
-function* handle(
-  parsed: ReturnType<ToolCallStreamParser["push"]>[number],
-  input: GenerateTurnInput,
-  result: GenerateTurnResult,
-): Generator<ChatEvent> {
+function* handle(parsed: ReturnType<ToolCallStreamParser["push"]>[number], input: GenerateTurnInput, result: GenerateTurnResult): Generator<ChatEvent> {
   if (parsed.type === "text") {
     const text = stripControlTokens(parsed.text);
     if (text === "") return;

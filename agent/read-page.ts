@@ -11,11 +11,7 @@ import { buildSummaryPrompt, SUMMARY_SYSTEM_PROMPT } from "./prompts";
 import { truncateToTokens } from "./token-budget";
 import { estimateTokens } from "./token-estimate";
 
-export type SelectPassages = (
-  page: ExtractedPage,
-  question: string,
-  options: { budgetTokens: number; countTokens?: TokenCounter },
-) => Promise<Passage[]>;
+export type SelectPassages = (page: ExtractedPage, question: string, options: { budgetTokens: number; countTokens?: TokenCounter }) => Promise<Passage[]>;
 
 export interface ReadPageDeps {
   fetchPage: (url: string, signal?: AbortSignal) => Promise<FetchOutcome>;

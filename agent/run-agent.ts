@@ -140,7 +140,12 @@ async function prepare(
     countTokens,
   });
   return {
-    request, deps, mode, system, turns, usage,
+    request,
+    deps,
+    mode,
+    system,
+    turns,
+    usage,
     mediaTokens: media,
     question: conversation.question,
     rewriter: new CitationRewriter(new Map(), new Set()),

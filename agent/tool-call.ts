@@ -39,5 +39,9 @@ function readArguments(value: Record<string, unknown> | string | undefined): Rec
 
 /** The tool description asks the model to drop control characters; enforce it. */
 export function cleanQuery(query: string): string {
-  return query.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 256);
+  return query
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 256);
 }

@@ -16,7 +16,10 @@ const argsSchema = z.object({
 });
 
 function main(): void {
-  const { values } = parseArgs({ options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" }, "kv-dtype": { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" }, "kv-dtype": { type: "string" } },
+    strict: true,
+  });
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join("; "));
   const started = Date.now();
@@ -25,9 +28,12 @@ function main(): void {
     outputDir: resolve(parsed.data.out),
     dtype: parsed.data.dtype,
     kvDtype: parsed.data["kv-dtype"],
-    onProgress: ({ done, total, name, bytesWritten }) => process.stderr.write(`[${done}/${total}] ${name} (${(bytesWritten / 2 ** 20).toFixed(0)} MiB written)\n`),
+    onProgress: ({ done, total, name, bytesWritten }) =>
+      process.stderr.write(`[${done}/${total}] ${name} (${(bytesWritten / 2 ** 20).toFixed(0)} MiB written)\n`),
   });
-  console.log(`converted ${result.tensors} tensors (${(result.bytes / 2 ** 30).toFixed(2)} GiB, ${parsed.data.dtype}) to ${resolve(parsed.data.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `converted ${result.tensors} tensors (${(result.bytes / 2 ** 30).toFixed(2)} GiB, ${parsed.data.dtype}) to ${resolve(parsed.data.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 try {

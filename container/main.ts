@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   try {
     config = parseEngineConfig(process.env, process.argv.slice(2));
   } catch (error) {
-    fail(`invalid configuration: ${error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") : error instanceof Error ? error.message : String(error)}`);
+    fail(
+      `invalid configuration: ${error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") : error instanceof Error ? error.message : String(error)}`,
+    );
   }
   await checkPortFree(config.ENGINE_HOST, config.ENGINE_PORT);
   const modelDir = resolve(config.ENGINE_MODEL_DIR);

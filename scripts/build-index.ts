@@ -48,7 +48,11 @@ async function listFiles(folder: string): Promise<string[]> {
 
 function slugFor(relativePath: string, taken: Set<string>): string {
   const stem = relativePath.slice(0, relativePath.length - extname(relativePath).length);
-  const base = stem.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "document";
+  const base =
+    stem
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "document";
   let slug = base;
   for (let suffix = 2; taken.has(slug); suffix++) slug = `${base}-${suffix}`;
   taken.add(slug);
@@ -70,8 +74,17 @@ function renderDocument(path: string, relativePath: string, bytes: Uint8Array, s
   }
   const text = new TextDecoder("utf-8").decode(bytes);
   if (extension === ".txt") {
-    const title = text.split("\n").find((line) => line.trim() !== "")?.trim().slice(0, 120) ?? fallbackTitle;
-    const bodyHtml = text.split(/\n{2,}/).filter((block) => block.trim() !== "").map((block) => `<p>${escapeHtml(block.trim())}</p>`).join("\n");
+    const title =
+      text
+        .split("\n")
+        .find((line) => line.trim() !== "")
+        ?.trim()
+        .slice(0, 120) ?? fallbackTitle;
+    const bodyHtml = text
+      .split(/\n{2,}/)
+      .filter((block) => block.trim() !== "")
+      .map((block) => `<p>${escapeHtml(block.trim())}</p>`)
+      .join("\n");
     return { document: { slug, title, text, source: relativePath, updatedAt }, html: renderCorpusPage({ title, bodyHtml }) };
   }
   const heading = /^#\s+(.+?)\s*#*$/m.exec(text)?.[1];
@@ -91,12 +104,22 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     const info = await stat(path);
     rendered.push(renderDocument(path, relativePath, new Uint8Array(await readFile(path)), slugFor(relativePath, taken), info.mtime.toISOString()));
   }
-  const index = JSON.stringify(buildCorpusIndex(rendered.map((item) => item.document), (options.now?.() ?? new Date()).toISOString()));
+  const index = JSON.stringify(
+    buildCorpusIndex(
+      rendered.map((item) => item.document),
+      (options.now?.() ?? new Date()).toISOString(),
+    ),
+  );
   await mkdir(out, { recursive: true });
   for (const entry of await readdir(out)) if (entry.endsWith(".html") || entry === "index.json") await rm(join(out, entry));
   await Promise.all(rendered.map((item) => writeFile(join(out, `${item.document.slug}.html`), item.html)));
   await writeFile(join(out, "index.json"), index);
-  return { documents: rendered.length, indexBytes: Buffer.byteLength(index), milliseconds: performance.now() - started, slugs: rendered.map((item) => item.document.slug) };
+  return {
+    documents: rendered.length,
+    indexBytes: Buffer.byteLength(index),
+    milliseconds: performance.now() - started,
+    slugs: rendered.map((item) => item.document.slug),
+  };
 }
 
 async function main(): Promise<void> {
@@ -104,7 +127,9 @@ async function main(): Promise<void> {
   const corpus = values.corpus ?? "docs";
   const out = values.out ?? "dist/assets/corpus";
   const report = await buildIndex({ corpus, out });
-  console.log(`indexed ${report.documents} documents from ${corpus} into ${out}/index.json (${(report.indexBytes / 1024).toFixed(1)} KiB) in ${report.milliseconds.toFixed(0)} ms`);
+  console.log(
+    `indexed ${report.documents} documents from ${corpus} into ${out}/index.json (${(report.indexBytes / 1024).toFixed(1)} KiB) in ${report.milliseconds.toFixed(0)} ms`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -31,7 +31,9 @@ const DEMO_MODEL_ARGS = ["container/generate-demo-model.ts", "--omni"];
 
 function generatorFingerprint(): string {
   const hash = createHash("sha256").update(DEMO_MODEL_ARGS.join(" "));
-  for (const file of filesUnder(join(ROOT, "container")).filter((f) => f.endsWith(".ts")).sort()) {
+  for (const file of filesUnder(join(ROOT, "container"))
+    .filter((f) => f.endsWith(".ts"))
+    .sort()) {
     hash.update(relative(ROOT, file)).update(readFileSync(file));
   }
   return hash.digest("hex").slice(0, 16);

@@ -46,7 +46,9 @@ async function main(): Promise<number> {
     let result: Extraction;
     if (/^https?:\/\//i.test(input)) {
       const outcome = await fetchPage(input);
-      result = outcome.ok ? { ok: true, page: extractPage(outcome.body, outcome.finalUrl) } : { ok: false, error: `${outcome.reason}${outcome.detail ? `: ${outcome.detail}` : outcome.status ? ` (HTTP ${outcome.status})` : ""}` };
+      result = outcome.ok
+        ? { ok: true, page: extractPage(outcome.body, outcome.finalUrl) }
+        : { ok: false, error: `${outcome.reason}${outcome.detail ? `: ${outcome.detail}` : outcome.status ? ` (HTTP ${outcome.status})` : ""}` };
     } else {
       result = await fromFile(input);
     }
@@ -58,7 +60,17 @@ async function main(): Promise<number> {
     }
     const { page } = result;
     if (values.json) {
-      console.log(JSON.stringify({ input, url: page.url, title: page.title, text: page.text, canonicalUrl: page.canonicalUrl, publishedAt: page.publishedAt, language: page.language }));
+      console.log(
+        JSON.stringify({
+          input,
+          url: page.url,
+          title: page.title,
+          text: page.text,
+          canonicalUrl: page.canonicalUrl,
+          publishedAt: page.publishedAt,
+          language: page.language,
+        }),
+      );
     } else {
       console.log(`# ${page.title}\n${page.canonicalUrl ?? page.url}${page.publishedAt ? `\npublished ${page.publishedAt}` : ""}\n\n${page.text}\n\n---\n`);
     }

@@ -55,10 +55,7 @@ export async function stopProcess(managed: Managed, graceMs = 5000): Promise<voi
     return;
   }
   killGroup(pid, "SIGTERM");
-  const timedOut = await Promise.race([
-    managed.exited.then(() => false),
-    new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
-  ]);
+  const timedOut = await Promise.race([managed.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
   killGroup(pid, "SIGKILL");
   if (timedOut) await managed.exited;
 }

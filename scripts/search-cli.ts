@@ -53,14 +53,26 @@ async function main(): Promise<number> {
   }
   const indexPath = values.index ?? "dist/assets/corpus/index.json";
   if (name === "local") {
-    const exists = await access(indexPath).then(() => true, () => false);
+    const exists = await access(indexPath).then(
+      () => true,
+      () => false,
+    );
     if (!exists && indexPath === "dist/assets/corpus/index.json") {
       const report = await buildIndex({ corpus: "docs", out: "dist/assets/corpus" });
       console.error(`(built the local index: ${report.documents} documents from docs/)`);
     }
   }
-  const apiKeys: Record<string, string | undefined> = { serper: environment.SERPER_API_KEY, brave: environment.BRAVE_API_KEY, tavily: environment.TAVILY_API_KEY };
-  const baseUrl = name === "local" ? values["base-url"] ?? environment.LOCAL_CORPUS_BASE_URL ?? "http://127.0.0.1:8787/corpus/" : name === "searxng" ? environment.SEARXNG_URL : undefined;
+  const apiKeys: Record<string, string | undefined> = {
+    serper: environment.SERPER_API_KEY,
+    brave: environment.BRAVE_API_KEY,
+    tavily: environment.TAVILY_API_KEY,
+  };
+  const baseUrl =
+    name === "local"
+      ? (values["base-url"] ?? environment.LOCAL_CORPUS_BASE_URL ?? "http://127.0.0.1:8787/corpus/")
+      : name === "searxng"
+        ? environment.SEARXNG_URL
+        : undefined;
   const apiKey = apiKeys[name];
   const deps: SearchProviderDeps = {
     fetch,

@@ -43,13 +43,20 @@ export interface Stack {
 }
 
 export class PortInUseError extends Error {
-  constructor(readonly port: number, readonly purpose: string, readonly variable: string) {
+  constructor(
+    readonly port: number,
+    readonly purpose: string,
+    readonly variable: string,
+  ) {
     super(`port ${port} (${purpose}) is already in use: stop whatever listens there or set ${variable} to another port`);
     this.name = "PortInUseError";
   }
 }
 
-export async function assertPortsFree(options: Pick<StackOptions, "enginePort" | "workerPort" | "inspectorPort" | "externalEngineUrl">, host: string): Promise<void> {
+export async function assertPortsFree(
+  options: Pick<StackOptions, "enginePort" | "workerPort" | "inspectorPort" | "externalEngineUrl">,
+  host: string,
+): Promise<void> {
   const wanted: Array<[number, string, string]> = [
     ...(options.externalEngineUrl ? [] : [[options.enginePort, "engine", "ENGINE_PORT"] as [number, string, string]]),
     [options.workerPort, "edge worker", "PORT"],
@@ -80,10 +87,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       args: [
         join(options.root, "node_modules", "wrangler", "bin", "wrangler.js"),
         "dev",
-        "--ip", host,
-        "--port", String(options.workerPort),
-        "--inspector-port", String(options.inspectorPort),
-        "--persist-to", options.persistDir,
+        "--ip",
+        host,
+        "--port",
+        String(options.workerPort),
+        "--inspector-port",
+        String(options.inspectorPort),
+        "--persist-to",
+        options.persistDir,
         "--show-interactive-dev-session=false",
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       ],

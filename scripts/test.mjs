@@ -42,7 +42,9 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 let status = step("build (demo model, search index, widget)", process.execPath, ["--import", "tsx", "scripts/build.ts"]);
 if (status !== 0) fail("build", status);
 
-const projects = readdirSync(root).filter((f) => /^tsconfig\.[\w-]+\.json$/.test(f) && f !== "tsconfig.base.json").sort();
+const projects = readdirSync(root)
+  .filter((f) => /^tsconfig\.[\w-]+\.json$/.test(f) && f !== "tsconfig.base.json")
+  .sort();
 for (const project of projects) {
   status = step(`typecheck ${project}`, bin("tsc"), ["--noEmit", "-p", project]);
   if (status !== 0) fail(`typecheck ${project}`, status);

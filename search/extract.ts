@@ -77,4 +77,3 @@ export function extractPage(html: string, url: string): ExtractedPage {
     ...(language ? { language } : {}),
   };
 }
-

@@ -108,11 +108,13 @@ async function readPage(context: FetcherContext, start: URL, signal: AbortSignal
   }
   const { bytes, truncated } = await readCappedBody(response, context.maxBytes);
   const decoded = decodeHtmlBytes(bytes, response.headers.get("content-type"));
-  if (isBotChallenge(response.headers, response.status, decoded.text)) throw new FetchFailure("bot-challenge", "bot-protection challenge page", response.status);
+  if (isBotChallenge(response.headers, response.status, decoded.text))
+    throw new FetchFailure("bot-challenge", "bot-protection challenge page", response.status);
   if (response.status >= 400) throw new FetchFailure("http-error", `HTTP ${response.status}`, response.status);
   const kind = classifyContent(declared, bytes);
   if (kind === "pdf") throw new FetchFailure("pdf", "PDF document (not extracted)", response.status);
-  if (kind === undefined || kind === "binary") throw new FetchFailure("unsupported-type", `content-type ${declared || "missing"} with non-text body`, response.status);
+  if (kind === undefined || kind === "binary")
+    throw new FetchFailure("unsupported-type", `content-type ${declared || "missing"} with non-text body`, response.status);
   if (kind === "html" && isPaywallStub(decoded.text)) throw new FetchFailure("paywall", "subscription wall with little readable text", response.status);
   return {
     ok: true,
@@ -140,11 +142,18 @@ export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
       if (signal.aborted) throw signal.reason;
       return fetchImpl(url.href, { method: "GET", headers, redirect: "manual", signal });
     });
-  const robots = options.robots === false ? undefined : createRobotsPolicy({ request, policy, token: options.robotsToken ?? DEFAULT_ROBOTS_TOKEN, maxRedirects });
+  const robots =
+    options.robots === false ? undefined : createRobotsPolicy({ request, policy, token: options.robotsToken ?? DEFAULT_ROBOTS_TOKEN, maxRedirects });
   const context: FetcherContext = { request, robots, policy, maxRedirects, maxBytes: options.maxBytes ?? 2 * 1024 * 1024 };
 
   return async (rawUrl, callerSignal) => {
-    const fail = (reason: FailureReason, detail: string, status?: number): FetchOutcome => ({ ok: false, url: rawUrl, reason, detail, ...(status === undefined ? {} : { status }) });
+    const fail = (reason: FailureReason, detail: string, status?: number): FetchOutcome => ({
+      ok: false,
+      url: rawUrl,
+      reason,
+      detail,
+      ...(status === undefined ? {} : { status }),
+    });
     const verdict = checkAddress(rawUrl, policy);
     if (!verdict.ok) return fail(verdict.reason, verdict.detail);
     if (callerSignal?.aborted) return fail("network", "aborted by caller");

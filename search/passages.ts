@@ -25,7 +25,10 @@ const SENTENCE_END = /(?<=[.!?。！？；;])\s*/u;
 
 /** Splits text into blocks, attaching headings to the block after them. */
 function blocksOf(text: string): string[] {
-  const raw = text.split(/\n{2,}/).map((block) => block.trim()).filter((block) => block.length > 0);
+  const raw = text
+    .split(/\n{2,}/)
+    .map((block) => block.trim())
+    .filter((block) => block.length > 0);
   const blocks: string[] = [];
   let heading = "";
   for (const block of raw) {
@@ -78,7 +81,10 @@ function mergeSmall(pieces: string[], target: number): string[] {
 
 /** The page cut into passages in reading order (scores are 0 until ranked). */
 export function splitIntoPassages(text: string, passageTokens = 160): Passage[] {
-  const pieces = mergeSmall(blocksOf(text).flatMap((block) => splitLong(block, passageTokens)), passageTokens);
+  const pieces = mergeSmall(
+    blocksOf(text).flatMap((block) => splitLong(block, passageTokens)),
+    passageTokens,
+  );
   return pieces.map((piece, index) => ({ text: piece, score: 0, index }));
 }
 

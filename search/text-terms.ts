@@ -8,7 +8,9 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=
 const WORD = /[\p{L}\p{N}_]+/gu;
 
 const STOP_WORDS = new Set(
-  "a an and are as at be but by for from has have how i in is it its of on or that the this to was were what when where which who why will with does do did can you your".split(" "),
+  "a an and are as at be but by for from has have how i in is it its of on or that the this to was were what when where which who why will with does do did can you your".split(
+    " ",
+  ),
 );
 
 /** Search terms of `text`: lower-cased words plus CJK bigrams (single CJK characters stand alone). */

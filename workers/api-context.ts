@@ -7,10 +7,7 @@ import type { Env } from "./env";
 import type { Logger } from "./log";
 
 /** Who is calling, after authentication. */
-export type Principal =
-  | { kind: "api-key"; keyId: string }
-  | { kind: "site-key"; key: string; origin: string; rateLimitPerMinute: number }
-  | { kind: "open" };
+export type Principal = { kind: "api-key"; keyId: string } | { kind: "site-key"; key: string; origin: string; rateLimitPerMinute: number } | { kind: "open" };
 
 export interface ApiVariables {
   requestId: string;

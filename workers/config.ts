@@ -16,7 +16,12 @@ export type SearchMode = z.infer<typeof searchModeSchema>;
 const commaList = z
   .string()
   .optional()
-  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x.length > 0));
+  .transform((s) =>
+    (s ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
 
 const booleanFlag = (fallback: boolean) =>
   z
@@ -58,7 +63,7 @@ const siteKeysSchema = z
     try {
       parsed = JSON.parse(raw);
     } catch {
-      ctx.addIssue({ code: "custom", message: "expected JSON: {\"<key>\": {\"origins\": [\"https://…\"]}}" });
+      ctx.addIssue({ code: "custom", message: 'expected JSON: {"<key>": {"origins": ["https://…"]}}' });
       return z.NEVER;
     }
     const result = z.record(z.string().min(1), siteKeySchema).safeParse(parsed);

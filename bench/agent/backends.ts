@@ -48,7 +48,10 @@ class EngineQueue {
   private tail: Promise<void> = Promise.resolve();
   run<T>(work: () => Promise<T>): Promise<T> {
     const result = this.tail.then(work);
-    this.tail = result.then(() => undefined, () => undefined);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 }
@@ -87,7 +90,9 @@ export async function startBackends(latencies: Latencies): Promise<Backends> {
       // Batched decoding: a batch costs about as much as one sequence.
       await engine.run(() => sleep(latencies.ttftMs + latencies.summaryTokens * latencies.perTokenMs));
       response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ choices: prompts.map((prompt, index) => ({ index, text: summaryFor(prompt, latencies.summaryTokens), finish_reason: "stop" })) }));
+      response.end(
+        JSON.stringify({ choices: prompts.map((prompt, index) => ({ index, text: summaryFor(prompt, latencies.summaryTokens), finish_reason: "stop" })) }),
+      );
       return;
     }
     if (request.url === "/v1/chat/completions") {
@@ -111,7 +116,11 @@ export async function startBackends(latencies: Latencies): Promise<Backends> {
 }
 
 function pageHtml(index: number): string {
-  const paragraphs = Array.from({ length: 12 }, (_, line) => `<p>Fact ${index}.${line}: tides rise and fall twice a day because the moon and the sun pull on the oceans; page ${index} explains part ${line}.</p>`);
+  const paragraphs = Array.from(
+    { length: 12 },
+    (_, line) =>
+      `<p>Fact ${index}.${line}: tides rise and fall twice a day because the moon and the sun pull on the oceans; page ${index} explains part ${line}.</p>`,
+  );
   return `<!doctype html><html><head><title>Tides, page ${index}</title></head><body><article><h1>Tides ${index}</h1>${paragraphs.join("")}</article></body></html>`;
 }
 

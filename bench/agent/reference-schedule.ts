@@ -43,14 +43,12 @@ export async function runReferenceSchedule(input: { searchUrl: string; modelBase
       }
     }),
   );
-  const prompts = texts.map((text) => `<|role_start|>user<|role_end|><问题>${query}</问题>\n<信息>${text}</信息><|turn_end|><|role_start|>assistant<|role_end|>`);
+  const prompts = texts.map(
+    (text) => `<|role_start|>user<|role_end|><问题>${query}</问题>\n<信息>${text}</信息><|turn_end|><|role_start|>assistant<|role_end|>`,
+  );
   const summaries = await model.complete({ prompts, maxTokens: 512, temperature: 0.01, stop: ["<|turn_end|>"] });
   const context = summaries.map((summary, position) => `[[citation:${position + 1}]]\n${summary}`).join("\n");
-  const answerMessages = [
-    ...messages,
-    { role: "assistant", content: decision },
-    { role: "observation", content: `contexts:\n${context}` },
-  ];
+  const answerMessages = [...messages, { role: "assistant", content: decision }, { role: "observation", content: `contexts:\n${context}` }];
   let firstAnswerTokenMs = -1;
   let answer = "";
   for await (const part of model.streamChat({ messages: answerMessages, maxTokens: 512, temperature: 0.01, stop: ["<|turn_end|>"] })) {

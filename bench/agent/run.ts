@@ -39,7 +39,9 @@ function searchOver(url: string): SearchProvider {
     async search(query, options) {
       const response = await fetch(url, { method: "POST", body: JSON.stringify({ query }), signal: options.signal });
       const body = (await response.json()) as { organic: { position: number; link: string; title: string; snippet: string }[] };
-      return body.organic.slice(0, options.limit).map((item) => ({ rank: item.position, url: item.link, title: item.title, snippet: item.snippet, provider: "bench" }));
+      return body.organic
+        .slice(0, options.limit)
+        .map((item) => ({ rank: item.position, url: item.link, title: item.title, snippet: item.snippet, provider: "bench" }));
     },
   };
 }
@@ -61,7 +63,15 @@ async function runOurs(backends: { searchUrl: string; modelBaseUrl: string }, re
   let afterCall = false;
   const events = runAgent(
     { messages: [{ role: "user", content: QUESTION }] },
-    { model, search: searchOver(backends.searchUrl), fetchPage, extract: extractPage, selectPassages, now: () => new Date(), config: parseAgentConfig({ deadlines: { readMs } }) },
+    {
+      model,
+      search: searchOver(backends.searchUrl),
+      fetchPage,
+      extract: extractPage,
+      selectPassages,
+      now: () => new Date(),
+      config: parseAgentConfig({ deadlines: { readMs } }),
+    },
   );
   for await (const event of events as AsyncIterable<ChatEvent>) {
     if (event.type === "tool-call") afterCall = true;
@@ -88,7 +98,9 @@ async function main(): Promise<void> {
     await backends.close();
   }
   const referenceMs = median(reference.map((result) => result.firstAnswerTokenMs));
-  console.log(`reference schedule: first answer token ${Math.round(referenceMs)} ms (median of ${runs}: ${reference.map((result) => Math.round(result.firstAnswerTokenMs)).join(", ")}), cited ${reference.map((result) => result.cited.length).join("/")} (all with a page summary)`);
+  console.log(
+    `reference schedule: first answer token ${Math.round(referenceMs)} ms (median of ${runs}: ${reference.map((result) => Math.round(result.firstAnswerTokenMs)).join(", ")}), cited ${reference.map((result) => result.cited.length).join("/")} (all with a page summary)`,
+  );
   const rows = [];
   for (const [readMs, results] of ours) {
     const oursMs = median(results.map((result) => result.firstAnswerTokenMs));

@@ -6,5 +6,9 @@ const HEAD_DIM = 16;
 /** Writes the model folder; heads follow the width (16-wide heads, two query heads per KV head). */
 export function writeBenchModel(outDir: string, size: { hidden: number; layers: number; seed: number }): ReturnType<typeof writeDemoModel> {
   const numHeads = size.hidden / HEAD_DIM;
-  return writeDemoModel({ outDir, seed: size.seed, dims: { hiddenSize: size.hidden, intermediateSize: size.hidden * 2, numLayers: size.layers, numHeads, numKvHeads: numHeads / 2, headDim: HEAD_DIM } });
+  return writeDemoModel({
+    outDir,
+    seed: size.seed,
+    dims: { hiddenSize: size.hidden, intermediateSize: size.hidden * 2, numLayers: size.layers, numHeads, numKvHeads: numHeads / 2, headDim: HEAD_DIM },
+  });
 }

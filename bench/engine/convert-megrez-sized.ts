@@ -131,8 +131,12 @@ function main(): void {
     const convert = timed([process.execPath, "--import", "tsx", "container/convert.ts", "--in", input, "--out", output, "--dtype", args.dtype], "convert");
     console.log(`Converter (${args.dtype}): ${convert.seconds.toFixed(0)} s wall, peak RSS ${convert.peakGiB.toFixed(2)} GiB. ${convert.stdout.trim()}`);
     const load = timed([process.execPath, "--import", "tsx", "--input-type=module", "-e", LOAD_SCRIPT, output], "load");
-    const generated = z.object({ prompt: z.number(), ids: z.array(z.number()), ms: z.number() }).parse(JSON.parse(load.stdout.trim().split("\n").at(-1) ?? "{}"));
-    console.log(`Engine on the converted folder (cpu): load + ${generated.prompt}-token prompt + ${generated.ids.length} greedy tokens ${load.seconds.toFixed(0)} s wall, generation ${(generated.ms / 1000).toFixed(1)} s, peak RSS ${load.peakGiB.toFixed(2)} GiB; tokens ${generated.ids.join(",")}.`);
+    const generated = z
+      .object({ prompt: z.number(), ids: z.array(z.number()), ms: z.number() })
+      .parse(JSON.parse(load.stdout.trim().split("\n").at(-1) ?? "{}"));
+    console.log(
+      `Engine on the converted folder (cpu): load + ${generated.prompt}-token prompt + ${generated.ids.length} greedy tokens ${load.seconds.toFixed(0)} s wall, generation ${(generated.ms / 1000).toFixed(1)} s, peak RSS ${load.peakGiB.toFixed(2)} GiB; tokens ${generated.ids.join(",")}.`,
+    );
   } finally {
     if (!args.keep) rmSync(root, { recursive: true, force: true });
   }

@@ -48,12 +48,24 @@ function sharedPrefix(left: readonly number[], right: readonly number[]): number
   return index;
 }
 
-async function lastLogits(modelPath: string, executionProvider: ExecutionProvider, promptIds: readonly number[], numLayers: number, kvShape: [number, number]): Promise<Float32Array> {
+async function lastLogits(
+  modelPath: string,
+  executionProvider: ExecutionProvider,
+  promptIds: readonly number[],
+  numLayers: number,
+  kvShape: [number, number],
+): Promise<Float32Array> {
   const session = await createInferenceSession(modelPath, { executionProvider });
   const feeds: Parameters<typeof session.run>[0] = {
     input_ids: int64Tensor(promptIds, [1, promptIds.length]),
-    attention_mask: int64Tensor(promptIds.map(() => 1), [1, promptIds.length]),
-    position_ids: int64Tensor(promptIds.map((_, index) => index), [1, promptIds.length]),
+    attention_mask: int64Tensor(
+      promptIds.map(() => 1),
+      [1, promptIds.length],
+    ),
+    position_ids: int64Tensor(
+      promptIds.map((_, index) => index),
+      [1, promptIds.length],
+    ),
     num_logits_to_keep: int64Tensor([1], []),
   };
   const empty = { type: "float32" as const, data: new Float32Array(0), dims: [1, kvShape[0], 0, kvShape[1]] };
@@ -77,7 +89,10 @@ async function main(): Promise<void> {
     const prompts = PROMPTS.map((content) => cpu.codec.encodeChat([{ role: "user", content }], true));
     const modelPath = join(modelDir, "onnx", "model.onnx");
     const kvShape: [number, number] = [model.dims.numKvHeads, model.dims.headDim];
-    const [cpuLogits, gpuLogits] = [await lastLogits(modelPath, "cpu", prompts[0] ?? [], model.dims.numLayers, kvShape), await lastLogits(modelPath, args.ep, prompts[0] ?? [], model.dims.numLayers, kvShape)];
+    const [cpuLogits, gpuLogits] = [
+      await lastLogits(modelPath, "cpu", prompts[0] ?? [], model.dims.numLayers, kvShape),
+      await lastLogits(modelPath, args.ep, prompts[0] ?? [], model.dims.numLayers, kvShape),
+    ];
     const maxDiff = cpuLogits.reduce((max, value, index) => Math.max(max, Math.abs(value - (gpuLogits[index] ?? Number.NaN))), 0);
     await greedy(gpu, prompts[0] ?? [], 4);
     const rows: string[] = [];
@@ -89,9 +104,13 @@ async function main(): Promise<void> {
       if (onCpu.ids[0] !== onGpu.ids[0]) firstTokenMismatch = true;
       const cpuRate = (args.tokens / onCpu.ms) * 1000;
       const gpuRate = (args.tokens / onGpu.ms) * 1000;
-      rows.push(`| ${index + 1} (${ids.length} tokens) | ${sharedPrefix(onCpu.ids, onGpu.ids)}/${args.tokens} | ${sharedPrefix(onGpu.ids, batched[index]?.ids ?? [])}/${args.tokens} | ${cpuRate.toFixed(0)} | ${gpuRate.toFixed(0)} |`);
+      rows.push(
+        `| ${index + 1} (${ids.length} tokens) | ${sharedPrefix(onCpu.ids, onGpu.ids)}/${args.tokens} | ${sharedPrefix(onGpu.ids, batched[index]?.ids ?? [])}/${args.tokens} | ${cpuRate.toFixed(0)} | ${gpuRate.toFixed(0)} |`,
+      );
     }
-    console.log(`Model: hidden ${args.hidden}, ${args.layers} layers; onnxruntime-node ${onnxRuntimeVersion()}; engines report ${cpu.executionProvider} and ${gpu.executionProvider}.`);
+    console.log(
+      `Model: hidden ${args.hidden}, ${args.layers} layers; onnxruntime-node ${onnxRuntimeVersion()}; engines report ${cpu.executionProvider} and ${gpu.executionProvider}.`,
+    );
     console.log(`First-step logits, prompt 1: max |cpu - ${args.ep}| = ${maxDiff.toExponential(2)} over ${cpuLogits.length} values.`);
     console.log(`| prompt | greedy tokens equal, cpu vs ${args.ep} (prefix) | ${args.ep} batched vs alone (prefix) | cpu tok/s | ${args.ep} tok/s |`);
     console.log("|---|---|---|---|---|");

@@ -23,7 +23,6 @@ import { bytesOf } from "../../container/onnx/tensor-bytes.js";
 import { type EngineTensor, type ExecutionProvider, type InferenceSession, int64Tensor } from "../../container/runtime/inference-session.js";
 import { createInferenceSession, onnxRuntimeVersion } from "../../container/runtime/onnx-backend.js";
 
-
 const argsSchema = z.object({
   layers: z.coerce.number().int().min(1).max(16).default(1),
   /** One or more cached-token counts, comma-separated ("256,2048"). */
@@ -78,7 +77,13 @@ interface StepTiming {
 }
 
 /** Median ms of a decode step for every (context, batch) pair, on one session. */
-async function decodeStepMs(path: string, dims: LlamaDims, shape: { contexts: readonly number[]; batches: readonly number[]; kvType: KvType }, steps: number, executionProvider: ExecutionProvider): Promise<{ timings: StepTiming[]; rssGiB: number }> {
+async function decodeStepMs(
+  path: string,
+  dims: LlamaDims,
+  shape: { contexts: readonly number[]; batches: readonly number[]; kvType: KvType },
+  steps: number,
+  executionProvider: ExecutionProvider,
+): Promise<{ timings: StepTiming[]; rssGiB: number }> {
   const timings: StepTiming[] = [];
   const session = await createInferenceSession(path, { executionProvider });
   for (const context of shape.contexts) {
@@ -88,13 +93,21 @@ async function decodeStepMs(path: string, dims: LlamaDims, shape: { contexts: re
   return { timings, rssGiB: process.memoryUsage().rss / 2 ** 30 };
 }
 
-async function medianStepMs(session: InferenceSession, dims: LlamaDims, { context, batch, kvType }: { context: number; batch: number; kvType: KvType }, steps: number): Promise<number> {
+async function medianStepMs(
+  session: InferenceSession,
+  dims: LlamaDims,
+  { context, batch, kvType }: { context: number; batch: number; kvType: KvType },
+  steps: number,
+): Promise<number> {
   const past: Record<string, EngineTensor> = {};
   for (let layer = 0; layer < dims.numLayers; layer++) {
     for (const kind of ["key", "value"]) {
       const length = batch * dims.numKvHeads * context * dims.headDim;
       const shape = [batch, dims.numKvHeads, context, dims.headDim];
-      past[`past_key_values.${layer}.${kind}`] = kvType === "float32" ? { type: "float32", data: new Float32Array(length), dims: shape } : { type: "float16", data: new Uint16Array(length), dims: shape };
+      past[`past_key_values.${layer}.${kind}`] =
+        kvType === "float32"
+          ? { type: "float32", data: new Float32Array(length), dims: shape }
+          : { type: "float16", data: new Uint16Array(length), dims: shape };
     }
   }
   const times: number[] = [];
@@ -114,7 +127,17 @@ async function medianStepMs(session: InferenceSession, dims: LlamaDims, { contex
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { layers: { type: "string" }, context: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, kv: { type: "string" }, ep: { type: "string" }, full: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: {
+      layers: { type: "string" },
+      context: { type: "string" },
+      steps: { type: "string" },
+      batch: { type: "string" },
+      kv: { type: "string" },
+      ep: { type: "string" },
+      full: { type: "boolean" },
+    },
+  });
   const args = argsSchema.parse(values);
   const root = mkdtempSync(join(tmpdir(), "megrez-sized-"));
   try {
@@ -130,12 +153,16 @@ async function main(): Promise<void> {
       results.push({ numLayers, gib: bytes / 2 ** 30, buildSeconds, ...step });
       rmSync(dir, { recursive: true, force: true });
     }
-    console.log(`Megrez-3B dimensions, fp32 weights, ${args.kv} KV cache, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`);
+    console.log(
+      `Megrez-3B dimensions, fp32 weights, ${args.kv} KV cache, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`,
+    );
     console.log("| layers | weights (GiB) | build (s) | cached tokens per sequence | batch | decode step (ms) | tok/s (all sequences) | process RSS (GiB) |");
     console.log("|---|---|---|---|---|---|---|---|");
     for (const result of results) {
       for (const { context, batch, ms } of result.timings) {
-        console.log(`| ${result.numLayers} | ${result.gib.toFixed(2)} | ${result.buildSeconds.toFixed(1)} | ${context} | ${batch} | ${ms.toFixed(2)} | ${((1000 * batch) / ms).toFixed(1)} | ${result.rssGiB.toFixed(2)} |`);
+        console.log(
+          `| ${result.numLayers} | ${result.gib.toFixed(2)} | ${result.buildSeconds.toFixed(1)} | ${context} | ${batch} | ${ms.toFixed(2)} | ${((1000 * batch) / ms).toFixed(1)} | ${result.rssGiB.toFixed(2)} |`,
+        );
       }
     }
     const [small, large] = results;
@@ -144,8 +171,12 @@ async function main(): Promise<void> {
     const perLayer = ((large.timings[0]?.ms ?? Number.NaN) - smallMs) / (large.numLayers - small.numLayers);
     const head = smallMs - perLayer * small.numLayers;
     const full = head + perLayer * 32;
-    console.log(`At ${args.context[0]} cached tokens, batch ${args.batch[0]}: per layer ≈ ${perLayer.toFixed(1)} ms; embedding + final norm + lm_head ≈ ${head.toFixed(1)} ms.`);
-    console.log(`Extrapolated 32 layers: ≈ ${full.toFixed(0)} ms per token ≈ ${(1000 / full).toFixed(2)} tok/s; fp32 weights ≈ ${(small.gib + ((large.gib - small.gib) / small.numLayers) * (32 - small.numLayers)).toFixed(1)} GiB.`);
+    console.log(
+      `At ${args.context[0]} cached tokens, batch ${args.batch[0]}: per layer ≈ ${perLayer.toFixed(1)} ms; embedding + final norm + lm_head ≈ ${head.toFixed(1)} ms.`,
+    );
+    console.log(
+      `Extrapolated 32 layers: ≈ ${full.toFixed(0)} ms per token ≈ ${(1000 / full).toFixed(2)} tok/s; fp32 weights ≈ ${(small.gib + ((large.gib - small.gib) / small.numLayers) * (32 - small.numLayers)).toFixed(1)} GiB.`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -33,7 +33,9 @@ async function firstTokenMs(engine: Engine, promptIds: number[]): Promise<{ ms: 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { hidden: { type: "string" }, layers: { type: "string" }, repeats: { type: "string" }, "document-chars": { type: "string" } } });
+  const { values } = parseArgs({
+    options: { hidden: { type: "string" }, layers: { type: "string" }, repeats: { type: "string" }, "document-chars": { type: "string" } },
+  });
   const args = argsSchema.parse(values);
   const root = mkdtempSync(join(tmpdir(), "prefix-bench-"));
   try {
@@ -43,7 +45,10 @@ async function main(): Promise<void> {
     const cached = await createEngine({ ...options, prefixCacheBytes: 512 * 2 ** 20 });
     const plain = await createEngine(options);
     const document = readFileSync(new URL("../../docs/agent.md", import.meta.url), "utf8").slice(0, args["document-chars"]);
-    const turnOne = [{ role: "system", content: "Answer from the document and cite it." }, { role: "user", content: `${document}\n\nSummarize the document.` }];
+    const turnOne = [
+      { role: "system", content: "Answer from the document and cite it." },
+      { role: "user", content: `${document}\n\nSummarize the document.` },
+    ];
     const firstPrompt = cached.codec.encodeChat(turnOne, true);
     const answer = await cached.scheduler.submit({ promptIds: firstPrompt, params: { ...DEFAULT_SAMPLING, temperature: 0, maxTokens: 24 } });
     let answerIds: readonly number[] = [];
@@ -54,7 +59,11 @@ async function main(): Promise<void> {
     let promptTokens = 0;
     let same = true;
     for (let repeat = 0; repeat < args.repeats; repeat++) {
-      const turnTwo = [...turnOne, { role: "assistant", content: cached.codec.decode(answerIds, true) }, { role: "user", content: `Follow-up question number ${repeat + 1}: which part matters most?` }];
+      const turnTwo = [
+        ...turnOne,
+        { role: "assistant", content: cached.codec.decode(answerIds, true) },
+        { role: "user", content: `Follow-up question number ${repeat + 1}: which part matters most?` },
+      ];
       const promptIds = cached.codec.encodeChat(turnTwo, true);
       promptTokens = promptIds.length;
       const hit = await firstTokenMs(cached, promptIds);
@@ -67,7 +76,9 @@ async function main(): Promise<void> {
     await Promise.all([cached.release(), plain.release()]);
     const on = median(withCache);
     const off = median(without);
-    console.log(`Model: hidden ${args.hidden}, ${args.layers} layers; CPU EP, 1 thread; second turn of ${promptTokens} prompt tokens, ${hitTokens.toFixed(0)} of them cached; median of ${args.repeats}.`);
+    console.log(
+      `Model: hidden ${args.hidden}, ${args.layers} layers; CPU EP, 1 thread; second turn of ${promptTokens} prompt tokens, ${hitTokens.toFixed(0)} of them cached; median of ${args.repeats}.`,
+    );
     console.log("| measure | with prefix cache | without | ratio |");
     console.log("|---|---|---|---|");
     console.log(`| time to first token, turn 2 | ${on.toFixed(1)} ms | ${off.toFixed(1)} ms | ${(off / on).toFixed(2)}× faster |`);

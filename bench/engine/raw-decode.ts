@@ -35,7 +35,10 @@ export async function rawDecodeLoop(options: RawDecodeOptions): Promise<{ sample
       const feeds: Record<string, EngineTensor> = {
         input_ids: int64Tensor(ids, [1, ids.length]),
         attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
-        position_ids: int64Tensor(ids.map((_, index) => position + index), [1, ids.length]),
+        position_ids: int64Tensor(
+          ids.map((_, index) => position + index),
+          [1, ids.length],
+        ),
         num_logits_to_keep: int64Tensor([1], []),
       };
       names.forEach((name, layer) => {

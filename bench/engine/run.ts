@@ -62,17 +62,36 @@ async function aggregate(engine: Engine, promptIds: number[], tokens: number, co
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tokens: { type: "string" }, repeats: { type: "string" }, hidden: { type: "string" }, layers: { type: "string" }, threads: { type: "string" }, ep: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      tokens: { type: "string" },
+      repeats: { type: "string" },
+      hidden: { type: "string" },
+      layers: { type: "string" },
+      threads: { type: "string" },
+      ep: { type: "string" },
+    },
+  });
   const args = argsSchema.parse(values);
   const root = mkdtempSync(join(tmpdir(), "engine-bench-"));
   try {
     const modelDir = join(root, "bench-model");
     const model = writeBenchModel(modelDir, { hidden: args.hidden, layers: args.layers, seed: 1 });
     const engine = await createEngine({ modelDir, executionProvider: args.ep, threads: args.threads, maxBatch: 8, maxQueue: 64, requestTimeoutMs: 0 });
-    const promptIds = engine.codec.encodeChat([{ role: "user", content: "Summarize the search results about the weather in Beijing and Shanghai today." }], true);
+    const promptIds = engine.codec.encodeChat(
+      [{ role: "user", content: "Summarize the search results about the weather in Beijing and Shanghai today." }],
+      true,
+    );
     await engineRun(engine, promptIds, 8);
     const peer = await transformersJsPeer({ root, name: "bench-model", promptIds, tokens: args.tokens, threads: args.threads, device: args.ep });
-    const rawLoop = await rawDecodeLoop({ modelPath: join(modelDir, "onnx", "model.onnx"), dims: model.dims, promptIds, tokens: args.tokens, threads: args.threads, executionProvider: args.ep });
+    const rawLoop = await rawDecodeLoop({
+      modelPath: join(modelDir, "onnx", "model.onnx"),
+      dims: model.dims,
+      promptIds,
+      tokens: args.tokens,
+      threads: args.threads,
+      executionProvider: args.ep,
+    });
     const peerIds = await peer.greedyIds(args.tokens);
     let engineIds: readonly number[] = [];
     for await (const event of engine.scheduler.submit({ promptIds, params: { ...DEFAULT_SAMPLING, temperature: 0, maxTokens: args.tokens } })) {
@@ -87,7 +106,10 @@ async function main(): Promise<void> {
       samples.raw.push(await rawLoop.sample());
     }
     await Promise.all([peer.dispose(), rawLoop.release()]);
-    const summarize = (list: BatchOneSample[]): BatchOneSample => ({ ttftMs: median(list.map((item) => item.ttftMs)), decodeTokPerS: median(list.map((item) => item.decodeTokPerS)) });
+    const summarize = (list: BatchOneSample[]): BatchOneSample => ({
+      ttftMs: median(list.map((item) => item.ttftMs)),
+      decodeTokPerS: median(list.map((item) => item.decodeTokPerS)),
+    });
     const ours = summarize(samples.ours);
     const theirs = summarize(samples.theirs);
     const raw = { msPerStep: median(samples.raw) };
@@ -107,7 +129,10 @@ async function main(): Promise<void> {
       `| batch-1 decode tok/s | ${fmt(ours.decodeTokPerS)} | transformers.js ${fmt(theirs.decodeTokPerS)} | ${fmt(ours.decodeTokPerS / theirs.decodeTokPerS, 2)}× |`,
       `| time to first token (ms) | ${fmt(ours.ttftMs, 2)} | transformers.js ${fmt(theirs.ttftMs, 2)} | ${fmt(theirs.ttftMs / ours.ttftMs, 2)}× faster |`,
       `| ms per decode token | ${fmt(enginePerToken, 3)} | raw session.run ${fmt(raw.msPerStep, 3)} | +${fmt((enginePerToken / raw.msPerStep - 1) * 100)}% overhead |`,
-      ...[1, 4, 8].map((level) => `| aggregate tok/s, ${level} concurrent | ${fmt(concurrency.get(level) ?? 0)} | 1 concurrent ${fmt(concurrency.get(1) ?? 0)} | ${fmt((concurrency.get(level) ?? 0) / (concurrency.get(1) ?? 1), 2)}× |`),
+      ...[1, 4, 8].map(
+        (level) =>
+          `| aggregate tok/s, ${level} concurrent | ${fmt(concurrency.get(level) ?? 0)} | 1 concurrent ${fmt(concurrency.get(1) ?? 0)} | ${fmt((concurrency.get(level) ?? 0) / (concurrency.get(1) ?? 1), 2)}× |`,
+      ),
     ];
     console.log(lines.join("\n"));
   } finally {

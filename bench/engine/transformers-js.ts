@@ -31,7 +31,11 @@ export interface TransformersJsPeer {
 export async function transformersJsPeer(options: PeerOptions): Promise<TransformersJsPeer> {
   env.allowRemoteModels = false;
   env.localModelPath = `${options.root}/`;
-  const model = await AutoModelForCausalLM.from_pretrained(options.name, { dtype: "fp32", device: options.device, session_options: { intraOpNumThreads: options.threads } });
+  const model = await AutoModelForCausalLM.from_pretrained(options.name, {
+    dtype: "fp32",
+    device: options.device,
+    session_options: { intraOpNumThreads: options.threads },
+  });
   const ids = BigInt64Array.from(options.promptIds, (id) => BigInt(id));
   const inputs = {
     input_ids: new Tensor("int64", ids, [1, ids.length]),

@@ -24,7 +24,9 @@ export interface FixturePage {
 
 export function loadFixturePages(): FixturePage[] {
   const truth = groundTruthSchema.parse(JSON.parse(readFileSync(`${EXTRACTION_FIXTURES}ground-truth.json`, "utf8")));
-  const files = readdirSync(`${EXTRACTION_FIXTURES}html`).filter((name) => name.endsWith(".html.gz")).sort();
+  const files = readdirSync(`${EXTRACTION_FIXTURES}html`)
+    .filter((name) => name.endsWith(".html.gz"))
+    .sort();
   const pages: FixturePage[] = [];
   for (const file of files) {
     const id = file.slice(0, -".html.gz".length);
@@ -43,5 +45,8 @@ export function loadPeerOutputs(name: string): Map<string, string> {
 }
 
 export function listPeers(): string[] {
-  return readdirSync(`${EXTRACTION_FIXTURES}peers`).filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -5)).sort();
+  return readdirSync(`${EXTRACTION_FIXTURES}peers`)
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => name.slice(0, -5))
+    .sort();
 }

@@ -83,13 +83,24 @@ function main(): void {
   console.log(`Extraction benchmark: ${pages.length} pages, ${format(megabytes, 1)} MB of HTML, ${rounds} alternating rounds, Node ${process.version}\n`);
   console.log("| extractor | F1 | precision | recall | accuracy | pages/s (median round) | p50 ms | p95 ms |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
-  console.log(`| megrez-edge extractPage (cheerio/slim) | ${format(oursScore.f1)} | ${format(oursScore.precision)} | ${format(oursScore.recall)} | ${format(oursScore.accuracy)} | ${format(oursSpeed, 1)} | ${format(percentile(latencies(runs.ours), 0.5), 2)} | ${format(percentile(latencies(runs.ours), 0.95), 2)} |`);
-  console.log(`| @mozilla/readability 0.6.0 + linkedom (this run) | ${format(readabilityScore.f1)} | ${format(readabilityScore.precision)} | ${format(readabilityScore.recall)} | ${format(readabilityScore.accuracy)} | ${format(readabilitySpeed, 1)} | ${format(percentile(latencies(runs.readability), 0.5), 2)} | ${format(percentile(latencies(runs.readability), 0.95), 2)} |`);
-  console.log(`| cheerio/slim parse only | — | — | — | — | ${format(pagesPerSecond(runs.parse), 1)} | ${format(percentile(latencies(runs.parse), 0.5), 2)} | ${format(percentile(latencies(runs.parse), 0.95), 2)} |`);
+  console.log(
+    `| megrez-edge extractPage (cheerio/slim) | ${format(oursScore.f1)} | ${format(oursScore.precision)} | ${format(oursScore.recall)} | ${format(oursScore.accuracy)} | ${format(oursSpeed, 1)} | ${format(percentile(latencies(runs.ours), 0.5), 2)} | ${format(percentile(latencies(runs.ours), 0.95), 2)} |`,
+  );
+  console.log(
+    `| @mozilla/readability 0.6.0 + linkedom (this run) | ${format(readabilityScore.f1)} | ${format(readabilityScore.precision)} | ${format(readabilityScore.recall)} | ${format(readabilityScore.accuracy)} | ${format(readabilitySpeed, 1)} | ${format(percentile(latencies(runs.readability), 0.5), 2)} | ${format(percentile(latencies(runs.readability), 0.95), 2)} |`,
+  );
+  console.log(
+    `| cheerio/slim parse only | — | — | — | — | ${format(pagesPerSecond(runs.parse), 1)} | ${format(percentile(latencies(runs.parse), 0.5), 2)} | ${format(percentile(latencies(runs.parse), 0.95), 2)} |`,
+  );
   for (const peer of listPeers()) {
     const outputs = loadPeerOutputs(peer);
-    const peerScore = score(pages, pages.map((page) => outputs.get(page.id) ?? ""));
-    console.log(`| published output: ${peer} | ${format(peerScore.f1)} | ${format(peerScore.precision)} | ${format(peerScore.recall)} | ${format(peerScore.accuracy)} | — | — | — |`);
+    const peerScore = score(
+      pages,
+      pages.map((page) => outputs.get(page.id) ?? ""),
+    );
+    console.log(
+      `| published output: ${peer} | ${format(peerScore.f1)} | ${format(peerScore.precision)} | ${format(peerScore.recall)} | ${format(peerScore.accuracy)} | — | — | — |`,
+    );
   }
   console.log(`\nspeed ratio (ours / Readability+linkedom, median rounds): ${format(oursSpeed / readabilitySpeed, 2)}x`);
   console.log(`F1 difference vs Readability+linkedom: ${oursScore.f1 >= readabilityScore.f1 ? "+" : ""}${format(oursScore.f1 - readabilityScore.f1)}`);

@@ -49,7 +49,10 @@ async function runBatch(engine: Engine, prompts: OmniPrompt[], maxTokens: number
   return { ms: performance.now() - started, outputTokens: counts.reduce((sum, count) => sum + count, 0) };
 }
 
-export async function engineBench(engine: Engine, options: { concurrency: number; textTokens: number; outputTokens: number; repeats: number }): Promise<EngineFigures> {
+export async function engineBench(
+  engine: Engine,
+  options: { concurrency: number; textTokens: number; outputTokens: number; repeats: number },
+): Promise<EngineFigures> {
   if (engine.omni === null) throw new Error("the model folder has no Omni towers (megrez_omni in config.json)");
   const image = readFileSync(new URL("sample_image.jpg", FIXTURES)).toString("base64");
   const text = textOfTokens(engine, options.textTokens);

@@ -29,7 +29,12 @@ async function timed(repeats: number, run: () => Promise<unknown>): Promise<numb
 /** 10 s of real speech at 24 kHz: the training clips, concatenated and cut. */
 async function tenSecondsOfSpeech(): Promise<{ samples: Float32Array; sampleRate: number }> {
   const directory = new URL("train/audios/", FIXTURES);
-  const clips = await Promise.all(readdirSync(directory).filter((name) => name.endsWith(".wav")).sort().map(async (name) => decodeAudio(readFileSync(new URL(name, directory)))));
+  const clips = await Promise.all(
+    readdirSync(directory)
+      .filter((name) => name.endsWith(".wav"))
+      .sort()
+      .map(async (name) => decodeAudio(readFileSync(new URL(name, directory)))),
+  );
   const sampleRate = clips[0]!.sampleRate;
   const samples = new Float32Array(sampleRate * 10);
   let offset = 0;

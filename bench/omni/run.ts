@@ -41,22 +41,45 @@ async function main(): Promise<void> {
   if (scratch !== null) writeOmniDemoModel({ outDir: modelDir, seed: 42 });
   try {
     const pre = await preprocessBench(Math.max(3, args.repeats));
-    const engine = await createEngine({ modelDir, executionProvider: args.ep, threads: args.threads, maxBatch: args.concurrency, maxQueue: args.concurrency * 2, requestTimeoutMs: 0 });
+    const engine = await createEngine({
+      modelDir,
+      executionProvider: args.ep,
+      threads: args.threads,
+      maxBatch: args.concurrency,
+      maxQueue: args.concurrency * 2,
+      requestTimeoutMs: 0,
+    });
     try {
-      const run = await engineBench(engine, { concurrency: args.concurrency, textTokens: args["text-tokens"], outputTokens: args["output-tokens"], repeats: args.repeats });
+      const run = await engineBench(engine, {
+        concurrency: args.concurrency,
+        textTokens: args["text-tokens"],
+        outputTokens: args["output-tokens"],
+        repeats: args.repeats,
+      });
       const model = scratch !== null ? "tiny random Omni (hidden 64, 2 layers; towers 32 wide)" : modelDir;
       console.log(`\n### Omni benchmark — ${model}, ep ${engine.executionProvider}, node ${process.version}\n`);
       console.log("| preprocessing (median) | ours | transformers.js | ratio |");
       console.log("|---|---|---|---|");
-      console.log(`| 720×1480 image → 7 slices (decode, resize, crop, normalize, layout) | ${fixed(pre.imageOursMs)} ms | ${fixed(pre.imagePeerMs)} ms | ${fixed(pre.imagePeerMs / pre.imageOursMs, 2)}× |`);
-      console.log(`| 10 s audio → 128×3000 log-mel (same 16 kHz waveform) | ${fixed(pre.audioLogMelOursMs)} ms | ${fixed(pre.audioLogMelPeerMs)} ms | ${fixed(pre.audioLogMelPeerMs / pre.audioLogMelOursMs, 2)}× |`);
+      console.log(
+        `| 720×1480 image → 7 slices (decode, resize, crop, normalize, layout) | ${fixed(pre.imageOursMs)} ms | ${fixed(pre.imagePeerMs)} ms | ${fixed(pre.imagePeerMs / pre.imageOursMs, 2)}× |`,
+      );
+      console.log(
+        `| 10 s audio → 128×3000 log-mel (same 16 kHz waveform) | ${fixed(pre.audioLogMelOursMs)} ms | ${fixed(pre.audioLogMelPeerMs)} ms | ${fixed(pre.audioLogMelPeerMs / pre.audioLogMelOursMs, 2)}× |`,
+      );
       console.log(`| 10 s audio, our full path (WAV decode + 24→16 kHz resample + log-mel + encoder frames) | ${fixed(pre.audioFullPathOursMs)} ms | – | – |`);
-      console.log(`\nlog-mel max |ours − transformers.js| = ${pre.audioMaxAbsDiff.toExponential(2)}; image: mean |ours − peer| = ${fixed(pre.imagePixelMeanAbsDiff, 2)} grey levels (the peer's sharp-affine bicubic is not Pillow's antialiased bicubic, which ours reproduces)\n`);
-      console.log(`| speed setup: ${args.concurrency} × (${run.textTokens} text + ${run.imageTokens} image tokens; ${run.promptTokens} prompt tokens) → ${args["output-tokens"]} tokens | value |`);
+      console.log(
+        `\nlog-mel max |ours − transformers.js| = ${pre.audioMaxAbsDiff.toExponential(2)}; image: mean |ours − peer| = ${fixed(pre.imagePixelMeanAbsDiff, 2)} grey levels (the peer's sharp-affine bicubic is not Pillow's antialiased bicubic, which ours reproduces)\n`,
+      );
+      console.log(
+        `| speed setup: ${args.concurrency} × (${run.textTokens} text + ${run.imageTokens} image tokens; ${run.promptTokens} prompt tokens) → ${args["output-tokens"]} tokens | value |`,
+      );
       console.log("|---|---|");
       console.log(`| media preparation per image (decode, slice, vision tower) | ${fixed(run.prepareMsPerImage)} ms |`);
       console.log(`| prefill (decoder, ${args.concurrency} prompts) | ${fixed(run.prefillMs)} ms → ${fixed(run.prefillTokPerS)} tok/s |`);
-      const decode = Number.isFinite(run.decodeTokPerS) && run.decodeTokPerS > 0 ? `${fixed(run.decodeTokPerS)} tok/s` : "n/a (too few output tokens to separate decode from prefill time)";
+      const decode =
+        Number.isFinite(run.decodeTokPerS) && run.decodeTokPerS > 0
+          ? `${fixed(run.decodeTokPerS)} tok/s`
+          : "n/a (too few output tokens to separate decode from prefill time)";
       console.log(`| decode (aggregate, ${run.outputTokens} tokens) | ${decode} |`);
       console.log(`| published anchor (H100, vLLM) | prefill ${PUBLISHED.prefill} tok/s, decode ${PUBLISHED.decode} tok/s |`);
     } finally {

@@ -68,7 +68,9 @@ async function main(): Promise<void> {
       }
     }
 
-    const pages = loadFixturePages().slice(0, 40).map((page) => extractPage(page.html, page.url));
+    const pages = loadFixturePages()
+      .slice(0, 40)
+      .map((page) => extractPage(page.html, page.url));
     const passageLatencies: number[] = [];
     for (const page of pages) {
       const question = page.title || "what happened";
@@ -77,13 +79,21 @@ async function main(): Promise<void> {
       passageLatencies.push(performance.now() - started);
     }
 
-    console.log(`Local search benchmark: corpus "${corpus}" (${report.documents} documents, index.json ${(report.indexBytes / 1024).toFixed(1)} KiB), Node ${process.version}\n`);
+    console.log(
+      `Local search benchmark: corpus "${corpus}" (${report.documents} documents, index.json ${(report.indexBytes / 1024).toFixed(1)} KiB), Node ${process.version}\n`,
+    );
     console.log("| measure | p50 ms | p95 ms |");
     console.log("| --- | --- | --- |");
-    console.log(`| index build (read + render pages + index + write), 5 runs | ${percentile(builds, 0.5).toFixed(1)} | ${percentile(builds, 0.95).toFixed(1)} |`);
+    console.log(
+      `| index build (read + render pages + index + write), 5 runs | ${percentile(builds, 0.5).toFixed(1)} | ${percentile(builds, 0.95).toFixed(1)} |`,
+    );
     console.log(`| index load (JSON.parse + zod + minisearch), 10 runs | ${percentile(loads, 0.5).toFixed(2)} | ${percentile(loads, 0.95).toFixed(2)} |`);
-    console.log(`| query via local provider, ${latencies.length} queries (${(hits / latencies.length).toFixed(1)} hits avg) | ${percentile(latencies, 0.5).toFixed(3)} | ${percentile(latencies, 0.95).toFixed(3)} |`);
-    console.log(`| selectPassages (2048-token budget) on ${pages.length} extracted fixture pages | ${percentile(passageLatencies, 0.5).toFixed(2)} | ${percentile(passageLatencies, 0.95).toFixed(2)} |`);
+    console.log(
+      `| query via local provider, ${latencies.length} queries (${(hits / latencies.length).toFixed(1)} hits avg) | ${percentile(latencies, 0.5).toFixed(3)} | ${percentile(latencies, 0.95).toFixed(3)} |`,
+    );
+    console.log(
+      `| selectPassages (2048-token budget) on ${pages.length} extracted fixture pages | ${percentile(passageLatencies, 0.5).toFixed(2)} | ${percentile(passageLatencies, 0.95).toFixed(2)} |`,
+    );
   } finally {
     await rm(out, { recursive: true, force: true });
   }

@@ -43,7 +43,14 @@ function readHeader(file: string): TensorEntry[] {
     for (const [name, value] of Object.entries(record)) {
       if (name === "__metadata__") continue;
       const entry = headerEntrySchema.parse(value);
-      entries.push({ name, dtype: entry.dtype, shape: entry.shape, file, start: 8 + headerLength + entry.data_offsets[0], end: 8 + headerLength + entry.data_offsets[1] });
+      entries.push({
+        name,
+        dtype: entry.dtype,
+        shape: entry.shape,
+        file,
+        start: 8 + headerLength + entry.data_offsets[0],
+        end: 8 + headerLength + entry.data_offsets[1],
+      });
     }
     return entries;
   } finally {
@@ -62,7 +69,10 @@ export class SafetensorsCheckpoint {
       const index = indexSchema.parse(JSON.parse(readFileSync(indexPath, "utf8")));
       files = [...new Set(Object.values(index.weight_map))].map((file) => join(dir, file));
     } else {
-      files = readdirSync(dir).filter((file) => file.endsWith(".safetensors")).sort().map((file) => join(dir, file));
+      files = readdirSync(dir)
+        .filter((file) => file.endsWith(".safetensors"))
+        .sort()
+        .map((file) => join(dir, file));
     }
     if (files.length === 0) throw new Error(`no .safetensors files in ${dir}`);
     const entries = new Map<string, TensorEntry>();
@@ -106,4 +116,3 @@ export class SafetensorsCheckpoint {
     throw new Error(`tensor ${name} has dtype ${entry.dtype}, expected a float type`);
   }
 }
-

@@ -99,7 +99,10 @@ export class BatchScheduler {
 
   private watch(sequence: Sequence, request: GenerateRequest): void {
     const timeoutMs = request.timeoutMs ?? this.options.requestTimeoutMs;
-    const timer = timeoutMs > 0 ? setTimeout(() => this.cancel(sequence, new EngineError("request_timeout", `request exceeded its ${timeoutMs} ms deadline`)), timeoutMs) : null;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => this.cancel(sequence, new EngineError("request_timeout", `request exceeded its ${timeoutMs} ms deadline`)), timeoutMs)
+        : null;
     const onAbort = (): void => this.cancel(sequence, null);
     request.signal?.addEventListener("abort", onAbort, { once: true });
     if (request.signal?.aborted) onAbort();
@@ -160,7 +163,11 @@ export class BatchScheduler {
     const cacheable = newcomers.map((sequence) => this.prefixCache.enabled && sequence.embeddingSplices.length === 0);
     const hits = newcomers.map((sequence, row) => (cacheable[row] ? this.prefixCache.lookup(sequence.promptIds) : null));
     const noPrefix = KvBatch.empty(dims, 1, kvType);
-    const past = KvBatch.gather(dims, kvType, hits.map((hit) => ({ batch: hit?.kv ?? noPrefix, row: 0 })));
+    const past = KvBatch.gather(
+      dims,
+      kvType,
+      hits.map((hit) => ({ batch: hit?.kv ?? noPrefix, row: 0 })),
+    );
     const { logits, kv } = await this.runner.step(
       newcomers.map((sequence, row) => sequence.promptIds.slice(hits[row]?.length ?? 0)),
       past,

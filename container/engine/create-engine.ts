@@ -75,7 +75,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     prefixCacheBytes: options.prefixCacheBytes ?? 0,
   });
   const omni = await OmniSupport.load(folder.dir, codec, async (path) => createInferenceSession(source(path), sessionOptions));
-  if (omni !== null && !folder.embedTokensPath) throw new Error(`model folder ${folder.dir} has Omni towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);
+  if (omni !== null && !folder.embedTokensPath)
+    throw new Error(`model folder ${folder.dir} has Omni towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);
   const release = async (): Promise<void> => {
     await runner.release();
     await omni?.release();

@@ -23,7 +23,11 @@ const KEEP_LAST_LOGITS: EngineTensor = { type: "int64", data: BigInt64Array.of(1
  * Row i's tokens, left-padded to the widest row, as [B, width] input_ids and position_ids
  * (positions continue after the row's `lengths[i]` cached tokens).
  */
-function packRows(tokens: readonly (readonly number[])[], lengths: readonly number[], padTokenId: number): { ids: BigInt64Array; positions: BigInt64Array; width: number } {
+function packRows(
+  tokens: readonly (readonly number[])[],
+  lengths: readonly number[],
+  padTokenId: number,
+): { ids: BigInt64Array; positions: BigInt64Array; width: number } {
   let width = 0;
   for (const row of tokens) width = Math.max(width, row.length);
   const ids = new BigInt64Array(tokens.length * width).fill(BigInt(padTokenId));
@@ -71,7 +75,8 @@ export class DecoderRunner {
       for (const input of [names.pastKey, names.pastValue]) if (!inputs.has(input)) missing.push(`input ${input}`);
       for (const output of [names.presentKey, names.presentValue]) if (!outputs.has(output)) missing.push(`output ${output}`);
     }
-    if (missing.length > 0) throw new EngineError("model_folder_invalid", `onnx/model.onnx does not match config.json (${dims.numLayers} layers): missing ${missing.join(", ")}`);
+    if (missing.length > 0)
+      throw new EngineError("model_folder_invalid", `onnx/model.onnx does not match config.json (${dims.numLayers} layers): missing ${missing.join(", ")}`);
     this.kvType = kvTypeOf(decoder);
     this.hasPositionIds = inputs.has("position_ids");
     this.hasLogitsToKeep = inputs.has("num_logits_to_keep");
@@ -90,7 +95,14 @@ export class DecoderRunner {
     const batch = tokens.length;
     const { ids, positions, width } = packRows(tokens, kv.lengths, this.padTokenId);
     const feeds: Record<string, EngineTensor> = {
-      attention_mask: { type: "int64", data: kv.attentionMask(tokens.map((row) => row.length), width), dims: [batch, kv.width + width] },
+      attention_mask: {
+        type: "int64",
+        data: kv.attentionMask(
+          tokens.map((row) => row.length),
+          width,
+        ),
+        dims: [batch, kv.width + width],
+      },
     };
     kv.addPastFeeds(feeds);
     if (this.hasPositionIds) feeds.position_ids = { type: "int64", data: positions, dims: [batch, width] };
@@ -102,11 +114,18 @@ export class DecoderRunner {
       splices?.forEach((rowSplices, row) => {
         const rowLength = tokens[row]?.length ?? 0;
         const rowStart = (row * width + width - rowLength) * this.dims.hiddenSize;
-        applySplices(embedded.data.subarray(rowStart, rowStart + rowLength * this.dims.hiddenSize), this.dims.hiddenSize, kv.lengths[row] ?? 0, rowLength, rowSplices);
+        applySplices(
+          embedded.data.subarray(rowStart, rowStart + rowLength * this.dims.hiddenSize),
+          this.dims.hiddenSize,
+          kv.lengths[row] ?? 0,
+          rowLength,
+          rowSplices,
+        );
       });
       feeds.inputs_embeds = embedded;
     } else {
-      if (splices?.some((rowSplices) => rowSplices.length > 0)) throw new EngineError("internal_error", "image/audio embeddings need the inputs_embeds decoder variant");
+      if (splices?.some((rowSplices) => rowSplices.length > 0))
+        throw new EngineError("internal_error", "image/audio embeddings need the inputs_embeds decoder variant");
       feeds.input_ids = idTensor;
     }
     const outputs = await this.decoder.run(feeds);
@@ -115,7 +134,16 @@ export class DecoderRunner {
     const vocab = this.dims.vocabSize;
     const perRow = logits.data.length / batch;
     const rows = tokens.map((_, row) => logits.data.subarray(row * perRow + perRow - vocab, (row + 1) * perRow));
-    return { logits: rows, kv: KvBatch.afterStep(this.dims, this.kvType, outputs, kv, tokens.map((row) => row.length)) };
+    return {
+      logits: rows,
+      kv: KvBatch.afterStep(
+        this.dims,
+        this.kvType,
+        outputs,
+        kv,
+        tokens.map((row) => row.length),
+      ),
+    };
   }
 
   async release(): Promise<void> {

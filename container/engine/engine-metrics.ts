@@ -60,7 +60,12 @@ export class EngineMetrics {
     metric("engine_requests_rejected_total", "counter", "Requests rejected because the queue was full.", this.requestsRejected);
     metric("engine_requests_cancelled_total", "counter", "Requests cancelled by client disconnect or deadline.", this.requestsCancelled);
     metric("engine_prompt_tokens_total", "counter", "Prompt tokens processed.", this.promptTokensTotal);
-    metric("engine_prefix_cache_hit_tokens_total", "counter", "Prompt tokens served from the prefix cache instead of prefilled.", this.prefixCacheHitTokensTotal);
+    metric(
+      "engine_prefix_cache_hit_tokens_total",
+      "counter",
+      "Prompt tokens served from the prefix cache instead of prefilled.",
+      this.prefixCacheHitTokensTotal,
+    );
     metric("engine_prefix_cache_bytes", "gauge", "Host memory held by the prefix cache.", this.prefixCacheBytes);
     metric("engine_generation_tokens_total", "counter", "Tokens generated.", this.generationTokensTotal);
     metric("engine_tokens_per_second", "gauge", "Generated tokens per second over the last 10 s.", this.tokensPerSecond());

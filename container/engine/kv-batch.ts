@@ -14,7 +14,9 @@ export type KvType = "float32" | "float16";
 type LayerKv = { type: "float32"; key: Float32Array; value: Float32Array } | { type: "float16"; key: Uint16Array; value: Uint16Array };
 
 function allocateLayer(type: KvType, length: number): LayerKv {
-  return type === "float32" ? { type, key: new Float32Array(length), value: new Float32Array(length) } : { type, key: new Uint16Array(length), value: new Uint16Array(length) };
+  return type === "float32"
+    ? { type, key: new Float32Array(length), value: new Float32Array(length) }
+    : { type, key: new Uint16Array(length), value: new Uint16Array(length) };
 }
 
 function layerFromPresent(key: EngineTensor | undefined, value: EngineTensor | undefined): LayerKv | null {

@@ -90,7 +90,10 @@ function idsOf(value: number | number[] | null | undefined): number[] {
  */
 export function loadModelFolder(dir: string): ModelFolder {
   if (!existsSync(dir)) {
-    throw new EngineError("model_folder_invalid", `model folder ${dir} does not exist (generate the demo model with: npx tsx container/generate-demo-model.ts --out ${dir})`);
+    throw new EngineError(
+      "model_folder_invalid",
+      `model folder ${dir} does not exist (generate the demo model with: npx tsx container/generate-demo-model.ts --out ${dir})`,
+    );
   }
   const problems: string[] = [];
   const config = readJson(dir, "config.json", llamaConfigSchema, problems, true);

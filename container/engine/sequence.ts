@@ -61,7 +61,12 @@ export class Sequence {
       const rest = stopped ? text : text + this.stopMatcher.flush();
       if (rest) this.channel.push({ type: "text-delta", text: rest });
     }
-    this.channel.push({ type: "finish", finishReason: reason, usage: { promptTokens: this.promptIds.length, completionTokens: this.outputIds.length }, tokenIds: this.outputIds });
+    this.channel.push({
+      type: "finish",
+      finishReason: reason,
+      usage: { promptTokens: this.promptIds.length, completionTokens: this.outputIds.length },
+      tokenIds: this.outputIds,
+    });
     this.settle();
     return true;
   }

@@ -59,7 +59,10 @@ export class TextCodec {
     const slot = (value: string | readonly ContentSegment[]): string => `\uE000${values.push(value) - 1}\uE001`;
     // Roles stay readable to the template (it compares them: `messages[0]['role'] != 'system'`), unless
     // a role spells an added token; contents are always placeholders.
-    const masked = messages.map((message) => ({ role: this.spellsAddedToken(message.role) ? slot(message.role) : message.role, content: slot(message.content) }));
+    const masked = messages.map((message) => ({
+      role: this.spellsAddedToken(message.role) ? slot(message.role) : message.role,
+      content: slot(message.content),
+    }));
     const rendered = this.template.render({ messages: masked, add_generation_prompt: addGenerationPrompt, bos_token: "", eos_token: "" });
     const ids: number[] = this.bosId === null ? [] : [this.bosId];
     let last = 0;

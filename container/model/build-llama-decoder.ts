@@ -204,9 +204,7 @@ export function buildLlamaDecoder(options: LlamaDecoderOptions): OnnxModel {
     const start = g.op("Neg", [g.op("Unsqueeze", [logitsToKeep, g.constInt64([0])])]);
     normed = g.op("Slice", [normed, start, g.constInt64([Number.MAX_SAFE_INTEGER]), g.constInt64([1])]);
   }
-  const head = dims.tieWordEmbeddings
-    ? g.op("Transpose", [weight("model.embed_tokens.weight")], { attributes: { perm: [1, 0] } })
-    : weight("lm_head.weight");
+  const head = dims.tieWordEmbeddings ? g.op("Transpose", [weight("model.embed_tokens.weight")], { attributes: { perm: [1, 0] } }) : weight("lm_head.weight");
   g.output(g.op("MatMul", [normed, head]), "logits", "float32", [batch, options.logitsToKeep ? "logits_length" : sequence, dims.vocabSize]);
   for (let layer = 0; layer < dims.numLayers; layer++) {
     g.output(`present.${layer}.key`, `present.${layer}.key`, kvType, [batch, dims.numKvHeads, total, dims.headDim]);

@@ -92,7 +92,8 @@ export class ReferenceLlama {
         const total = exps.reduce((sum, value) => sum + value, 0);
         exps.forEach((weight, t) => {
           const value = layerValues[t];
-          for (let d = 0; d < headDim; d++) attended[head * headDim + d] = (attended[head * headDim + d] ?? 0) + (weight / total) * (value?.[kvHead * headDim + d] ?? 0);
+          for (let d = 0; d < headDim; d++)
+            attended[head * headDim + d] = (attended[head * headDim + d] ?? 0) + (weight / total) * (value?.[kvHead * headDim + d] ?? 0);
         });
       }
       const attentionOut = matVec(attended, get(weights, `${prefix}.self_attn.o_proj.weight`), h);

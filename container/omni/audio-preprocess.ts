@@ -70,5 +70,8 @@ export async function preprocessAudio(bytes: Uint8Array, options: AudioPreproces
     throw new OmniInputError("audio_too_long", `The audio is ${seconds.toFixed(1)} s long; at most ${options.chunkSeconds} s is supported.`);
   }
   const samples = resample(decoded.samples, decoded.sampleRate, options.sampleRate);
-  return audioInputsFromWaveform(samples.length > options.chunkSeconds * options.sampleRate ? samples.subarray(0, options.chunkSeconds * options.sampleRate) : samples, options);
+  return audioInputsFromWaveform(
+    samples.length > options.chunkSeconds * options.sampleRate ? samples.subarray(0, options.chunkSeconds * options.sampleRate) : samples,
+    options,
+  );
 }

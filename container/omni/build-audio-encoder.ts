@@ -50,15 +50,31 @@ export function buildAudioEncoder(options: VisionEncoderOptions): OnnxModel {
   const weight = weightLookup(g, omniWeightShapes(options), options.weights);
   const features = g.input("input_features", "float32", [1, dims.melBins, "frames"]);
   const conv = (input: string, name: string, stride: number) =>
-    geluErf(g, g.op("Conv", [input, weight(`audio.${name}.weight`), weight(`audio.${name}.bias`)], { attributes: { kernel_shape: [3], pads: [1, 1], strides: [stride] } }));
+    geluErf(
+      g,
+      g.op("Conv", [input, weight(`audio.${name}.weight`), weight(`audio.${name}.bias`)], {
+        attributes: { kernel_shape: [3], pads: [1, 1], strides: [stride] },
+      }),
+    );
   const convolved = conv(conv(features, "conv1", 1), "conv2", 2);
   let hidden = g.op("Transpose", [convolved], { attributes: { perm: [0, 2, 1] } });
   const length = g.op("Slice", [g.op("Shape", [hidden]), g.constInt64([1]), g.constInt64([2])]);
-  const table = g.initializer("audio.positional_embedding", "float32", [dims.maxPositions, dims.hiddenSize], bytesOf(whisperSinusoids(dims.maxPositions, dims.hiddenSize)));
+  const table = g.initializer(
+    "audio.positional_embedding",
+    "float32",
+    [dims.maxPositions, dims.hiddenSize],
+    bytesOf(whisperSinusoids(dims.maxPositions, dims.hiddenSize)),
+  );
   hidden = g.op("Add", [hidden, g.op("Slice", [table, g.constInt64([0]), length, g.constInt64([0])])]);
   for (let layer = 0; layer < dims.numLayers; layer++) hidden = g.inScope(`audio.${layer}`, () => audioBlock(g, weight, dims, layer, hidden));
   const pooled = g.op("AveragePool", [g.op("Transpose", [hidden], { attributes: { perm: [0, 2, 1] } })], { attributes: { kernel_shape: [2], strides: [2] } });
-  const normed = layerNorm(g, g.op("Transpose", [pooled], { attributes: { perm: [0, 2, 1] } }), weight("audio.ln_post.weight"), weight("audio.ln_post.bias"), 1e-5);
+  const normed = layerNorm(
+    g,
+    g.op("Transpose", [pooled], { attributes: { perm: [0, 2, 1] } }),
+    weight("audio.ln_post.weight"),
+    weight("audio.ln_post.bias"),
+    1e-5,
+  );
   const projected = linear(g, normed, weight("audio.proj.weight"), weight("audio.proj.bias"));
   const bosEos = g.op("Unsqueeze", [weight("audio.audio_bos_eos_token.weight"), g.constInt64([0])]);
   const [bos, eos] = g.ops("Split", [bosEos], { attributes: { axis: 1 }, outputs: 2 });

@@ -30,7 +30,13 @@ function visionBlock(g: GraphBuilder, weight: WeightLookup, dims: VisionDims, la
   const headDim = dims.hiddenSize / dims.numHeads;
   const normed = layerNorm(g, x, weight(`${p}.layer_norm1.weight`), weight(`${p}.layer_norm1.bias`), dims.layerNormEps);
   const project = (name: string, input: string) => linear(g, input, weight(`${p}.self_attn.${name}.weight`), weight(`${p}.self_attn.${name}.bias`));
-  const context = attention(g, { query: project("q_proj", normed), key: project("k_proj", normed), value: project("v_proj", normed) }, dims.numHeads, headDim, bias);
+  const context = attention(
+    g,
+    { query: project("q_proj", normed), key: project("k_proj", normed), value: project("v_proj", normed) },
+    dims.numHeads,
+    headDim,
+    bias,
+  );
   const residual = g.op("Add", [x, project("out_proj", context)]);
   const normed2 = layerNorm(g, residual, weight(`${p}.layer_norm2.weight`), weight(`${p}.layer_norm2.bias`), dims.layerNormEps);
   const hidden = geluTanh(g, linear(g, normed2, weight(`${p}.mlp.fc1.weight`), weight(`${p}.mlp.fc1.bias`)));
@@ -40,7 +46,13 @@ function visionBlock(g: GraphBuilder, weight: WeightLookup, dims: VisionDims, la
 function resampler(g: GraphBuilder, weight: WeightLookup, dims: VisionDims, features: string, grid: string, bias: string): string {
   const width = dims.outputSize;
   const eps = 1e-6;
-  const keys = layerNorm(g, linear(g, features, weight("resampler.kv_proj.weight"), null), weight("resampler.ln_kv.weight"), weight("resampler.ln_kv.bias"), eps);
+  const keys = layerNorm(
+    g,
+    linear(g, features, weight("resampler.kv_proj.weight"), null),
+    weight("resampler.ln_kv.weight"),
+    weight("resampler.ln_kv.bias"),
+    eps,
+  );
   const queries = layerNorm(g, weight("resampler.query"), weight("resampler.ln_q.weight"), weight("resampler.ln_q.bias"), eps);
   const project = (name: string, input: string) => linear(g, input, weight(`resampler.attn.${name}.weight`), weight(`resampler.attn.${name}.bias`));
   // Queries are shared by every slice: [Q, H] → [1, Q, H] broadcasts against the per-slice keys.
@@ -48,7 +60,13 @@ function resampler(g: GraphBuilder, weight: WeightLookup, dims: VisionDims, feat
   const keyInput = g.op("Add", [keys, sinCos2d(g, grid, width)]);
   const sliceCount = g.op("Slice", [g.op("Shape", [features]), g.constInt64([0]), g.constInt64([1])]);
   const expandedQuery = g.op("Expand", [query, g.op("Concat", [sliceCount, g.constInt64([1, 1])], { attributes: { axis: 0 } })]);
-  const context = attention(g, { query: expandedQuery, key: project("k_proj", keyInput), value: project("v_proj", keys) }, dims.resamplerHeads, width / dims.resamplerHeads, bias);
+  const context = attention(
+    g,
+    { query: expandedQuery, key: project("k_proj", keyInput), value: project("v_proj", keys) },
+    dims.resamplerHeads,
+    width / dims.resamplerHeads,
+    bias,
+  );
   const out = project("out_proj", context);
   const normed = layerNorm(g, out, weight("resampler.ln_post.weight"), weight("resampler.ln_post.bias"), eps);
   return g.op("MatMul", [normed, weight("resampler.proj")]);

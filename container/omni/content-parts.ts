@@ -43,7 +43,10 @@ const imagePart = z.object({
 });
 const audioPart = z.object({
   type: z.literal("input_audio"),
-  input_audio: z.looseObject({ data: z.string().regex(BASE64, "input_audio.data must be base64"), format: z.enum(["wav", "mp3"], { message: "input_audio.format must be wav or mp3" }) }),
+  input_audio: z.looseObject({
+    data: z.string().regex(BASE64, "input_audio.data must be base64"),
+    format: z.enum(["wav", "mp3"], { message: "input_audio.format must be wav or mp3" }),
+  }),
 });
 const contentPart = z.discriminatedUnion("type", [textPart, imagePart, audioPart], {
   message: "content parts must be of type text, image_url or input_audio",

@@ -66,7 +66,14 @@ function omniConfigOf(json: z.infer<typeof megrezOmniConfigSchema>, tokens: Omni
       resamplerHeads: json.resampler_heads ?? json.hidden_size / 128,
       outputSize: json.hidden_size,
     },
-    audio: { melBins: audio.n_mels, hiddenSize: audio.n_state, numLayers: audio.n_layer, numHeads: audio.n_head, maxPositions: audio.n_ctx, outputSize: json.hidden_size },
+    audio: {
+      melBins: audio.n_mels,
+      hiddenSize: audio.n_state,
+      numLayers: audio.n_layer,
+      numHeads: audio.n_head,
+      maxPositions: audio.n_ctx,
+      outputSize: json.hidden_size,
+    },
     tokens,
     maxSliceNums: 9,
     scaleResolution: 448,
@@ -100,7 +107,8 @@ class WeightResolver {
       const actual = [...this.checkpoint.entry(source.name).shape];
       if (source.rows !== null) actual[0] = source.rows[1] - source.rows[0];
       const expected = source.transpose ? [shape[1], shape[0]] : shape;
-      if (actual.join("x") !== expected.join("x")) this.problems.push(`${source.name} has shape [${actual.join(", ")}], expected [${expected.join(", ")}] for ${name}`);
+      if (actual.join("x") !== expected.join("x"))
+        this.problems.push(`${source.name} has shape [${actual.join(", ")}], expected [${expected.join(", ")}] for ${name}`);
       this.located.set(name, source);
     }
   }
@@ -117,10 +125,21 @@ class WeightResolver {
   }
 }
 
-function writeGraph(directory: string, file: string, build: (sink: (name: string, shape: readonly number[]) => () => Uint8Array) => OnnxModel, read: (name: string, shape: readonly number[]) => Uint8Array): void {
+function writeGraph(
+  directory: string,
+  file: string,
+  build: (sink: (name: string, shape: readonly number[]) => () => Uint8Array) => OnnxModel,
+  read: (name: string, shape: readonly number[]) => Uint8Array,
+): void {
   const data = openExternalDataFile(join(directory, `${file}_data`));
   try {
-    writeFileSync(join(directory, file), encodeOnnxModel(build((name, shape) => () => read(name, shape)), data.sink));
+    writeFileSync(
+      join(directory, file),
+      encodeOnnxModel(
+        build((name, shape) => () => read(name, shape)),
+        data.sink,
+      ),
+    );
   } finally {
     data.close();
   }
@@ -167,7 +186,12 @@ export function convertOmniCheckpoint(options: OmniConvertOptions): { tensors: n
     writeGraph(onnxDir, "embed_tokens.onnx", (weights) => buildEmbedTokens({ dims, weights, weightType }), llmBytes);
     writeGraph(onnxDir, "vision_encoder.onnx", (weights) => buildVisionEncoder({ ...omni, weights }), towerBytes);
     writeGraph(onnxDir, "audio_encoder.onnx", (weights) => buildAudioEncoder({ ...omni, weights }), towerBytes);
-    const config = { ...(typeof raw === "object" && raw !== null ? raw : {}), model_type: "llama", tie_word_embeddings: dims.tieWordEmbeddings, megrez_omni: omniConfigToJson(omni) };
+    const config = {
+      ...(typeof raw === "object" && raw !== null ? raw : {}),
+      model_type: "llama",
+      tie_word_embeddings: dims.tieWordEmbeddings,
+      megrez_omni: omniConfigToJson(omni),
+    };
     writeFileSync(join(staging, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     for (const file of TOKENIZER_FILES) if (existsSync(join(options.inputDir, file))) copyFileSync(join(options.inputDir, file), join(staging, file));
     if (existsSync(options.outputDir)) rmSync(options.outputDir, { recursive: true, force: true });

@@ -22,7 +22,10 @@ const argsSchema = z.object({
 const tokensSchema = omniConfigSchema.shape.tokens.unwrap();
 
 try {
-  const { values } = parseArgs({ options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" }, tokens: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { in: { type: "string" }, out: { type: "string" }, dtype: { type: "string" }, tokens: { type: "string" } },
+    strict: true,
+  });
   const args = argsSchema.parse(values);
   const tokens = args.tokens === undefined ? undefined : tokensSchema.parse(JSON.parse(readFileSync(args.tokens, "utf8")));
   const started = Date.now();
@@ -35,6 +38,8 @@ try {
   });
   console.log(`converted ${result.tensors} tensors to ${resolve(args.out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {
-  console.error(`convert-omni: ${error instanceof z.ZodError ? error.issues.map((issue) => issue.message).join("; ") : error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `convert-omni: ${error instanceof z.ZodError ? error.issues.map((issue) => issue.message).join("; ") : error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 }

@@ -38,7 +38,9 @@ try {
       ...(args["vision-layers"] ? { visionLayers: args["vision-layers"] } : {}),
       ...(args["audio-layers"] ? { audioLayers: args["audio-layers"] } : {}),
     });
-    console.log(`Megrez-Omni-sized random model written to ${outDir} (LLM ${llm.numLayers} layers, vision ${omni.vision.numLayers}, audio ${omni.audio.numLayers}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `Megrez-Omni-sized random model written to ${outDir} (LLM ${llm.numLayers} layers, vision ${omni.vision.numLayers}, audio ${omni.audio.numLayers}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   } else {
     const { dims, omni } = writeOmniDemoModel({ outDir, seed: args.seed });
     console.log(

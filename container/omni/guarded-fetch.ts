@@ -18,11 +18,31 @@ export type AddressPolicy = (address: string, family: 4 | 6) => boolean;
 
 const blocked = new BlockList();
 for (const [network, prefix] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24], ["203.0.113.0", 24],
-  ["224.0.0.0", 4], ["240.0.0.0", 4],
-] as const) blocked.addSubnet(network, prefix, "ipv4");
-for (const [network, prefix] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["64:ff9b::", 96], ["2001:db8::", 32]] as const) {
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
+  blocked.addSubnet(network, prefix, "ipv4");
+for (const [network, prefix] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+  ["64:ff9b::", 96],
+  ["2001:db8::", 32],
+] as const) {
   blocked.addSubnet(network, prefix, "ipv6");
 }
 
@@ -58,38 +78,42 @@ function fetchOnce(url: URL, policy: AddressPolicy, limits: FetchLimits, signal:
       return;
     }
     const client = url.protocol === "https:" ? https : http;
-    const request = client.get(url, { lookup: guardedLookup(policy), signal, headers: { accept: "image/*, audio/*, */*;q=0.5", "user-agent": "megrez-edge-engine" } }, (response) => {
-      const status = response.statusCode ?? 0;
-      if (status >= 300 && status < 400 && response.headers.location) {
-        response.resume();
-        resolve({ redirect: new URL(response.headers.location, url).href });
-        return;
-      }
-      if (status !== 200) {
-        response.resume();
-        reject(refused(url.href, `HTTP ${status}`));
-        return;
-      }
-      const declared = Number(response.headers["content-length"] ?? "0");
-      if (declared > limits.maxBytes) {
-        response.destroy();
-        reject(refused(url.href, `larger than ${limits.maxBytes} bytes`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      response.on("data", (chunk: Buffer) => {
-        total += chunk.length;
-        if (total > limits.maxBytes) {
+    const request = client.get(
+      url,
+      { lookup: guardedLookup(policy), signal, headers: { accept: "image/*, audio/*, */*;q=0.5", "user-agent": "megrez-edge-engine" } },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status >= 300 && status < 400 && response.headers.location) {
+          response.resume();
+          resolve({ redirect: new URL(response.headers.location, url).href });
+          return;
+        }
+        if (status !== 200) {
+          response.resume();
+          reject(refused(url.href, `HTTP ${status}`));
+          return;
+        }
+        const declared = Number(response.headers["content-length"] ?? "0");
+        if (declared > limits.maxBytes) {
           response.destroy();
           reject(refused(url.href, `larger than ${limits.maxBytes} bytes`));
           return;
         }
-        chunks.push(chunk);
-      });
-      response.on("end", () => resolve({ bytes: new Uint8Array(Buffer.concat(chunks)) }));
-      response.on("error", (error) => reject(refused(url.href, error.message)));
-    });
+        const chunks: Buffer[] = [];
+        let total = 0;
+        response.on("data", (chunk: Buffer) => {
+          total += chunk.length;
+          if (total > limits.maxBytes) {
+            response.destroy();
+            reject(refused(url.href, `larger than ${limits.maxBytes} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on("end", () => resolve({ bytes: new Uint8Array(Buffer.concat(chunks)) }));
+        response.on("error", (error) => reject(refused(url.href, error.message)));
+      },
+    );
     request.on("error", (error: NodeJS.ErrnoException) => {
       if (signal.aborted) reject(refused(url.href, `no answer within ${limits.timeoutMs} ms`));
       else reject(refused(url.href, error.code === "EADDRBLOCKED" ? "the host resolves to a private or reserved address" : error.message));

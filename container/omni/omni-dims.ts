@@ -132,10 +132,7 @@ export function omniConfigFromJson(json: OmniConfigJson, llmHiddenSize: number):
       maxPositions: json.audio.n_ctx,
       outputSize: llmHiddenSize,
     },
-    tokens:
-      tokens === undefined
-        ? OMNI_TOKENS
-        : omniTokensFromJson(tokens),
+    tokens: tokens === undefined ? OMNI_TOKENS : omniTokensFromJson(tokens),
     maxSliceNums: json.max_slice_nums,
     scaleResolution: json.scale_resolution,
   };

@@ -87,7 +87,8 @@ export async function buildOmniPrompt(
         started = performance.now();
         const embeddings = await encoders.encodeImage(inputs);
         timings.encodeMs += performance.now() - started;
-        for (let slice = 0; slice < inputs.slices.length; slice++) imageEmbeddings.push(embeddings.subarray(slice * queries * hidden, (slice + 1) * queries * hidden));
+        for (let slice = 0; slice < inputs.slices.length; slice++)
+          imageEmbeddings.push(embeddings.subarray(slice * queries * hidden, (slice + 1) * queries * hidden));
         const tokens = [ids.imageStart, ...repeat(ids.imagePad, queries), ids.imageEnd];
         if (inputs.plan.grid !== null) {
           const newline = codec.encodePlainText("\n");

@@ -34,10 +34,12 @@ export function checkMediaRules(messages: readonly MessageWithMedia[]): void {
     const media = message.media ?? [];
     if (media.length === 0) return;
     const param = `messages.${index}.content`;
-    if (message.role !== "user") throw invalid(`messages[${index}]: images and audio are accepted in user messages only (this one is "${message.role}").`, param);
+    if (message.role !== "user")
+      throw invalid(`messages[${index}]: images and audio are accepted in user messages only (this one is "${message.role}").`, param);
     const images = media.filter((item) => item.kind === "image").length;
     const audios = media.length - images;
-    if (images > 1 || audios > 1) throw invalid(`messages[${index}]: at most one image and one audio per message (got ${images} images, ${audios} audio clips).`, param);
+    if (images > 1 || audios > 1)
+      throw invalid(`messages[${index}]: at most one image and one audio per message (got ${images} images, ${audios} audio clips).`, param);
     if (images > 0 && index !== firstUser) {
       throw invalid(`messages[${index}]: Megrez-3B-Omni takes images in the first user message only; put the image in messages[${firstUser}].`, param);
     }
@@ -53,7 +55,12 @@ export class OmniSupport {
 
   /** Null when the model folder has no Omni towers. */
   /** `codec` is the engine's TextCodec: prompts with media are encoded by the same anti-forgery rule as text. */
-  static async load(dir: string, codec: SegmentCodec, createSession: SessionFactory, options: OmniSupportOptions = DEFAULT_OPTIONS): Promise<OmniSupport | null> {
+  static async load(
+    dir: string,
+    codec: SegmentCodec,
+    createSession: SessionFactory,
+    options: OmniSupportOptions = DEFAULT_OPTIONS,
+  ): Promise<OmniSupport | null> {
     const encoders = await loadOmniEncoders(dir, createSession);
     return encoders === null ? null : new OmniSupport(encoders, codec, options);
   }
@@ -64,7 +71,8 @@ export class OmniSupport {
     }
     const bytes = new Uint8Array(Buffer.from(reference.source.base64, "base64"));
     if (bytes.byteLength === 0) throw invalid(`the ${reference.kind} data is empty`, param);
-    if (bytes.byteLength > this.options.fetchLimits.maxBytes) throw invalid(`the ${reference.kind} is larger than ${this.options.fetchLimits.maxBytes} bytes`, param);
+    if (bytes.byteLength > this.options.fetchLimits.maxBytes)
+      throw invalid(`the ${reference.kind} is larger than ${this.options.fetchLimits.maxBytes} bytes`, param);
     return bytes;
   }
 
@@ -86,7 +94,8 @@ export class OmniSupport {
     try {
       return await buildOmniPrompt(resolved, this.encoders, this.codec, addGenerationPrompt);
     } catch (error) {
-      if (isOmniInputError(error)) throw invalid(`${error.code === "invalid_audio" || error.code === "audio_too_long" ? "audio" : "image"}: ${error.message}`, "messages");
+      if (isOmniInputError(error))
+        throw invalid(`${error.code === "invalid_audio" || error.code === "audio_too_long" ? "audio" : "image"}: ${error.message}`, "messages");
       throw error;
     }
   }
@@ -99,5 +108,6 @@ export class OmniSupport {
 /** For text-only engines: media in a request is a clear 400, not a silent drop. */
 export function rejectMedia(messages: readonly MessageWithMedia[]): void {
   const index = messages.findIndex((message) => (message.media?.length ?? 0) > 0);
-  if (index !== -1) throw invalid(`messages[${index}]: this model does not accept images or audio (its folder has no Omni towers).`, `messages.${index}.content`);
+  if (index !== -1)
+    throw invalid(`messages[${index}]: this model does not accept images or audio (its folder has no Omni towers).`, `messages.${index}.content`);
 }

@@ -47,8 +47,7 @@ function parseFormat(view: DataView, offset: number, size: number): Format {
   const sampleRate = view.getUint32(offset + 4, true);
   const bitsPerSample = view.getUint16(offset + 14, true);
   if (encoding === EXTENSIBLE && size >= 26) encoding = view.getUint16(offset + 24, true);
-  const supported =
-    (encoding === PCM && [8, 16, 24, 32].includes(bitsPerSample)) || (encoding === IEEE_FLOAT && [32, 64].includes(bitsPerSample));
+  const supported = (encoding === PCM && [8, 16, 24, 32].includes(bitsPerSample)) || (encoding === IEEE_FLOAT && [32, 64].includes(bitsPerSample));
   if (!supported) throw new OmniInputError("invalid_audio", `Unsupported WAV encoding ${encoding} with ${bitsPerSample} bits per sample.`);
   if (channels < 1 || sampleRate < 1000 || sampleRate > 384_000) {
     throw new OmniInputError("invalid_audio", "The WAV header has an invalid channel count or sample rate.");

@@ -24,7 +24,11 @@ export const OMNI_ONNX_FILES = {
 
 export type OmniDemoModelResult = DemoModelResult & { omni: OmniConfig; omniWeights: Map<string, Float32Array> };
 
-export function writeOmniDemoModel(options: { outDir: string; seed?: number; generationDefaults?: DemoModelOptions["generationDefaults"] }): OmniDemoModelResult {
+export function writeOmniDemoModel(options: {
+  outDir: string;
+  seed?: number;
+  generationDefaults?: DemoModelOptions["generationDefaults"];
+}): OmniDemoModelResult {
   const seed = options.seed ?? 42;
   const target = options.outDir;
   const staging = join(dirname(target), `.${basename(target)}.omni-tmp-${process.pid}`);
@@ -42,7 +46,10 @@ export function writeOmniDemoModel(options: { outDir: string; seed?: number; gen
     const onnxDir = join(staging, "onnx");
     const llmWeights = float32WeightSource(text.weights);
     const towerWeights = float32OmniWeightSource(omniWeights);
-    writeFileSync(join(onnxDir, OMNI_ONNX_FILES.decoder), encodeOnnxModel(buildLlamaDecoder({ dims: text.dims, weights: llmWeights, inputMode: "embeds", logitsToKeep: true })));
+    writeFileSync(
+      join(onnxDir, OMNI_ONNX_FILES.decoder),
+      encodeOnnxModel(buildLlamaDecoder({ dims: text.dims, weights: llmWeights, inputMode: "embeds", logitsToKeep: true })),
+    );
     writeFileSync(join(onnxDir, OMNI_ONNX_FILES.embedTokens), encodeOnnxModel(buildEmbedTokens({ dims: text.dims, weights: llmWeights })));
     writeFileSync(join(onnxDir, OMNI_ONNX_FILES.vision), encodeOnnxModel(buildVisionEncoder({ ...omni, weights: towerWeights })));
     writeFileSync(join(onnxDir, OMNI_ONNX_FILES.audio), encodeOnnxModel(buildAudioEncoder({ ...omni, weights: towerWeights })));

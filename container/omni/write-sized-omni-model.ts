@@ -78,11 +78,20 @@ export function writeSizedOmniModel(options: SizedOmniOptions): { llm: LlamaDims
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });
   try {
-    writeDemoModel({ outDir: staging, seed, extraSpecialTokens: Object.values(OMNI_TOKENS), dims: { hiddenSize: 16, intermediateSize: 16, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8 } });
+    writeDemoModel({
+      outDir: staging,
+      seed,
+      extraSpecialTokens: Object.values(OMNI_TOKENS),
+      dims: { hiddenSize: 16, intermediateSize: 16, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8 },
+    });
     const onnxDir = join(staging, "onnx");
     rmSync(join(onnxDir, "model.onnx"));
     const llmWeights = weightStream(seed, true);
-    writeWithExternalData(onnxDir, "model.onnx", buildLlamaDecoder({ dims: llm, weights: llmWeights, weightType: "float16", inputMode: "embeds", logitsToKeep: true }));
+    writeWithExternalData(
+      onnxDir,
+      "model.onnx",
+      buildLlamaDecoder({ dims: llm, weights: llmWeights, weightType: "float16", inputMode: "embeds", logitsToKeep: true }),
+    );
     writeWithExternalData(onnxDir, "embed_tokens.onnx", buildEmbedTokens({ dims: llm, weights: llmWeights, weightType: "float16" }));
     const towerWeights = weightStream(seed + 1, false);
     writeWithExternalData(onnxDir, "vision_encoder.onnx", buildVisionEncoder({ ...omni, weights: towerWeights }));

@@ -28,12 +28,12 @@ export function float32ToFloat16Bits(value: number): number {
     if (halfExponent < -10) return sign;
     const full = mantissa | 0x800000;
     const shift = 14 - halfExponent;
-    const rounded = (full >> shift) + ((full >> (shift - 1)) & 1 && ((full & ((1 << (shift - 1)) - 1)) || (full >> shift) & 1) ? 1 : 0);
+    const rounded = (full >> shift) + ((full >> (shift - 1)) & 1 && (full & ((1 << (shift - 1)) - 1) || (full >> shift) & 1) ? 1 : 0);
     return sign | rounded;
   }
   let half = sign | (halfExponent << 10) | (mantissa >> 13);
   const remainder = mantissa & 0x1fff;
-  if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half += 1;
+  if (remainder > 0x1000 || (remainder === 0x1000 && half & 1)) half += 1;
   return half;
 }
 

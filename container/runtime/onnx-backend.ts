@@ -53,7 +53,9 @@ function fromOrt(name: string, tensor: OrtTensor): EngineTensor {
 
 function describeInputs(session: ortNode.InferenceSession): SessionInputInfo[] {
   return session.inputMetadata.map((meta) =>
-    meta.isTensor ? { name: meta.name, type: meta.type, dims: meta.shape.map((dim) => (typeof dim === "string" ? dim : dim)) } : { name: meta.name, type: "non-tensor", dims: [] },
+    meta.isTensor
+      ? { name: meta.name, type: meta.type, dims: meta.shape.map((dim) => (typeof dim === "string" ? dim : dim)) }
+      : { name: meta.name, type: "non-tensor", dims: [] },
   );
 }
 
@@ -84,7 +86,8 @@ export async function createInferenceSession(model: string | Uint8Array, options
     graphOptimizationLevel: "all",
   };
   if (ep !== "wasm" && options.threads) sessionOptions.intraOpNumThreads = options.threads;
-  const session = typeof model === "string" ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+  const session =
+    typeof model === "string" ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,

@@ -34,16 +34,28 @@ export function createServerApp(options: ServerAppOptions): Hono {
     "*",
     bodyLimit({
       maxSize,
-      onError: (c) => replyWith(c, { status: 413, headers: {}, body: { error: { message: `request body larger than ${maxSize} bytes`, type: "invalid_request_error", param: null, code: "request_too_large" } } }),
+      onError: (c) =>
+        replyWith(c, {
+          status: 413,
+          headers: {},
+          body: { error: { message: `request body larger than ${maxSize} bytes`, type: "invalid_request_error", param: null, code: "request_too_large" } },
+        }),
     }),
   );
   registerChatCompletions(app, context);
   registerCompletions(app, context);
   registerTokenize(app, context);
   registerServerInfo(app, context, Math.floor(Date.now() / 1000));
-  app.notFound((c) => replyWith(c, { status: 404, headers: {}, body: { error: { message: `no route for ${c.req.method} ${c.req.path}`, type: "invalid_request_error", param: null, code: "not_found" } } }));
+  app.notFound((c) =>
+    replyWith(c, {
+      status: 404,
+      headers: {},
+      body: { error: { message: `no route for ${c.req.method} ${c.req.path}`, type: "invalid_request_error", param: null, code: "not_found" } },
+    }),
+  );
   app.onError((error, c) => {
-    if (!isEngineError(error)) context.log(`engine: unexpected error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (!isEngineError(error))
+      context.log(`engine: unexpected error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return replyWith(c, errorReply(error));
   });
   return app;

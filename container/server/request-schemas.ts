@@ -11,12 +11,18 @@ export const chatMessageSchema = z
   .looseObject({ role: z.string().min(1), content: messageContentSchema })
   .transform(({ content, ...message }) => ({ ...message, content: content.text, media: content.media }));
 
-const stopSchema = z.union([z.string(), z.array(z.string()).max(16)]).nullish().transform((stop) => (stop === null || stop === undefined ? [] : typeof stop === "string" ? [stop] : stop));
+const stopSchema = z
+  .union([z.string(), z.array(z.string()).max(16)])
+  .nullish()
+  .transform((stop) => (stop === null || stop === undefined ? [] : typeof stop === "string" ? [stop] : stop));
 
 /** Sampling fields shared by chat and completions (OpenAI + vLLM extras). */
 const samplingFields = {
   model: z.string().optional(),
-  stream: z.boolean().nullish().transform((value) => value ?? false),
+  stream: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
@@ -41,7 +47,7 @@ export const chatCompletionRequestSchema = z.looseObject({
   messages: z.array(chatMessageSchema).min(1, "messages must not be empty"),
   tools: z.array(z.unknown()).max(0, { message: NO_TOOLS }).nullish(),
   tool_choice: z.enum(["none", "auto"], { message: NO_TOOLS }).nullish(),
-  response_format: z.object({ type: z.literal("text", { message: "only response_format {\"type\": \"text\"} is supported" }) }).nullish(),
+  response_format: z.object({ type: z.literal("text", { message: 'only response_format {"type": "text"} is supported' }) }).nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   add_generation_prompt: z.boolean().default(true),
 });

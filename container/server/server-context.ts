@@ -22,7 +22,14 @@ export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Pro
   try {
     raw = await c.req.json();
   } catch {
-    return { ok: false, reply: { status: 400, headers: {}, body: { error: { message: "the request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_request" } } } };
+    return {
+      ok: false,
+      reply: {
+        status: 400,
+        headers: {},
+        body: { error: { message: "the request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_request" } },
+      },
+    };
   }
   const parsed = schema.safeParse(raw);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reply: validationReply(parsed.error) };

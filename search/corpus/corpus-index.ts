@@ -54,9 +54,22 @@ export function excerptOf(text: string): string {
 export function buildCorpusIndex(documents: readonly CorpusDocument[], builtAt: string): unknown {
   const search = new MiniSearch<IndexedFields>(indexOptions());
   search.addAll(
-    documents.map((document, id) => ({ id, slug: document.slug, title: document.title, text: document.text, excerpt: excerptOf(document.text), updatedAt: document.updatedAt ?? "" })),
+    documents.map((document, id) => ({
+      id,
+      slug: document.slug,
+      title: document.title,
+      text: document.text,
+      excerpt: excerptOf(document.text),
+      updatedAt: document.updatedAt ?? "",
+    })),
   );
-  return { version: CORPUS_INDEX_VERSION, builtAt, documentCount: documents.length, sources: documents.map((document) => document.source), index: search.toJSON() };
+  return {
+    version: CORPUS_INDEX_VERSION,
+    builtAt,
+    documentCount: documents.length,
+    sources: documents.map((document) => document.source),
+    index: search.toJSON(),
+  };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -125,12 +138,15 @@ export type CorpusIndexLoad = { ok: true; index: LoadedCorpusIndex } | { ok: fal
 /** Validates a parsed `index.json` and makes it searchable. */
 export function loadCorpusIndex(data: unknown): CorpusIndexLoad {
   const parsed = corpusIndexSchema().safeParse(data);
-  if (!parsed.success) return { ok: false, error: `index.json is not a version-${CORPUS_INDEX_VERSION} corpus index: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+  if (!parsed.success)
+    return { ok: false, error: `index.json is not a version-${CORPUS_INDEX_VERSION} corpus index: ${parsed.error.issues[0]?.message ?? "invalid"}` };
   const stored = parsed.data.index.storedFields;
-  const byId = new Map(Object.entries(parsed.data.index.documentIds).flatMap(([shortId, id]) => {
-    const document = stored[shortId];
-    return document ? [[id, document] as const] : [];
-  }));
+  const byId = new Map(
+    Object.entries(parsed.data.index.documentIds).flatMap(([shortId, id]) => {
+      const document = stored[shortId];
+      return document ? [[id, document] as const] : [];
+    }),
+  );
   const search = MiniSearch.loadJS<IndexedFields>(parsed.data.index, indexOptions());
   return {
     ok: true,
@@ -138,11 +154,24 @@ export function loadCorpusIndex(data: unknown): CorpusIndexLoad {
       builtAt: parsed.data.builtAt,
       documentCount: parsed.data.documentCount,
       search(query, limit) {
-        const hits = search.search(query, { boost: { title: 2 }, prefix: (term) => term.length > 3, fuzzy: (term) => (term.length > 5 ? 0.15 : false), combineWith: "OR" });
+        const hits = search.search(query, {
+          boost: { title: 2 },
+          prefix: (term) => term.length > 3,
+          fuzzy: (term) => (term.length > 5 ? 0.15 : false),
+          combineWith: "OR",
+        });
         return hits.slice(0, limit).flatMap((hit) => {
           const document = typeof hit.id === "number" ? byId.get(hit.id) : undefined;
           if (!document) return [];
-          return [{ slug: document.slug, title: document.title, excerpt: document.excerpt, score: hit.score, ...(document.updatedAt ? { updatedAt: document.updatedAt } : {}) }];
+          return [
+            {
+              slug: document.slug,
+              title: document.title,
+              excerpt: document.excerpt,
+              score: hit.score,
+              ...(document.updatedAt ? { updatedAt: document.updatedAt } : {}),
+            },
+          ];
         });
       },
     },

@@ -15,14 +15,20 @@ function inline(text: string): string {
     return `\u0000${codeSpans.length - 1}\u0000`;
   });
   html = html
-    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_match, label: string, href: string) => (/^(https?:|\/|#|\.)/.test(href) || !href.includes(":") ? `<a href="${href}">${label}</a>` : label))
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_match, label: string, href: string) =>
+      /^(https?:|\/|#|\.)/.test(href) || !href.includes(":") ? `<a href="${href}">${label}</a>` : label,
+    )
     .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
     .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>");
   return html.replace(/\u0000(\d+)\u0000/g, (_match, index: string) => codeSpans[Number(index)] ?? "");
 }
 
 function tableRow(line: string, cell: "td" | "th"): string {
-  const cells = line.trim().replace(/^\||\|$/g, "").split("|").map((value) => `<${cell}>${inline(value.trim())}</${cell}>`);
+  const cells = line
+    .trim()
+    .replace(/^\||\|$/g, "")
+    .split("|")
+    .map((value) => `<${cell}>${inline(value.trim())}</${cell}>`);
   return `<tr>${cells.join("")}</tr>`;
 }
 
@@ -61,7 +67,8 @@ export function markdownToHtml(markdown: string): string {
       const items: string[] = [];
       while (index < lines.length && /^\s*([-*+]|\d+[.)])\s+/.test(lines[index] ?? "")) {
         let item = (lines[index++] ?? "").replace(/^\s*([-*+]|\d+[.)])\s+/, "");
-        while (index < lines.length && /^\s{2,}\S/.test(lines[index] ?? "") && !/^\s*([-*+]|\d+[.)])\s+/.test(lines[index] ?? "")) item += ` ${(lines[index++] ?? "").trim()}`;
+        while (index < lines.length && /^\s{2,}\S/.test(lines[index] ?? "") && !/^\s*([-*+]|\d+[.)])\s+/.test(lines[index] ?? ""))
+          item += ` ${(lines[index++] ?? "").trim()}`;
         items.push(`<li>${inline(item)}</li>`);
       }
       out.push(ordered ? `<ol>${items.join("")}</ol>` : `<ul>${items.join("")}</ul>`);
@@ -78,7 +85,8 @@ export function markdownToHtml(markdown: string): string {
       continue;
     }
     const paragraph: string[] = [];
-    while (index < lines.length && (lines[index] ?? "").trim() !== "" && !/^(#{1,6}\s|```|~~~|>|\s*([-*+]|\d+[.)])\s+|\s*\|)/.test(lines[index] ?? "")) paragraph.push(lines[index++] ?? "");
+    while (index < lines.length && (lines[index] ?? "").trim() !== "" && !/^(#{1,6}\s|```|~~~|>|\s*([-*+]|\d+[.)])\s+|\s*\|)/.test(lines[index] ?? ""))
+      paragraph.push(lines[index++] ?? "");
     if (paragraph.length === 0) {
       out.push(`<p>${inline(line)}</p>`);
       index++;

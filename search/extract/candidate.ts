@@ -11,9 +11,28 @@ import { linkDensity, type StatsTable } from "./stats.js";
 export type ScoreTable = Map<Element, number>;
 
 const TAG_BASE: Record<string, number> = {
-  div: 5, article: 8, main: 5, section: 3, pre: 3, td: 3, blockquote: 3,
-  address: -3, ol: -3, ul: -3, dl: -3, dd: -3, dt: -3, li: -3, form: -3,
-  h1: -5, h2: -5, h3: -5, h4: -5, h5: -5, h6: -5, th: -5,
+  div: 5,
+  article: 8,
+  main: 5,
+  section: 3,
+  pre: 3,
+  td: 3,
+  blockquote: 3,
+  address: -3,
+  ol: -3,
+  ul: -3,
+  dl: -3,
+  dd: -3,
+  dt: -3,
+  li: -3,
+  form: -3,
+  h1: -5,
+  h2: -5,
+  h3: -5,
+  h4: -5,
+  h5: -5,
+  h6: -5,
+  th: -5,
 };
 
 /** Block containers whose loose text can be a paragraph in its own right (inline tags vote via their parent). */

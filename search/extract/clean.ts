@@ -11,7 +11,8 @@ import { linkDensity, type ElementStats, type StatsTable } from "./stats.js";
 const CONDITIONAL_TAGS = new Set(["div", "section", "ul", "ol", "table", "form", "fieldset", "figure", "dl", "header"]);
 
 /** Calls to action that sit between paragraphs: newsletter sign-ups, "read more" teasers, app plugs. */
-const PROMO_PARAGRAPH = /^\s*(\(?\s*)?(read more|read also|related|see also|more:|don'?t miss|click here|leia (tamb[ée]m|mais)|veja tamb[ée]m|leggi anche|lesen sie auch|lire aussi|mehr zum thema|相关阅读|延伸阅读)|sign up (for|to)[^.]{0,80}newsletter|subscribe to[^.]{0,60}newsletter|get the latest[^.]{0,60}inbox/i;
+const PROMO_PARAGRAPH =
+  /^\s*(\(?\s*)?(read more|read also|related|see also|more:|don'?t miss|click here|leia (tamb[ée]m|mais)|veja tamb[ée]m|leggi anche|lesen sie auch|lire aussi|mehr zum thema|相关阅读|延伸阅读)|sign up (for|to)[^.]{0,80}newsletter|subscribe to[^.]{0,60}newsletter|get the latest[^.]{0,60}inbox/i;
 
 function isChromeParagraph(element: Element, elementStats: ElementStats, weight: number, names: string): boolean {
   if (weight < 0 && NEGATIVE.test(names) && elementStats.textLength < 200) return true;
@@ -88,7 +89,8 @@ export function isChrome(element: Element, stats: StatsTable, scores: ScoreTable
 }
 
 /** Headings that open a "more stories" rail, in the languages the fixtures and users bring. */
-const RELATED_HEADING = /^(related|read (more|also|next)|more (from|on|stories|news|like this)|you (may|might) (also )?(like|enjoy)|recommended|most (popular|read)|trending|also read|see also|latest (news|stories)|leia (também|mais)|você pode gostar|veja também|not[ií]cias relacionadas|relacionad|art[ií]culos relacionados|te puede interesar|lesen sie auch|mehr zum thema|[àa] lire aussi|sur le m[êe]me sujet|articoli correlati|leggi anche|相关|相關|推荐|推薦|関連|관련|читайте также|похожие)/i;
+const RELATED_HEADING =
+  /^(related|read (more|also|next)|more (from|on|stories|news|like this)|you (may|might) (also )?(like|enjoy)|recommended|most (popular|read)|trending|also read|see also|latest (news|stories)|leia (também|mais)|você pode gostar|veja também|not[ií]cias relacionadas|relacionad|art[ií]culos relacionados|te puede interesar|lesen sie auch|mehr zum thema|[àa] lire aussi|sur le m[êe]me sujet|articoli correlati|leggi anche|相关|相關|推荐|推薦|関連|관련|читайте также|похожие)/i;
 
 /** True for a heading that starts a related-content rail: the article ends there. */
 export function isArticleEnd(element: Element, stats: StatsTable): boolean {

@@ -142,9 +142,9 @@ export function extractMetadata(root: AnyNode, url: string): PageMetadata {
     .flatMap((result) => (result.success ? [result.data] : []));
   const titleElement = signals.title;
   const h1 = signals.h1;
-  const title = collapse(
-    meta.get("og:title") ?? ld.find((object) => object.headline)?.headline ?? (titleElement ? plainText(titleElement) : "") ?? "",
-  ) || collapse(h1 ? plainText(h1) : "");
+  const title =
+    collapse(meta.get("og:title") ?? ld.find((object) => object.headline)?.headline ?? (titleElement ? plainText(titleElement) : "") ?? "") ||
+    collapse(h1 ? plainText(h1) : "");
 
   const canonicalLink = signals.canonical;
   const canonicalUrl = resolveUrl(canonicalLink ? attribute(canonicalLink, "href") : meta.get("og:url"), url);
@@ -152,13 +152,15 @@ export function extractMetadata(root: AnyNode, url: string): PageMetadata {
   const timeElement = signals.time;
   const metaDate = DATE_KEYS.map((key) => meta.get(key)).find((value) => value !== undefined);
   const publishedAt = normalizeDate(
-    (meta.get("article:published_time") ?? ld.find((object) => object.datePublished)?.datePublished ?? metaDate) ??
+    meta.get("article:published_time") ??
+      ld.find((object) => object.datePublished)?.datePublished ??
+      metaDate ??
       (timeElement ? attribute(timeElement, "datetime") : undefined),
   );
 
   const htmlElement = signals.html;
   const language = normalizeLanguage(
-    (htmlElement ? attribute(htmlElement, "lang") ?? attribute(htmlElement, "xml:lang") : undefined) ??
+    (htmlElement ? (attribute(htmlElement, "lang") ?? attribute(htmlElement, "xml:lang")) : undefined) ??
       meta.get("content-language") ??
       meta.get("inlanguage") ??
       ld.find((object) => object.inLanguage)?.inLanguage ??
@@ -191,4 +193,3 @@ export function guessLanguage(text: string): string | undefined {
   if (han > letters * 0.3) return "zh";
   return undefined;
 }
-

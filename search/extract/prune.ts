@@ -17,7 +17,8 @@ function isHidden(element: Element): boolean {
 }
 
 function isUnlikely(element: Element, insideProtected: boolean): boolean {
-  if (insideProtected || element.name === "body" || element.name === "html" || element.name === "a" || element.name === "article" || element.name === "main") return false;
+  if (insideProtected || element.name === "body" || element.name === "html" || element.name === "a" || element.name === "article" || element.name === "main")
+    return false;
   const text = classAndId(element);
   if (text === "" || text.length > 500) return false;
   return UNLIKELY.test(text) && !MAYBE_CONTENT.test(text);

@@ -47,19 +47,21 @@ function renderTable(table: Element, output: Output, options: RenderOptions, dep
     const node = pending.pop();
     if (!node || !isElement(node) || options.skip(node)) continue;
     if (node.name === "tr") rows.push(node);
-    else if (node.name === "thead" || node.name === "tbody" || node.name === "tfoot") for (let index = node.children.length - 1; index >= 0; index--) {
-      const child = node.children[index];
-      if (child) pending.push(child);
-    }
+    else if (node.name === "thead" || node.name === "tbody" || node.name === "tfoot")
+      for (let index = node.children.length - 1; index >= 0; index--) {
+        const child = node.children[index];
+        if (child) pending.push(child);
+      }
   }
   const cells = rows.map((row) => row.children.filter((cell): cell is Element => isElement(cell) && (cell.name === "td" || cell.name === "th")));
   const layout = cells.some((row) => row.some((cell) => hasNested(cell)));
   block(output);
   if (layout) {
-    for (const row of cells) for (const cell of row) {
-      renderChildren(cell, output, options, depth);
-      block(output);
-    }
+    for (const row of cells)
+      for (const cell of row) {
+        renderChildren(cell, output, options, depth);
+        block(output);
+      }
     return;
   }
   cells.forEach((row, index) => {
@@ -122,7 +124,9 @@ function renderNode(node: AnyNode, output: Output, options: RenderOptions, depth
     case "img":
       return;
     case "pre": {
-      const code = plainText(node).replace(/\r?\n/g, PRE_NEWLINE).replace(/^\u0000+|\u0000+$/g, "");
+      const code = plainText(node)
+        .replace(/\r?\n/g, PRE_NEWLINE)
+        .replace(/^\u0000+|\u0000+$/g, "");
       block(output);
       output.parts.push("```", PRE_NEWLINE, code, PRE_NEWLINE, "```");
       block(output);
@@ -146,7 +150,12 @@ function renderNode(node: AnyNode, output: Output, options: RenderOptions, depth
       const text = normalize(inner.parts.join(""));
       if (text === "") return;
       block(output);
-      output.parts.push(text.split("\n").map((line) => (line === "" ? ">" : `> ${line}`)).join("\n"));
+      output.parts.push(
+        text
+          .split("\n")
+          .map((line) => (line === "" ? ">" : `> ${line}`))
+          .join("\n"),
+      );
       block(output);
       return;
     }

@@ -25,7 +25,20 @@ export interface ElementStats {
 export type StatsTable = Map<Element, ElementStats>;
 
 function emptyStats(): ElementStats {
-  return { textLength: 0, linkLength: 0, commas: 0, paragraphs: 0, images: 0, listItems: 0, inputs: 0, embeds: 0, headingLength: 0, inlineLength: 0, inlineCommas: 0, breaks: 0 };
+  return {
+    textLength: 0,
+    linkLength: 0,
+    commas: 0,
+    paragraphs: 0,
+    images: 0,
+    listItems: 0,
+    inputs: 0,
+    embeds: 0,
+    headingLength: 0,
+    inlineLength: 0,
+    inlineCommas: 0,
+    breaks: 0,
+  };
 }
 
 function measureText(data: string): { length: number; commas: number } {

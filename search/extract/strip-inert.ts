@@ -17,8 +17,36 @@ export const MAX_DEPTH = 400;
 
 /** Elements that never take a depth level: void ones, and ones the parser closes implicitly. */
 const NO_DEPTH = new Set([
-  "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
-  "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot", "colgroup", "rb", "rt", "rp",
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr",
+  "p",
+  "li",
+  "dt",
+  "dd",
+  "option",
+  "optgroup",
+  "tr",
+  "td",
+  "th",
+  "tbody",
+  "thead",
+  "tfoot",
+  "colgroup",
+  "rb",
+  "rt",
+  "rp",
 ]);
 
 function isNameChar(code: number): boolean {

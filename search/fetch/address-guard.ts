@@ -32,7 +32,10 @@ function parseIpv4(host: string): number[] | undefined {
 export function isPrivateIpv4(octets: readonly number[]): boolean {
   const [a = 0, b = 0, c = 0] = octets;
   return (
-    a === 0 || a === 10 || a === 127 || a >= 224 ||
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    a >= 224 ||
     (a === 100 && b >= 64 && b <= 127) ||
     (a === 169 && b === 254) ||
     (a === 172 && b >= 16 && b <= 31) ||
@@ -58,7 +61,13 @@ function expandIpv6(address: string): number[] | undefined {
   }
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
-  const parse = (part: string | undefined): number[] => (part ? part.split(":").filter((group) => group !== "").map((group) => Number.parseInt(group, 16)) : []);
+  const parse = (part: string | undefined): number[] =>
+    part
+      ? part
+          .split(":")
+          .filter((group) => group !== "")
+          .map((group) => Number.parseInt(group, 16))
+      : [];
   const head = parse(halves[0]);
   const rest = parse(halves[1]);
   const fill = halves.length === 2 ? 8 - head.length - rest.length : 0;

@@ -15,7 +15,14 @@ function startsWith(bytes: Uint8Array, signature: number[]): boolean {
 
 function looksBinary(bytes: Uint8Array): boolean {
   const sample = bytes.subarray(0, 1024);
-  if (startsWith(sample, [0x89, 0x50, 0x4e, 0x47]) || startsWith(sample, [0xff, 0xd8, 0xff]) || startsWith(sample, [0x47, 0x49, 0x46, 0x38]) || startsWith(sample, [0x50, 0x4b, 0x03, 0x04]) || startsWith(sample, [0x1f, 0x8b])) return true;
+  if (
+    startsWith(sample, [0x89, 0x50, 0x4e, 0x47]) ||
+    startsWith(sample, [0xff, 0xd8, 0xff]) ||
+    startsWith(sample, [0x47, 0x49, 0x46, 0x38]) ||
+    startsWith(sample, [0x50, 0x4b, 0x03, 0x04]) ||
+    startsWith(sample, [0x1f, 0x8b])
+  )
+    return true;
   let controls = 0;
   for (const byte of sample) if (byte < 8) controls++;
   return controls > 0 && !(sample[0] === 0xfe || sample[0] === 0xff);
@@ -44,7 +51,13 @@ export function classifyContent(declared: string, bytes: Uint8Array): ContentKin
 
 /** Whether a declared type is worth downloading at all (before reading the body). */
 export function mayBeReadable(declared: string): boolean {
-  return declared === "" || TEXTUAL_TYPES.test(declared) || declared === "application/octet-stream" || declared === "binary/octet-stream" || declared === "application/pdf";
+  return (
+    declared === "" ||
+    TEXTUAL_TYPES.test(declared) ||
+    declared === "application/octet-stream" ||
+    declared === "binary/octet-stream" ||
+    declared === "application/pdf"
+  );
 }
 
 const CHALLENGE_MARKERS = [
@@ -72,12 +85,16 @@ export function isBotChallenge(headers: Headers, status: number, html: string): 
   return challenge && (status === 403 || status === 503 || status === 429 || html.length < 60_000);
 }
 
-const PAYWALL_MARKERS = /"isaccessibleforfree"\s*:\s*"?false|class="[^"]*\b(paywall|subscriber-only|premium-content|meteredcontent|tp-modal)\b|subscribe (now )?to (continue|read)|to continue reading,? (please )?(subscribe|log ?in|sign in)|this (article|content) is (only )?(available|reserved) (to|for) subscribers|already a subscriber\?/i;
+const PAYWALL_MARKERS =
+  /"isaccessibleforfree"\s*:\s*"?false|class="[^"]*\b(paywall|subscriber-only|premium-content|meteredcontent|tp-modal)\b|subscribe (now )?to (continue|read)|to continue reading,? (please )?(subscribe|log ?in|sign in)|this (article|content) is (only )?(available|reserved) (to|for) subscribers|already a subscriber\?/i;
 
 /** Readable characters outside scripts/styles/tags: a rough size of what a reader would see. */
 function visibleTextLength(html: string): number {
   const withoutCode = html.replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1>/gi, " ");
-  return withoutCode.replace(/<[^>]*>/g, " ").replace(/&[a-z#0-9]+;/gi, " ").replace(/\s+/g, "").length;
+  return withoutCode
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&[a-z#0-9]+;/gi, " ")
+    .replace(/\s+/g, "").length;
 }
 
 /** A subscription wall with only a teaser behind it (full text hidden for SEO still counts as content). */

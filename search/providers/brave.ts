@@ -17,7 +17,9 @@ function buildSchema() {
   return z.object({
     web: z
       .object({
-        results: z.array(z.object({ url: z.string(), title: z.string().optional(), description: z.string().optional(), page_age: z.string().optional() })).default([]),
+        results: z
+          .array(z.object({ url: z.string(), title: z.string().optional(), description: z.string().optional(), page_age: z.string().optional() }))
+          .default([]),
       })
       .optional(),
   });

@@ -39,7 +39,8 @@ export function createFallbackChain(providers: readonly SearchProvider[], option
           answeredEmpty = true;
         } catch (error) {
           const failure = asSearchError(provider.name, error);
-          if (failure.kind === "rate-limited" && failure.retryAfterSeconds !== undefined) coolingUntil.set(provider.name, now() + failure.retryAfterSeconds * 1000);
+          if (failure.kind === "rate-limited" && failure.retryAfterSeconds !== undefined)
+            coolingUntil.set(provider.name, now() + failure.retryAfterSeconds * 1000);
           failures.push(failure);
           options.onProviderError?.(failure);
         }

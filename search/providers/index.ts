@@ -42,7 +42,8 @@ export function createSearchProvider(name: SearchProviderName, deps: SearchProvi
   const timeout = deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs };
   switch (name) {
     case "local": {
-      if (!deps.loadIndex || !deps.baseUrl) throw new SearchError({ kind: "config", provider: "local", message: "the local index needs loadIndex and baseUrl" });
+      if (!deps.loadIndex || !deps.baseUrl)
+        throw new SearchError({ kind: "config", provider: "local", message: "the local index needs loadIndex and baseUrl" });
       return createLocalIndexProvider({ loadIndex: deps.loadIndex, baseUrl: deps.baseUrl });
     }
     case "serper":

@@ -48,7 +48,12 @@ export function createLocalIndexProvider(options: LocalIndexOptions): SearchProv
       const hits = loaded.search(query, Math.max(1, searchOptions.limit));
       return normalizeResults(
         "local",
-        hits.map((hit) => ({ url: new URL(`${encodeURIComponent(hit.slug)}.html`, base).href, title: hit.title, snippet: hit.excerpt, publishedAt: hit.updatedAt })),
+        hits.map((hit) => ({
+          url: new URL(`${encodeURIComponent(hit.slug)}.html`, base).href,
+          title: hit.title,
+          snippet: hit.excerpt,
+          publishedAt: hit.updatedAt,
+        })),
         searchOptions.limit,
       );
     },

@@ -31,10 +31,17 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 
 function statusError(provider: string, response: Response, now: number): SearchError {
   const status = response.status;
-  if (status === 401 || status === 403) return new SearchError({ kind: "auth", provider, status, message: `${provider} rejected the API key (HTTP ${status})` });
+  if (status === 401 || status === 403)
+    return new SearchError({ kind: "auth", provider, status, message: `${provider} rejected the API key (HTTP ${status})` });
   if (status === 429) {
     const retryAfterSeconds = parseRetryAfter(response.headers.get("retry-after"), now);
-    return new SearchError({ kind: "rate-limited", provider, status, message: `${provider} rate limit reached`, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+    return new SearchError({
+      kind: "rate-limited",
+      provider,
+      status,
+      message: `${provider} rate limit reached`,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
   }
   if (status === 408 || status === 504) return new SearchError({ kind: "timeout", provider, status, message: `${provider} timed out (HTTP ${status})` });
   if (status === 402) return new SearchError({ kind: "rate-limited", provider, status, message: `${provider} quota exhausted (HTTP 402)` });
@@ -71,10 +78,23 @@ export async function requestJson<Schema extends z.ZodType>(request: JsonRequest
       body = JSON.parse(await response.text());
     } catch (error) {
       if (timedOut) throw new SearchError({ kind: "timeout", provider, message: `${provider} response stalled`, cause: error });
-      throw new SearchError({ kind: "invalid-response", provider, status: response.status, message: `${provider} returned a body that is not JSON`, cause: error });
+      throw new SearchError({
+        kind: "invalid-response",
+        provider,
+        status: response.status,
+        message: `${provider} returned a body that is not JSON`,
+        cause: error,
+      });
     }
     const parsed = request.schema.safeParse(body);
-    if (!parsed.success) throw new SearchError({ kind: "invalid-response", provider, status: response.status, message: `${provider} response did not match the expected shape`, cause: parsed.error });
+    if (!parsed.success)
+      throw new SearchError({
+        kind: "invalid-response",
+        provider,
+        status: response.status,
+        message: `${provider} response did not match the expected shape`,
+        cause: parsed.error,
+      });
     return parsed.data;
   } finally {
     clearTimeout(timer);

@@ -30,5 +30,7 @@ export class SearchError extends Error {
 
 /** Structural guard: works across bundles where `instanceof` would not. */
 export function isSearchError(value: unknown): value is SearchError {
-  return value instanceof SearchError || (typeof value === "object" && value !== null && "isSearchError" in value && value.isSearchError === true && "kind" in value);
+  return (
+    value instanceof SearchError || (typeof value === "object" && value !== null && "isSearchError" in value && value.isSearchError === true && "kind" in value)
+  );
 }

@@ -21,7 +21,9 @@ let schemaCache: ReturnType<typeof buildSchema> | undefined;
 function buildSchema() {
   return z.object({
     results: z
-      .array(z.object({ url: z.string(), title: z.string().optional(), content: z.string().nullable().optional(), publishedDate: z.string().nullable().optional() }))
+      .array(
+        z.object({ url: z.string(), title: z.string().optional(), content: z.string().nullable().optional(), publishedDate: z.string().nullable().optional() }),
+      )
       .default([]),
   });
 }
@@ -49,7 +51,14 @@ export function createSearxngProvider(options: SearxngOptions): SearchProvider {
         schema: schema(),
         timeoutMs: options.timeoutMs ?? 10_000,
         classifyStatus: (status) =>
-          status === 403 ? new SearchError({ kind: "config", provider: "searxng", status, message: "SearXNG refused format=json: enable `json` in search.formats (settings.yml)" }) : undefined,
+          status === 403
+            ? new SearchError({
+                kind: "config",
+                provider: "searxng",
+                status,
+                message: "SearXNG refused format=json: enable `json` in search.formats (settings.yml)",
+              })
+            : undefined,
         ...(searchOptions.signal ? { signal: searchOptions.signal } : {}),
       });
       return normalizeResults(

@@ -25,9 +25,7 @@ export interface SerperOptions {
 let schemaCache: ReturnType<typeof buildSchema> | undefined;
 function buildSchema() {
   return z.object({
-    organic: z
-      .array(z.object({ link: z.string(), title: z.string().optional(), snippet: z.string().optional(), date: z.string().optional() }))
-      .default([]),
+    organic: z.array(z.object({ link: z.string(), title: z.string().optional(), snippet: z.string().optional(), date: z.string().optional() })).default([]),
   });
 }
 const schema = () => (schemaCache ??= buildSchema());

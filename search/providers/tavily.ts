@@ -16,7 +16,9 @@ export interface TavilyOptions {
 let schemaCache: ReturnType<typeof buildSchema> | undefined;
 function buildSchema() {
   return z.object({
-    results: z.array(z.object({ url: z.string(), title: z.string().optional(), content: z.string().optional(), published_date: z.string().optional() })).default([]),
+    results: z
+      .array(z.object({ url: z.string(), title: z.string().optional(), content: z.string().optional(), published_date: z.string().optional() }))
+      .default([]),
   });
 }
 const schema = () => (schemaCache ??= buildSchema());

@@ -27,7 +27,12 @@ describe("buildWidget", () => {
   it("defines exactly one global, MegrezChat, and mounts nothing without a site key", async () => {
     const code = readFileSync(join(directory, "ok", "widget.js"), "utf8");
     const window: Record<string, unknown> = {};
-    const sandbox = { window, document: { currentScript: null }, location: { href: "https://site.example/", origin: "https://site.example" }, HTMLScriptElement: class {} };
+    const sandbox = {
+      window,
+      document: { currentScript: null },
+      location: { href: "https://site.example/", origin: "https://site.example" },
+      HTMLScriptElement: class {},
+    };
     const before = new Set(Object.keys(sandbox));
     runInNewContext(code, sandbox);
     expect(Object.keys(sandbox).filter((key) => !before.has(key))).toEqual([]);

@@ -26,7 +26,10 @@ beforeAll(async () => {
 <title>A customer's site</title><script src="${workerUrl}/widget.js" data-site-key="customer" data-title="Customer help" data-accent="#0f766e" data-position="bottom-left" async></script>
 </head><body><h1>A customer's site</h1><p>Embeds the widget from the worker.</p></body></html>`;
   const csp = `default-src 'none'; script-src ${workerUrl}; connect-src ${workerUrl}; style-src 'self'; img-src 'self'`;
-  site = await startStaticSite({ port: 18403, files: { "/": { type: "text/html; charset=utf-8", body: customerPage, headers: { "content-security-policy": csp } } } });
+  site = await startStaticSite({
+    port: 18403,
+    files: { "/": { type: "text/html; charset=utf-8", body: customerPage, headers: { "content-security-policy": csp } } },
+  });
   stack = await startRealStack({ enginePort: 18402, workerPort: 18401, inspectorPort: 19401, embeddingOrigins: [site.origin] });
   expect(stack.workerUrl).toBe(workerUrl);
   browser = await launchChromium();

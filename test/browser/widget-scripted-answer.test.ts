@@ -41,7 +41,11 @@ beforeAll(async () => {
   backend.serve("/plain", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: false }), headers: { "content-security-policy": csp } });
   backend.serve("/aggressive", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: true }), headers: { "content-security-policy": csp } });
   backend.serve("/bare", { type: html, body: "<!doctype html><html><body><h1>A host page</h1></body></html>", headers: { "content-security-policy": csp } });
-  backend.serve("/dark-left", { type: html, body: hostPage({ workerUrl: worker.workerUrl, stylesheet: false, script: "/dark-left.js" }), headers: { "content-security-policy": csp } });
+  backend.serve("/dark-left", {
+    type: html,
+    body: hostPage({ workerUrl: worker.workerUrl, stylesheet: false, script: "/dark-left.js" }),
+    headers: { "content-security-policy": csp },
+  });
   backend.serve("/dark-left.js", {
     type: "text/javascript",
     body: `MegrezChat.init({ siteKey: "test-key", apiOrigin: location.origin, title: "聊天", theme: "dark", position: "bottom-left", locale: "zh-CN", accent: "#0f766e" });`,
@@ -240,9 +244,22 @@ describe("widget behaviour", () => {
           if (!node) return undefined;
           const style = getComputedStyle(node);
           const box = node.getBoundingClientRect();
-          return [style.fontSize, style.fontFamily, style.color, style.backgroundColor, style.letterSpacing, style.display, Math.round(box.width), Math.round(box.height), Math.round(box.x), Math.round(box.y)].join("|");
+          return [
+            style.fontSize,
+            style.fontFamily,
+            style.color,
+            style.backgroundColor,
+            style.letterSpacing,
+            style.display,
+            Math.round(box.width),
+            Math.round(box.height),
+            Math.round(box.x),
+            Math.round(box.y),
+          ].join("|");
         };
-        return Object.fromEntries([".panel", "header h2", ".log", ".answer p", ".source a", ".cite", "textarea", ".send"].map((selector) => [selector, pick(selector)]));
+        return Object.fromEntries(
+          [".panel", "header h2", ".log", ".answer p", ".source a", ".cite", "textarea", ".send"].map((selector) => [selector, pick(selector)]),
+        );
       });
       return { launcher, styles, problems };
     };
@@ -286,7 +303,11 @@ describe("widget behaviour", () => {
     const media = await startFakeChatBackend({ frameDelayMs: 5, attachments: { image: true, audio: false } });
     try {
       const csp = `default-src 'none'; script-src 'self' ${worker?.workerUrl}; style-src 'self'; connect-src 'self'`;
-      media.serve("/plain", { type: "text/html; charset=utf-8", body: hostPage({ workerUrl: worker?.workerUrl ?? "", stylesheet: false }), headers: { "content-security-policy": csp } });
+      media.serve("/plain", {
+        type: "text/html; charset=utf-8",
+        body: hostPage({ workerUrl: worker?.workerUrl ?? "", stylesheet: false }),
+        headers: { "content-security-policy": csp },
+      });
       media.serve("/page.js", { type: "text/javascript", body: `MegrezChat.init({ siteKey: "media-key", apiOrigin: location.origin });` });
       const { page, problems } = await newPage();
       await page.goto(`${media.origin}/plain`);

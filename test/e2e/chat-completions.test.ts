@@ -81,7 +81,13 @@ describe("native event stream", () => {
     const body = await res.text();
     const events = body
       .split("\n\n")
-      .map((frame) => frame.split("\n").find((l) => l.startsWith("data:"))?.slice(5).trim())
+      .map((frame) =>
+        frame
+          .split("\n")
+          .find((l) => l.startsWith("data:"))
+          ?.slice(5)
+          .trim(),
+      )
       .filter((d): d is string => Boolean(d))
       .map((d) => JSON.parse(d) as { type: string; [k: string]: unknown });
     const types = events.map((e) => e.type);

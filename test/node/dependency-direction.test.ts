@@ -16,7 +16,13 @@ describe("dependency direction", () => {
   describe("catches a broken rule", () => {
     const root = mkdtempSync(join(tmpdir(), "deps-"));
     afterAll(() => rmSync(root, { recursive: true, force: true }));
-    writeFileSync(join(root, "package.json"), JSON.stringify({ dependencies: { zod: "1", "onnxruntime-node": "1", "@hono/node-server": "1" }, devDependencies: { vitest: "1", "@huggingface/transformers": "1" } }));
+    writeFileSync(
+      join(root, "package.json"),
+      JSON.stringify({
+        dependencies: { zod: "1", "onnxruntime-node": "1", "@hono/node-server": "1" },
+        devDependencies: { vitest: "1", "@huggingface/transformers": "1" },
+      }),
+    );
     const write = (path: string, text: string) => {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
@@ -47,7 +53,11 @@ describe("dependency direction", () => {
 
     it.each([
       // Spelled with repeat() so that this file itself holds no path out of the repository.
-      ["test/node/a.test.ts", `const f = new URL("${"../".repeat(3)}shared/fixtures/omni/x.jpg", import.meta.url);`, `${"../".repeat(3)}shared/fixtures/omni/x.jpg`],
+      [
+        "test/node/a.test.ts",
+        `const f = new URL("${"../".repeat(3)}shared/fixtures/omni/x.jpg", import.meta.url);`,
+        `${"../".repeat(3)}shared/fixtures/omni/x.jpg`,
+      ],
       ["bench/b.ts", 'const dir = join(import.meta.dirname, "..", "..", "shared", "fixtures");', `${"../".repeat(2)}shared`],
       ["scripts/c.ts", 'import data from "../../outside/data.js";', "../../outside/data.js"],
       ["test/d.test.ts", `const text = readFileSync(\`\${root}/${BESIDE}/reference/x.md\`, "utf8");`, `\${root}/${BESIDE}/reference/x.md`],
@@ -63,9 +73,15 @@ describe("dependency direction", () => {
       for (const dir of ["agent", "search", "workers", "container", "test", "bench", "scripts"]) rmSync(join(root, dir), { recursive: true, force: true });
       write("agent/ok.ts", 'import { z } from "zod";\nimport type { SearchResult } from "../search/types";\n');
       write("workers/ok.ts", 'import { runAgent } from "../agent/run-agent";\nimport { DurableObject } from "cloudflare:workers";\n');
-      write("container/ok.ts", 'import { createServer } from "node:http";\nimport * as ort from "onnxruntime-node";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n');
+      write(
+        "container/ok.ts",
+        'import { createServer } from "node:http";\nimport * as ort from "onnxruntime-node";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n',
+      );
       write("container/sub/ok.ts", 'import { ok } from "../ok";\nimport "./local";\n');
-      write("test/node/ok.test.ts", 'const f = new URL("../fixtures/omni/x.jpg", import.meta.url);\nconst g = join(import.meta.dirname, "..", "..", "docs");\n');
+      write(
+        "test/node/ok.test.ts",
+        'const f = new URL("../fixtures/omni/x.jpg", import.meta.url);\nconst g = join(import.meta.dirname, "..", "..", "docs");\n',
+      );
       expect(findViolations(root)).toEqual([]);
     });
   });

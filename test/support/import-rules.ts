@@ -140,7 +140,9 @@ function leavesRepository(root: string, file: string, path: string): boolean {
 /** Any path in a source file that resolves outside root, or names the steering folder beside it. */
 function checkPaths(root: string, file: string, source: string): Violation[] {
   const paths = new Set([...importSpecifiers(source).filter((s) => s.startsWith(".")), ...pathLiterals(source)]);
-  const violations = [...paths].filter((path) => leavesRepository(root, file, path)).map((specifier) => ({ file: relative(root, file), specifier, rule: LEAVES_REPOSITORY }));
+  const violations = [...paths]
+    .filter((path) => leavesRepository(root, file, path))
+    .map((specifier) => ({ file: relative(root, file), specifier, rule: LEAVES_REPOSITORY }));
   const named = /["'`][^"'`\n]*\.\.\/shared\b[^"'`\n]*["'`]/.exec(source);
   if (named && violations.length === 0) violations.push({ file: relative(root, file), specifier: named[0].slice(1, -1), rule: LEAVES_REPOSITORY });
   return violations;

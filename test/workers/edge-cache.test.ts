@@ -27,7 +27,15 @@ describe("edge cache (Workers Cache API)", () => {
   it("stores pages only with a positive time to live", async () => {
     const store = await caches.open("edge-cache-pages");
     const cache = pageCache(() => store);
-    const page: FetchOutcome = { ok: true, url: "https://example.org/", finalUrl: "https://example.org/", status: 200, contentType: "text/html", body: "<p>hi</p>", truncated: false };
+    const page: FetchOutcome = {
+      ok: true,
+      url: "https://example.org/",
+      finalUrl: "https://example.org/",
+      status: 200,
+      contentType: "text/html",
+      body: "<p>hi</p>",
+      truncated: false,
+    };
     await cache.put("page:none", page, { ttlSeconds: 0 });
     expect(await cache.get("page:none")).toBeUndefined();
     await cache.put("page:one", page, { ttlSeconds: 600 });
@@ -44,7 +52,10 @@ describe("edge cache (Workers Cache API)", () => {
         return results;
       },
     };
-    const cached = withSearchCache(provider, searchResultsCache(() => store));
+    const cached = withSearchCache(
+      provider,
+      searchResultsCache(() => store),
+    );
     expect(await cached.search("Edge  Caching", { limit: 5 })).toEqual(results);
     expect(await cached.search("edge caching", { limit: 5 })).toEqual(results);
     expect(calls).toBe(1);

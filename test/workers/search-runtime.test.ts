@@ -9,7 +9,14 @@ import { selectPassages } from "../../search/passages.js";
 
 const gbkPage = new Uint8Array([
   ...new TextEncoder().encode('<html><head><meta charset="gbk"><title>t</title></head><body><p>'),
-  0xd6, 0xd0, 0xce, 0xc4, 0xcd, 0xf8, 0xd2, 0xb3,
+  0xd6,
+  0xd0,
+  0xce,
+  0xc4,
+  0xcd,
+  0xf8,
+  0xd2,
+  0xb3,
   ...new TextEncoder().encode("</p></body></html>"),
 ]);
 

@@ -32,9 +32,7 @@ function renderEntry(job: StoredJob, run: Run, baseUrl: string): string {
   const digest = run.digest;
   if (!digest) return "";
   const link = `${baseUrl}/api/jobs/${job.id}/runs/${run.id}/digest.md?token=${job.feedToken}`;
-  const related = digest.sources
-    .map((s) => `    <link rel="related" href="${xml(s.url)}" title="${xml(`[${s.index}] ${s.title}`)}"/>\n`)
-    .join("");
+  const related = digest.sources.map((s) => `    <link rel="related" href="${xml(s.url)}" title="${xml(`[${s.index}] ${s.title}`)}"/>\n`).join("");
   return (
     `  <entry>\n` +
     `    <id>urn:megrez-edge:job:${job.id}:run:${run.id}</id>\n` +

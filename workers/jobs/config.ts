@@ -6,8 +6,7 @@
  */
 import { z } from "zod";
 
-const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const jobsConfigSchema = z.object({
   JOBS_MAX_PER_KEY: int(1, 10_000, 50),

@@ -96,7 +96,14 @@ export class DeliveryStore {
   add(input: { id: string; runId: string; url: string; secret: string; event: WebhookEvent; payload: string; now: number }): void {
     this.sql.exec(
       "INSERT INTO deliveries (id, run_id, url, secret, event, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-      input.id, input.runId, input.url, input.secret, input.event, input.payload, input.now, input.now,
+      input.id,
+      input.runId,
+      input.url,
+      input.secret,
+      input.event,
+      input.payload,
+      input.now,
+      input.now,
     );
   }
 
@@ -111,18 +118,23 @@ export class DeliveryStore {
   }
 
   /** Records one delivery attempt and moves the delivery on: delivered, retry at `retryAt`, or failed. */
-  record(
-    id: string,
-    attempt: DeliveryAttempt,
-    next: { status: "delivered" } | { status: "pending"; retryAt: number } | { status: "failed" },
-  ): void {
+  record(id: string, attempt: DeliveryAttempt, next: { status: "delivered" } | { status: "pending"; retryAt: number } | { status: "failed" }): void {
     this.sql.exec(
       "INSERT OR REPLACE INTO delivery_attempts (delivery_id, attempt, at, http_status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
-      id, attempt.attempt, attempt.at, attempt.httpStatus, attempt.error, attempt.durationMs,
+      id,
+      attempt.attempt,
+      attempt.at,
+      attempt.httpStatus,
+      attempt.error,
+      attempt.durationMs,
     );
     this.sql.exec(
       "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-      next.status, attempt.attempt, next.status === "pending" ? next.retryAt : null, attempt.error, id,
+      next.status,
+      attempt.attempt,
+      next.status === "pending" ? next.retryAt : null,
+      attempt.error,
+      id,
     );
   }
 

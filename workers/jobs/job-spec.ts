@@ -26,7 +26,7 @@ const searchSchema = z.strictObject({
 const digestSchema = z.strictObject({
   language: z
     .string()
-    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "must be a BCP 47 language tag such as \"en\" or \"zh-CN\"")
+    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "en" or "zh-CN"')
     .default("en"),
   length: z.enum(digestLengths).default("medium"),
 });

@@ -81,7 +81,15 @@ export class JobRegistry extends DurableObject<Env> {
     const next = spec.enabled ? nextSlot(spec.schedule, now) : null;
     this.sql.exec(
       "INSERT INTO jobs (id, owner, spec, feed_token, origin, enabled, created_at, updated_at, next_run_at, last_slot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-      id, owner, JSON.stringify(spec), randomToken(), origin, spec.enabled ? 1 : 0, now, now, next,
+      id,
+      owner,
+      JSON.stringify(spec),
+      randomToken(),
+      origin,
+      spec.enabled ? 1 : 0,
+      now,
+      now,
+      next,
     );
     return { ok: true, job: this.mustGet(id) };
   }
@@ -106,7 +114,11 @@ export class JobRegistry extends DurableObject<Env> {
     const next = spec.enabled ? nextSlot(spec.schedule, from) : null;
     this.sql.exec(
       "UPDATE jobs SET spec = ?, enabled = ?, updated_at = ?, next_run_at = ? WHERE id = ?",
-      JSON.stringify(spec), spec.enabled ? 1 : 0, now, next, id,
+      JSON.stringify(spec),
+      spec.enabled ? 1 : 0,
+      now,
+      next,
+      id,
     );
     return this.mustGet(id);
   }
@@ -145,10 +157,7 @@ export class JobRegistry extends DurableObject<Env> {
   markEnqueued(id: string, slot: number): void {
     const job = this.getJob(null, id);
     if (!job || (job.lastSlot !== null && job.lastSlot >= slot)) return;
-    this.sql.exec(
-      "UPDATE jobs SET last_slot = ?, next_run_at = ? WHERE id = ?",
-      slot, job.spec.enabled ? nextSlot(job.spec.schedule, slot) : null, id,
-    );
+    this.sql.exec("UPDATE jobs SET last_slot = ?, next_run_at = ? WHERE id = ?", slot, job.spec.enabled ? nextSlot(job.spec.schedule, slot) : null, id);
   }
 
   private mustGet(id: string): StoredJob {
@@ -186,5 +195,8 @@ export function randomHex(bytes: number): string {
 /** 32 random bytes, base64url: the unguessable feed token. */
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }

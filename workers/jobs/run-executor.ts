@@ -59,9 +59,7 @@ export async function processDue(deps: ExecutorDeps): Promise<void> {
 
 /** Earliest moment the runner has work, or null when idle. */
 export function nextWakeAt(deps: Pick<ExecutorDeps, "store" | "deliveries" | "config">): number | null {
-  const times = [deps.store.nextWakeAt(deps.config.runTimeoutMs + STALE_GRACE_MS), deps.deliveries.nextWakeAt()].filter(
-    (t): t is number => t !== null,
-  );
+  const times = [deps.store.nextWakeAt(deps.config.runTimeoutMs + STALE_GRACE_MS), deps.deliveries.nextWakeAt()].filter((t): t is number => t !== null);
   return times.length === 0 ? null : Math.min(...times);
 }
 

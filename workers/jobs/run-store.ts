@@ -132,7 +132,13 @@ export class RunStore {
   enqueue(input: { id: string; jobId: string; slot: number; spec: JobSpec; origin: string; now: number }): { run: Run; created: boolean } {
     const cursor = this.sql.exec(
       "INSERT INTO runs (id, job_id, slot, status, attempts, next_attempt_at, created_at, spec, origin) VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(slot) DO NOTHING",
-      input.id, input.jobId, input.slot, input.now, input.now, JSON.stringify(input.spec), input.origin,
+      input.id,
+      input.jobId,
+      input.slot,
+      input.now,
+      input.now,
+      JSON.stringify(input.spec),
+      input.origin,
     );
     const created = cursor.rowsWritten > 0;
     const run = this.runBySlot(input.slot);
@@ -146,7 +152,8 @@ export class RunStore {
       .exec(
         `SELECT * FROM runs WHERE (status IN ('queued', 'retrying') AND next_attempt_at <= ?)
            OR (status = 'running' AND started_at < ?) ORDER BY slot`,
-        now, staleBefore,
+        now,
+        staleBefore,
       )
       .toArray()
       .map(toRun);
@@ -164,7 +171,9 @@ export class RunStore {
   succeed(runId: string, attempt: number, digest: StoredDigest | null, now: number): void {
     this.sql.exec(
       "UPDATE runs SET status = 'succeeded', finished_at = ?, digest = ?, error_code = NULL, error_message = NULL WHERE id = ?",
-      now, digest ? JSON.stringify(digest) : null, runId,
+      now,
+      digest ? JSON.stringify(digest) : null,
+      runId,
     );
     this.sql.exec("UPDATE run_attempts SET finished_at = ?, outcome = 'succeeded' WHERE run_id = ? AND attempt = ?", now, runId, attempt);
   }
@@ -173,11 +182,20 @@ export class RunStore {
   fail(runId: string, attempt: number, error: { code: string; message: string }, retryAt: number | null, now: number): void {
     this.sql.exec(
       "UPDATE run_attempts SET finished_at = ?, outcome = 'failed', error_code = ?, error_message = ? WHERE run_id = ? AND attempt = ?",
-      now, error.code, error.message, runId, attempt,
+      now,
+      error.code,
+      error.message,
+      runId,
+      attempt,
     );
     this.sql.exec(
       "UPDATE runs SET status = ?, next_attempt_at = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?",
-      retryAt === null ? "failed" : "retrying", retryAt, retryAt === null ? now : null, error.code, error.message, runId,
+      retryAt === null ? "failed" : "retrying",
+      retryAt,
+      retryAt === null ? now : null,
+      error.code,
+      error.message,
+      runId,
     );
   }
 
@@ -196,10 +214,7 @@ export class RunStore {
   }
 
   latestWithDigest(limit: number): Run[] {
-    return this.sql
-      .exec("SELECT * FROM runs WHERE status = 'succeeded' AND digest IS NOT NULL ORDER BY slot DESC LIMIT ?", limit)
-      .toArray()
-      .map(toRun);
+    return this.sql.exec("SELECT * FROM runs WHERE status = 'succeeded' AND digest IS NOT NULL ORDER BY slot DESC LIMIT ?", limit).toArray().map(toRun);
   }
 
   attempts(runId: string): RunAttempt[] {

@@ -12,8 +12,7 @@ import { ApiError } from "../errors";
 
 type AuthResult = { ok: true; principal: Principal } | { ok: false; error: ApiError };
 
-const invalidKey = () =>
-  new ApiError("invalid_api_key", "Missing or invalid API key: send `Authorization: Bearer <key>`.");
+const invalidKey = () => new ApiError("invalid_api_key", "Missing or invalid API key: send `Authorization: Bearer <key>`.");
 
 async function keyId(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));

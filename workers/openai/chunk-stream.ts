@@ -33,8 +33,7 @@ export interface ChunkStreamOptions {
 
 const dataFrame = (json: unknown) => `data: ${JSON.stringify(json)}\n\n`;
 
-const errorFrame = (message: string, code: "engine_unavailable" | "internal_error") =>
-  dataFrame({ error: { message, type: "server_error", code } });
+const errorFrame = (message: string, code: "engine_unavailable" | "internal_error") => dataFrame({ error: { message, type: "server_error", code } });
 
 /** The frames for the agent's events, in order; pure apart from `onError`. */
 export async function* openAIFrames(
@@ -99,9 +98,12 @@ export function toChunkStream(events: AsyncIterable<ChatEvent>, meta: Completion
         controller.enqueue(encoder.encode(frame));
       };
       if (options.keepAliveMs > 0) {
-        timer = setInterval(() => {
-          if (Date.now() - lastWrite >= options.keepAliveMs) write(KEEP_ALIVE_FRAME);
-        }, Math.max(250, Math.floor(options.keepAliveMs / 2)));
+        timer = setInterval(
+          () => {
+            if (Date.now() - lastWrite >= options.keepAliveMs) write(KEEP_ALIVE_FRAME);
+          },
+          Math.max(250, Math.floor(options.keepAliveMs / 2)),
+        );
       }
       // Pumped detached: the response goes out while the agent still works.
       void (async () => {

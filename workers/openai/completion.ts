@@ -60,9 +60,7 @@ export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: 
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [
-      { index: 0, message: { role: "assistant", content, refusal: null, annotations }, finish_reason: finishReason, logprobs: null },
-    ],
+    choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations }, finish_reason: finishReason, logprobs: null }],
     usage,
   };
 }

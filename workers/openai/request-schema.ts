@@ -56,17 +56,17 @@ export const chatCompletionRequestSchema = z
     tools: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),
     functions: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),
     tool_choice: z.enum(["none", "auto"], { message: NO_FUNCTION_CALLS }).nullish(),
-    response_format: z.object({ type: z.literal("text", { message: "only response_format {\"type\": \"text\"} is supported" }) }).nullish(),
+    response_format: z.object({ type: z.literal("text", { message: 'only response_format {"type": "text"} is supported' }) }).nullish(),
     logprobs: z.literal(false, { message: "logprobs are not supported" }).nullish(),
   })
   .refine((body) => body.messages[body.messages.length - 1]?.role === "user", {
     message: "the last message must have role `user`",
     path: ["messages"],
   })
-  .refine(
-    (body) => body.messages.slice(0, -1).every((m) => typeof m.content === "string" || m.content === null || m.content.every((p) => p.type === "text")),
-    { message: "images and audio are accepted on the last user message only", path: ["messages"] },
-  );
+  .refine((body) => body.messages.slice(0, -1).every((m) => typeof m.content === "string" || m.content === null || m.content.every((p) => p.type === "text")), {
+    message: "images and audio are accepted on the last user message only",
+    path: ["messages"],
+  });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 type ContentPart = z.infer<typeof contentPart>;

@@ -28,7 +28,10 @@ const RESUME_WAIT_MS = 20_000;
 const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
   z.object({
     sessionId: z.string().regex(SESSION_ID, "expected 8-128 characters of A-Z, a-z, 0-9, _ and -").optional(),
-    message: z.string().max(maxChars).refine((m) => m.trim().length > 0, "must not be empty"),
+    message: z
+      .string()
+      .max(maxChars)
+      .refine((m) => m.trim().length > 0, "must not be empty"),
     search: searchModeSchema.optional(),
     attachments: attachmentListSchema(maxAttachmentBytes).optional(),
   });
@@ -81,13 +84,7 @@ chatRoutes.post("/api/chat", async (c) => {
   });
 });
 
-async function pumpTurn(
-  events: AsyncIterable<ChatEvent>,
-  sessionId: string,
-  recorder: TurnRecorder,
-  live: AsyncQueue<ChatEvent>,
-  log: Logger,
-): Promise<void> {
+async function pumpTurn(events: AsyncIterable<ChatEvent>, sessionId: string, recorder: TurnRecorder, live: AsyncQueue<ChatEvent>, log: Logger): Promise<void> {
   const forward = (event: ChatEvent) => {
     recorder.add(event);
     live.push(event);

@@ -39,9 +39,7 @@ export interface RecordedEvent {
   data: string;
 }
 
-export type BeginTurnResult =
-  | { ok: true; turnId: string; firstEventId: number; history: SessionMessage[] }
-  | { ok: false; reason: "turn-in-progress" };
+export type BeginTurnResult = { ok: true; turnId: string; firstEventId: number; history: SessionMessage[] } | { ok: false; reason: "turn-in-progress" };
 
 export interface ReadEventsResult {
   events: RecordedEvent[];
@@ -105,13 +103,7 @@ export class ChatSession extends DurableObject<Env> {
       this.sql.exec("UPDATE turns SET status = 'abandoned' WHERE status = 'active'");
       this.sql.exec("DELETE FROM events");
       this.sql.exec("DELETE FROM turns WHERE status != 'active'");
-      this.sql.exec(
-        "INSERT INTO turns (id, status, first_event_id, started_at, updated_at) VALUES (?, 'active', ?, ?, ?)",
-        turnId,
-        firstEventId,
-        now,
-        now,
-      );
+      this.sql.exec("INSERT INTO turns (id, status, first_event_id, started_at, updated_at) VALUES (?, 'active', ?, ?, ?)", turnId, firstEventId, now, now);
       this.sql.exec("INSERT INTO messages (role, content, sources, created_at) VALUES ('user', ?, NULL, ?)", userMessage, now);
     });
     return { ok: true, turnId, firstEventId, history };
@@ -130,10 +122,7 @@ export class ChatSession extends DurableObject<Env> {
         this.sql.exec("INSERT OR IGNORE INTO events (id, turn_id, data) VALUES (?, ?, ?)", id, turnId, data);
       }
       const last = events[events.length - 1]?.id ?? 0;
-      this.sql.exec(
-        "INSERT INTO meta (key, value) VALUES ('next_event_id', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
-        last + 1,
-      );
+      this.sql.exec("INSERT INTO meta (key, value) VALUES ('next_event_id', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)", last + 1);
       this.sql.exec("UPDATE turns SET updated_at = ? WHERE id = ?", Date.now(), turnId);
     });
     this.wake();
@@ -230,12 +219,8 @@ export class ChatSession extends DurableObject<Env> {
   }
 
   private latestTurn(): { id: string; status: string; firstEventId: number; updatedAt: number } | undefined {
-    const row = this.sql
-      .exec("SELECT id, status, first_event_id, updated_at FROM turns ORDER BY started_at DESC LIMIT 1")
-      .toArray()[0];
-    return row
-      ? { id: String(row.id), status: String(row.status), firstEventId: Number(row.first_event_id), updatedAt: Number(row.updated_at) }
-      : undefined;
+    const row = this.sql.exec("SELECT id, status, first_event_id, updated_at FROM turns ORDER BY started_at DESC LIMIT 1").toArray()[0];
+    return row ? { id: String(row.id), status: String(row.status), firstEventId: Number(row.first_event_id), updatedAt: Number(row.updated_at) } : undefined;
   }
 
   private activeTurn(now: number): string | undefined {

@@ -77,9 +77,5 @@ widgetRoutes.get("/widget/capabilities", (c) => {
   }
   const { kinds, maxBytes } = config.value.attachments;
   const mediaTypes = [...kinds].flatMap((kind) => attachmentMediaTypes[kind]);
-  return c.json(
-    { attachments: { image: kinds.has("image"), audio: kinds.has("audio") }, maxAttachmentBytes: maxBytes, mediaTypes },
-    200,
-    headers,
-  );
+  return c.json({ attachments: { image: kinds.has("image"), audio: kinds.has("audio") }, maxAttachmentBytes: maxBytes, mediaTypes }, 200, headers);
 });

@@ -20,10 +20,16 @@ export function registerChatCompletions(app: Hono, context: ServerContext): void
     const { engine } = context;
     const abort = linkedAbort(c);
     if (engine.omni === null) rejectMedia(request.messages);
-    const omniPrompt = engine.omni !== null && hasMedia(request.messages) ? await engine.omni.prepare(request.messages, request.add_generation_prompt, abort.signal) : null;
+    const omniPrompt =
+      engine.omni !== null && hasMedia(request.messages) ? await engine.omni.prepare(request.messages, request.add_generation_prompt, abort.signal) : null;
     const promptIds = omniPrompt?.promptIds ?? engine.codec.encodeChat(request.messages, request.add_generation_prompt);
     const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? engine.maxModelLen - promptIds.length;
-    if (maxTokens <= 0) throw new EngineError("context_length_exceeded", `This model's maximum context length is ${engine.maxModelLen} tokens, and the messages use ${promptIds.length}.`, "messages");
+    if (maxTokens <= 0)
+      throw new EngineError(
+        "context_length_exceeded",
+        `This model's maximum context length is ${engine.maxModelLen} tokens, and the messages use ${promptIds.length}.`,
+        "messages",
+      );
     const params = samplingFromRequest(request, engine.folder.generationDefaults, maxTokens);
     const events = engine.scheduler.submit({ promptIds, params, signal: abort.signal, ...(omniPrompt ? { embeddingSplices: omniPrompt.splices } : {}) });
     const id = responseId("chatcmpl");

@@ -26,7 +26,12 @@ function submitAll(engine: Engine, request: CompletionRequest, prompts: number[]
   try {
     for (const promptIds of prompts) {
       const maxTokens = request.max_tokens ?? 16;
-      if (promptIds.length >= engine.maxModelLen) throw new EngineError("context_length_exceeded", `This model's maximum context length is ${engine.maxModelLen} tokens, and a prompt uses ${promptIds.length}.`, "prompt");
+      if (promptIds.length >= engine.maxModelLen)
+        throw new EngineError(
+          "context_length_exceeded",
+          `This model's maximum context length is ${engine.maxModelLen} tokens, and a prompt uses ${promptIds.length}.`,
+          "prompt",
+        );
       const params = samplingFromRequest(request, engine.folder.generationDefaults, maxTokens);
       submitted.push(engine.scheduler.submit({ promptIds, params, signal: abort.signal }));
     }
@@ -52,7 +57,13 @@ export function registerCompletions(app: Hono, context: ServerContext): void {
 
     if (!request.stream) {
       const results = await Promise.all(generations.map(collectGeneration));
-      const usage = results.reduce((sum, result) => ({ promptTokens: sum.promptTokens + result.usage.promptTokens, completionTokens: sum.completionTokens + result.usage.completionTokens }), { promptTokens: 0, completionTokens: 0 });
+      const usage = results.reduce(
+        (sum, result) => ({
+          promptTokens: sum.promptTokens + result.usage.promptTokens,
+          completionTokens: sum.completionTokens + result.usage.completionTokens,
+        }),
+        { promptTokens: 0, completionTokens: 0 },
+      );
       return c.json({
         id,
         object: "text_completion",

@@ -24,7 +24,18 @@ export function registerTokenize(app: Hono, context: ServerContext): void {
     const vocab = context.engine.folder.dims.vocabSize;
     const invalid = parsed.value.tokens.find((token) => token >= vocab);
     if (invalid !== undefined) {
-      return replyWith(c, { status: 400, headers: {}, body: { error: { message: `token id ${invalid} is outside the vocabulary (${vocab})`, type: "invalid_request_error", param: "tokens", code: "invalid_request" } } });
+      return replyWith(c, {
+        status: 400,
+        headers: {},
+        body: {
+          error: {
+            message: `token id ${invalid} is outside the vocabulary (${vocab})`,
+            type: "invalid_request_error",
+            param: "tokens",
+            code: "invalid_request",
+          },
+        },
+      });
     }
     return c.json({ prompt: context.engine.codec.decode(parsed.value.tokens, false) });
   });

@@ -66,7 +66,16 @@ describe("attachments in the agent", () => {
   it("takes a user message with media and no text as the question", async () => {
     const model = scriptedModel({ chats: [{ chunks: ["A picture."] }] });
     const events = await collect(
-      runAgent({ messages: [{ role: "user", content: "Before" }, { role: "user", content: " ", attachments: [image] }], search: "never" }, makeDeps(model)),
+      runAgent(
+        {
+          messages: [
+            { role: "user", content: "Before" },
+            { role: "user", content: " ", attachments: [image] },
+          ],
+          search: "never",
+        },
+        makeDeps(model),
+      ),
     );
     expect(events.at(-1)).toMatchObject({ type: "finish", reason: "stop" });
     expect(model.chatCalls[0]?.messages.at(-1)).toStrictEqual({ role: "user", content: "", attachments: [image] });

@@ -45,6 +45,9 @@ describe("CitationRewriter", () => {
   });
 
   it("releases a bracket that is not a citation", () => {
-    expect(run(["see [note", "] here"])).toStrictEqual([{ type: "text-delta", delta: "see " }, { type: "text-delta", delta: "[note] here" }]);
+    expect(run(["see [note", "] here"])).toStrictEqual([
+      { type: "text-delta", delta: "see " },
+      { type: "text-delta", delta: "[note] here" },
+    ]);
   });
 });

@@ -46,7 +46,9 @@ function deps(model: ScriptedModel, search: SearchProvider): { research: Researc
 
 describe("writeDigest", () => {
   it("researches the topic, cites the read pages and renders Markdown with a numbered source list", async () => {
-    const { provider, calls } = searchByQuery({ "edge runtimes": [hit(1, "https://a.example/1"), hit(2, "https://b.example/2"), hit(3, "https://c.example/3")] });
+    const { provider, calls } = searchByQuery({
+      "edge runtimes": [hit(1, "https://a.example/1"), hit(2, "https://b.example/2"), hit(3, "https://c.example/3")],
+    });
     const model = scriptedModel({ chats: [{ chunks: ["Isolates start fast [citation:1]", " and B agrees [citation:2]. Made up [citation:7]."] }] });
     const digest = await writeDigest({ ...request, freshness: "week" }, deps(model, provider));
 

@@ -5,7 +5,7 @@ import { sleep } from "./fakes";
 
 const events: ChatEvent[] = [
   { type: "start", id: "r", model: "m", created: 1 },
-  { type: "text-delta", delta: "line one\nline two: \"quoted\" 中文 [1]" },
+  { type: "text-delta", delta: 'line one\nline two: "quoted" 中文 [1]' },
   { type: "citation", index: 1, url: "https://a.example/?q=1&b=2", title: "A", start: 28, end: 31 },
   { type: "finish", reason: "stop", usage: { promptTokens: 3, completionTokens: 4 } },
 ];
@@ -47,7 +47,11 @@ describe("event stream", () => {
   });
 
   it("rejects frames that are not ChatEvents", async () => {
-    const bad = parseSSEEvents((async function* () { yield 'event: nope\ndata: {"type":"nope"}\n\n'; })());
+    const bad = parseSSEEvents(
+      (async function* () {
+        yield 'event: nope\ndata: {"type":"nope"}\n\n';
+      })(),
+    );
     await expect(bad.next()).rejects.toThrow(/invalid event frame/);
   });
 

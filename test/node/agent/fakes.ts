@@ -119,7 +119,13 @@ export function fakeFetchPage(plan: PagePlan, pages: Record<string, string> = {}
 
 export function fakeExtract(html: string, url: string): ExtractedPage {
   const title = /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "";
-  const text = html.replace(/<title>[^<]*<\/title>/, "").replace(/<[^>]+>/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/\s+/g, " ").trim();
+  const text = html
+    .replace(/<title>[^<]*<\/title>/, "")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/\s+/g, " ")
+    .trim();
   return { url, title, text };
 }
 
@@ -127,10 +133,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 

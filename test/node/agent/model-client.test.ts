@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 import { createHttpModelClient } from "../../../agent/model-client";
 import { estimateTokens } from "../../../agent/token-estimate";
 
-interface Recorded { url: string; body: Record<string, unknown>; headers: Headers }
+interface Recorded {
+  url: string;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
 
 function fakeFetch(handler: (url: string, body: Record<string, unknown>) => Response | Promise<Response>, calls: Recorded[] = []): typeof fetch {
   return async (input, init) => {
@@ -45,7 +49,8 @@ describe("createHttpModelClient", () => {
       fetch: fakeFetch(() => new Response(chunkedBody(sse(["<|function_start|>", "{}", "<|function_end|>"], "length"), 7)), calls),
     });
     const parts = [];
-    for await (const part of client.streamChat({ messages: [{ role: "observation", content: "x" }], maxTokens: 5, temperature: 0.01, stop: ["<|turn_end|>"] })) parts.push(part);
+    for await (const part of client.streamChat({ messages: [{ role: "observation", content: "x" }], maxTokens: 5, temperature: 0.01, stop: ["<|turn_end|>"] }))
+      parts.push(part);
     expect(parts).toStrictEqual([
       { type: "text-delta", text: "<|function_start|>" },
       { type: "text-delta", text: "{}" },
@@ -54,21 +59,39 @@ describe("createHttpModelClient", () => {
     ]);
     expect(calls[0]?.url).toBe("http://127.0.0.1:9/v1/chat/completions");
     expect(calls[0]?.headers.get("authorization")).toBe("Bearer k");
-    expect(calls[0]?.body).toMatchObject({ model: "megrez", stream: true, max_tokens: 5, skip_special_tokens: false, stop: ["<|turn_end|>"], messages: [{ role: "observation", content: "x" }] });
+    expect(calls[0]?.body).toMatchObject({
+      model: "megrez",
+      stream: true,
+      max_tokens: 5,
+      skip_special_tokens: false,
+      stop: ["<|turn_end|>"],
+      messages: [{ role: "observation", content: "x" }],
+    });
   });
 
   it("returns batched completions in prompt order", async () => {
     const client = createHttpModelClient({
       baseUrl: "http://127.0.0.1:9/v1",
       model: "megrez",
-      fetch: fakeFetch(() => Response.json({ choices: [{ index: 1, text: "b" }, { index: 0, text: "a" }] })),
+      fetch: fakeFetch(() =>
+        Response.json({
+          choices: [
+            { index: 1, text: "b" },
+            { index: 0, text: "a" },
+          ],
+        }),
+      ),
     });
     expect(await client.complete({ prompts: ["p0", "p1"], maxTokens: 4, temperature: 0 })).toStrictEqual(["a", "b"]);
   });
 
   it("counts with /tokenize and falls back to the estimate when the server has none", async () => {
     const calls: Recorded[] = [];
-    const withTokenizer = createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: fakeFetch(() => Response.json({ count: 42, tokens: [], max_model_len: 4096 }), calls) });
+    const withTokenizer = createHttpModelClient({
+      baseUrl: "http://127.0.0.1:9/v1",
+      model: "m",
+      fetch: fakeFetch(() => Response.json({ count: 42, tokens: [], max_model_len: 4096 }), calls),
+    });
     expect(await withTokenizer.countTokens("hello")).toBe(42);
     expect(calls[0]?.url).toBe("http://127.0.0.1:9/tokenize");
     expect(calls[0]?.body).toMatchObject({ prompt: "hello" });
@@ -91,7 +114,13 @@ describe("createHttpModelClient", () => {
   });
 
   it("throws typed, public-safe errors", async () => {
-    const down = createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: async () => { throw new TypeError("fetch failed"); } });
+    const down = createHttpModelClient({
+      baseUrl: "http://127.0.0.1:9/v1",
+      model: "m",
+      fetch: async () => {
+        throw new TypeError("fetch failed");
+      },
+    });
     await expect(down.complete({ prompts: ["x"], maxTokens: 1, temperature: 0 })).rejects.toMatchObject({ code: "model-unavailable", retryable: true });
     const bad = createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: fakeFetch(() => new Response("data: {oops\n\n")) });
     const stream = bad.streamChat({ messages: [], maxTokens: 1, temperature: 0 })[Symbol.asyncIterator]();

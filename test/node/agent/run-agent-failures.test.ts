@@ -97,7 +97,9 @@ describe("runAgent failures", () => {
       { type: "page-read", index: 1, outcome: "excerpt", reason: "deadline", done: 1, total: 2 },
       { type: "page-read", index: 2, outcome: "snippet", reason: "deadline", done: 2, total: 2 },
     ]);
-    expect(model.chatCalls[1]?.messages.at(-1)?.content).toContain("[[citation:1]]\nTitle 1\nFacts from https://site1.example/page.\n[[citation:2]]\nTitle 2\nSnippet 2.");
+    expect(model.chatCalls[1]?.messages.at(-1)?.content).toContain(
+      "[[citation:1]]\nTitle 1\nFacts from https://site1.example/page.\n[[citation:2]]\nTitle 2\nSnippet 2.",
+    );
   });
 
   it("drops pages judged irrelevant from the citable set", async () => {

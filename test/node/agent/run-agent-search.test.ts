@@ -63,7 +63,9 @@ describe("runAgent, mode auto", () => {
     // Two batches: page 2 alone, then page 1 which arrived while the first batch ran.
     expect(model.completeCalls.map((call) => call.prompts.length)).toStrictEqual([1, 1]);
     expect(model.completeCalls[0]?.prompts[0]).toContain(`url="${url2}"`);
-    expect(model.completeCalls[0]?.prompts[0]).toMatch(/^<\|role_start\|>system<\|role_end\|>.*<\|turn_end\|><\|role_start\|>user<\|role_end\|>[\s\S]*Question: Why is the sky blue\?\nSearch keywords: sky color\n/);
+    expect(model.completeCalls[0]?.prompts[0]).toMatch(
+      /^<\|role_start\|>system<\|role_end\|>.*<\|turn_end\|><\|role_start\|>user<\|role_end\|>[\s\S]*Question: Why is the sky blue\?\nSearch keywords: sky color\n/,
+    );
     const answerCall = model.chatCalls[1]?.messages ?? [];
     expect(answerCall.map((message) => message.role)).toStrictEqual(["system", "user", "assistant", "observation"]);
     expect(answerCall[2]?.content).toBe('<|function_start|>{"name": "webSearch", "arguments": {"query": "sky color"}}<|function_end|>');

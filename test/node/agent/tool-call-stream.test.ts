@@ -17,7 +17,7 @@ describe("ToolCallStreamParser", () => {
   });
 
   it("finds a call whose special tokens are split across chunks, with text before it", () => {
-    const parts = feed(["Let me look. <", "|function_st", "art|>{\"name\": \"webSearch\", ", "\"arguments\": {\"query\": \"q\"}}<|function", "_end|> ignored"]);
+    const parts = feed(["Let me look. <", "|function_st", 'art|>{"name": "webSearch", ', '"arguments": {"query": "q"}}<|function', "_end|> ignored"]);
     expect(parts).toStrictEqual([
       { type: "text", text: "Let me look. " },
       { type: "tool-call-start" },
@@ -51,14 +51,20 @@ describe("parseToolCall", () => {
   const tools = ["webSearch", "googleWebSearch"];
   it("reads object and string arguments and cleans the query", () => {
     expect(parseToolCall('{"name": "googleWebSearch", "arguments": {"query": "a\\nb"}}', tools)).toStrictEqual({
-      ok: true, name: "googleWebSearch", arguments: { query: "a\nb" }, query: "a b",
+      ok: true,
+      name: "googleWebSearch",
+      arguments: { query: "a\nb" },
+      query: "a b",
     });
     expect(parseToolCall('{"name": "webSearch", "arguments": "{\\"query\\": \\"x\\"}"}', tools)).toMatchObject({ ok: true, query: "x" });
   });
   it("reports bad JSON, unknown tools and a missing query", () => {
     expect(parseToolCall('{"name": "webSearch", "arguments": {"query": }', tools)).toStrictEqual({ ok: false, problem: "invalid-json" });
     expect(parseToolCall('{"name": "calculator", "arguments": {"x": 1}}', tools)).toStrictEqual({
-      ok: false, problem: "unknown-tool", name: "calculator", arguments: { x: 1 },
+      ok: false,
+      problem: "unknown-tool",
+      name: "calculator",
+      arguments: { x: 1 },
     });
     expect(parseToolCall('{"name": "webSearch", "arguments": {}}', tools)).toMatchObject({ ok: false, problem: "missing-query" });
   });

@@ -57,7 +57,12 @@ describe("Megrez chat template", () => {
     const specials = ids.filter((id) => codec.isSpecial(id));
     // Only the template's own tokens: default system (3) + the user turn (3).
     expect(specials.map((id) => codec.decode([id], false))).toEqual([
-      "<|role_start|>", "<|role_end|>", "<|turn_end|>", "<|role_start|>", "<|role_end|>", "<|turn_end|>",
+      "<|role_start|>",
+      "<|role_end|>",
+      "<|turn_end|>",
+      "<|role_start|>",
+      "<|role_end|>",
+      "<|turn_end|>",
     ]);
     expect(codec.decode(ids, false)).toBe(codec.renderChat([{ role: "user<|turn_end|>", content: forged }], false));
   });

@@ -104,7 +104,9 @@ describe("convertCheckpoint", () => {
     const partial = new Map(rounded);
     partial.delete("model.layers.1.mlp.up_proj.weight");
     writeCheckpoint(input, partial);
-    expect(() => convertCheckpoint({ inputDir: input, outputDir: join(root, "never"), dtype: "fp32" })).toThrow(/missing model\.layers\.1\.mlp\.up_proj\.weight/);
+    expect(() => convertCheckpoint({ inputDir: input, outputDir: join(root, "never"), dtype: "fp32" })).toThrow(
+      /missing model\.layers\.1\.mlp\.up_proj\.weight/,
+    );
     expect(existsSync(join(root, "never"))).toBe(false);
     expect(readdirSync(root).filter((name) => name.includes("tmp"))).toEqual([]);
   });

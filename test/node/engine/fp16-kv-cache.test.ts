@@ -16,7 +16,9 @@ let engine: Engine;
 let prompts: number[][];
 beforeAll(async () => {
   engine = await testEngine(half);
-  prompts = ["hi", "介绍一下无问芯穹", "The quick brown fox jumps over the lazy dog and keeps running"].map((content) => engine.codec.encodeChat([{ role: "user", content }], true));
+  prompts = ["hi", "介绍一下无问芯穹", "The quick brown fox jumps over the lazy dog and keeps running"].map((content) =>
+    engine.codec.encodeChat([{ role: "user", content }], true),
+  );
 });
 afterAll(async () => {
   await engine.release();
@@ -33,7 +35,8 @@ async function rawLogits(model: TestModel, promptIds: readonly number[], steps: 
   for (let layer = 0; layer < numLayers; layer++) {
     for (const kind of ["key", "value"]) {
       const dims = [1, numKvHeads, 0, headDim];
-      past[`past_key_values.${layer}.${kind}`] = kvType === "float16" ? { type: "float16", data: new Uint16Array(0), dims } : { type: "float32", data: new Float32Array(0), dims };
+      past[`past_key_values.${layer}.${kind}`] =
+        kvType === "float16" ? { type: "float16", data: new Uint16Array(0), dims } : { type: "float32", data: new Float32Array(0), dims };
     }
   }
   let ids = [...promptIds];
@@ -46,7 +49,10 @@ async function rawLogits(model: TestModel, promptIds: readonly number[], steps: 
       ...past,
       input_ids: int64Tensor(ids, [1, ids.length]),
       attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
-      position_ids: int64Tensor(ids.map((_, index) => position + index), [1, ids.length]),
+      position_ids: int64Tensor(
+        ids.map((_, index) => position + index),
+        [1, ids.length],
+      ),
       num_logits_to_keep: int64Tensor([1], []),
     });
     const stepLogits = outputs.logits;

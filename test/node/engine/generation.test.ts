@@ -76,6 +76,8 @@ describe("engine generation", () => {
   });
 
   it("rejects a prompt that does not fit the context", () => {
-    expect(() => engine.scheduler.submit({ promptIds: new Array<number>(4090).fill(5), params: greedy({ maxTokens: 10 }) })).toThrow(/maximum context length is 4096/);
+    expect(() => engine.scheduler.submit({ promptIds: new Array<number>(4090).fill(5), params: greedy({ maxTokens: 10 }) })).toThrow(
+      /maximum context length is 4096/,
+    );
   });
 });

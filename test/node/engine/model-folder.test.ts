@@ -46,8 +46,21 @@ describe("loadModelFolder", () => {
 
 describe("parseEngineConfig", () => {
   it("uses defaults, env, then CLI flags", () => {
-    expect(parseEngineConfig({}, [])).toMatchObject({ ENGINE_MODEL_DIR: ".cache/models/megrez-demo", ENGINE_HOST: "127.0.0.1", ENGINE_PORT: 8080, ENGINE_EP: "auto", ENGINE_MODEL_NAME: "megrez" });
-    const config = parseEngineConfig({ ENGINE_PORT: "9000", ENGINE_EP: "cpu", ENGINE_MAX_BATCH: "4" }, ["--port", "9100", "--model", "/m", "--host", "0.0.0.0"]);
+    expect(parseEngineConfig({}, [])).toMatchObject({
+      ENGINE_MODEL_DIR: ".cache/models/megrez-demo",
+      ENGINE_HOST: "127.0.0.1",
+      ENGINE_PORT: 8080,
+      ENGINE_EP: "auto",
+      ENGINE_MODEL_NAME: "megrez",
+    });
+    const config = parseEngineConfig({ ENGINE_PORT: "9000", ENGINE_EP: "cpu", ENGINE_MAX_BATCH: "4" }, [
+      "--port",
+      "9100",
+      "--model",
+      "/m",
+      "--host",
+      "0.0.0.0",
+    ]);
     expect(config).toMatchObject({ ENGINE_PORT: 9100, ENGINE_MODEL_DIR: "/m", ENGINE_HOST: "0.0.0.0", ENGINE_EP: "cpu", ENGINE_MAX_BATCH: 4 });
     expect(() => parseEngineConfig({ ENGINE_EP: "tpu" }, [])).toThrow();
   });

@@ -25,7 +25,9 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe("LLaMA decoder graph", () => {
   it("matches the float64 reference: greedy ids equal, logits within 1e-4", async () => {
-    const session = await createInferenceSession(encodeOnnxModel(buildLlamaDecoder({ dims: TINY_DIMS, weights: source, logitsToKeep: true })), { executionProvider: "cpu" });
+    const session = await createInferenceSession(encodeOnnxModel(buildLlamaDecoder({ dims: TINY_DIMS, weights: source, logitsToKeep: true })), {
+      executionProvider: "cpu",
+    });
     const run = await rawGreedy(session, TINY_DIMS, prompt, steps);
     expect(run.tokens).toEqual(reference.tokens);
     for (let step = 0; step < steps; step++) {
@@ -36,10 +38,17 @@ describe("LLaMA decoder graph", () => {
   });
 
   it("exposes the Optimum / transformers.js input and output names", async () => {
-    const session = await createInferenceSession(encodeOnnxModel(buildLlamaDecoder({ dims: TINY_DIMS, weights: source, logitsToKeep: true })), { executionProvider: "cpu" });
+    const session = await createInferenceSession(encodeOnnxModel(buildLlamaDecoder({ dims: TINY_DIMS, weights: source, logitsToKeep: true })), {
+      executionProvider: "cpu",
+    });
     expect(session.inputNames).toEqual([
-      "input_ids", "attention_mask", "position_ids",
-      "past_key_values.0.key", "past_key_values.0.value", "past_key_values.1.key", "past_key_values.1.value",
+      "input_ids",
+      "attention_mask",
+      "position_ids",
+      "past_key_values.0.key",
+      "past_key_values.0.value",
+      "past_key_values.1.key",
+      "past_key_values.1.value",
       "num_logits_to_keep",
     ]);
     expect(session.outputNames).toEqual(["logits", "present.0.key", "present.0.value", "present.1.key", "present.1.value"]);
@@ -47,7 +56,9 @@ describe("LLaMA decoder graph", () => {
 
   it("embeds variant (embed_tokens graph + inputs_embeds decoder) gives the same tokens", async () => {
     const embedSession = await createInferenceSession(encodeOnnxModel(buildEmbedTokens({ dims: TINY_DIMS, weights: source })), { executionProvider: "cpu" });
-    const decoder = await createInferenceSession(encodeOnnxModel(buildLlamaDecoder({ dims: TINY_DIMS, weights: source, inputMode: "embeds" })), { executionProvider: "cpu" });
+    const decoder = await createInferenceSession(encodeOnnxModel(buildLlamaDecoder({ dims: TINY_DIMS, weights: source, inputMode: "embeds" })), {
+      executionProvider: "cpu",
+    });
     expect(decoder.inputNames[0]).toBe("inputs_embeds");
     const embed = async (ids: readonly number[]) => {
       const out = await embedSession.run({ input_ids: int64Tensor(ids, [1, ids.length]) });
@@ -76,15 +87,20 @@ describe("LLaMA decoder graph", () => {
   });
 
   it("stores float16 weights and still tracks the reference closely", async () => {
-    const session = await createInferenceSession(encodeOnnxModel(buildLlamaDecoder({
-      dims: TINY_DIMS,
-      weightType: "float16",
-      weights: (name) => {
-        const values = weights.get(name);
-        if (!values) throw new Error(name);
-        return bytesOf(float32ToFloat16Array(values));
-      },
-    })), { executionProvider: "cpu" });
+    const session = await createInferenceSession(
+      encodeOnnxModel(
+        buildLlamaDecoder({
+          dims: TINY_DIMS,
+          weightType: "float16",
+          weights: (name) => {
+            const values = weights.get(name);
+            if (!values) throw new Error(name);
+            return bytesOf(float32ToFloat16Array(values));
+          },
+        }),
+      ),
+      { executionProvider: "cpu" },
+    );
     const run = await rawGreedy(session, TINY_DIMS, prompt, 1);
     expect(maxAbsDifference(run.logits[0] ?? [], reference.logits[0] ?? [])).toBeLessThan(0.1);
   });

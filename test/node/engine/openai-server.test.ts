@@ -25,7 +25,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown): Promise<Response> =>
-  fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 
 const messages = [{ role: "user" as const, content: "介绍一下无问芯穹" }];
 
@@ -43,7 +47,14 @@ describe("OpenAI-compatible API", () => {
 
   it("streams the same text as the non-streaming call, with usage when asked", async () => {
     const plain = await client.chat.completions.create({ model: "megrez", messages, max_tokens: 10, temperature: 0 });
-    const stream = await client.chat.completions.create({ model: "megrez", messages, max_tokens: 10, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: "megrez",
+      messages,
+      max_tokens: 10,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | undefined;
@@ -107,7 +118,8 @@ describe("OpenAI-compatible API", () => {
     const health = await (await fetch(`${server.url}/health`)).json();
     expect(health).toMatchObject({ ok: true, model: "megrez", ep: "cpu" });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    for (const name of ["engine_queue_depth", "engine_batch_size", "engine_tokens_per_second", "engine_time_to_first_token_seconds_count"]) expect(metrics).toContain(name);
+    for (const name of ["engine_queue_depth", "engine_batch_size", "engine_tokens_per_second", "engine_time_to_first_token_seconds_count"])
+      expect(metrics).toContain(name);
   });
 
   it("counts tokens with /tokenize like the chat endpoint and round-trips /detokenize", async () => {
@@ -139,7 +151,14 @@ describe("OpenAI-compatible API", () => {
       expect(json.error).toMatchObject({ type: "invalid_request_error", code: "invalid_request", param });
       expect(typeof json.error.message).toBe("string");
     }
-    const noOps = await post("/v1/chat/completions", { messages, max_tokens: 2, tools: [], tool_choice: "none", response_format: { type: "text" }, logprobs: false });
+    const noOps = await post("/v1/chat/completions", {
+      messages,
+      max_tokens: 2,
+      tools: [],
+      tool_choice: "none",
+      response_format: { type: "text" },
+      logprobs: false,
+    });
     expect(noOps.status).toBe(200);
     await expect(client.chat.completions.create({ model: "gpt-4", messages })).rejects.toMatchObject({ status: 404 });
     const tooLarge = await post("/v1/chat/completions", { messages: [{ role: "user", content: "x".repeat(33 * 2 ** 20) }] });
@@ -154,7 +173,14 @@ describe("OpenAI-compatible API", () => {
     const aborts = Array.from({ length: 4 }, () => new AbortController());
     const long = { messages, max_tokens: 3000, stream: true, temperature: 0 };
     const started = await Promise.all(
-      aborts.map((abort) => fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(long), signal: abort.signal })),
+      aborts.map((abort) =>
+        fetch(`${server.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(long),
+          signal: abort.signal,
+        }),
+      ),
     );
     expect(started.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     const refused = await post("/v1/chat/completions", { messages, max_tokens: 2 });

@@ -42,11 +42,17 @@ describe("prefix cache", () => {
   });
 
   it("admits hits and misses in one batch, each with its own tokens", async () => {
-    const shared = chat(cached, [{ role: "system", content: "Answer briefly and cite the numbered sources you were given." }, { role: "user", content: "Weather in Beijing?" }]);
+    const shared = chat(cached, [
+      { role: "system", content: "Answer briefly and cite the numbered sources you were given." },
+      { role: "user", content: "Weather in Beijing?" },
+    ]);
     await runToEnd(cached, { promptIds: shared, params: greedy({ maxTokens: 2 }) });
     const before = cached.metrics.prefixCacheHitTokensTotal;
     const prompts = [
-      chat(cached, [{ role: "system", content: "Answer briefly and cite the numbered sources you were given." }, { role: "user", content: "Weather in Shanghai today, and tomorrow?" }]),
+      chat(cached, [
+        { role: "system", content: "Answer briefly and cite the numbered sources you were given." },
+        { role: "user", content: "Weather in Shanghai today, and tomorrow?" },
+      ]),
       chat(cached, [{ role: "user", content: "介绍一下无问芯穹" }]),
       shared,
     ];

@@ -11,7 +11,14 @@ import { encodeWav } from "./wav-fixture.js";
 
 const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const SAMPLE_MP3 = new URL("sample_audio.mp3", FIXTURES);
-const TRAIN_WAV = new URL(`train/audios/${readdirSync(new URL("train/audios/", FIXTURES)).filter((name) => name.endsWith(".wav")).sort()[0]}`, FIXTURES);
+const TRAIN_WAV = new URL(
+  `train/audios/${
+    readdirSync(new URL("train/audios/", FIXTURES))
+      .filter((name) => name.endsWith(".wav"))
+      .sort()[0]
+  }`,
+  FIXTURES,
+);
 
 // The oracle: transformers.js's extractor built offline from whisper-large-v3's preprocessor settings
 // (the same peer bench/omni measures against).

@@ -15,7 +15,9 @@ import { writeOmniDemoModel, type OmniDemoModelResult } from "../../../container
 
 const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const image = readFileSync(new URL("sample_image.jpg", FIXTURES)).toString("base64");
-const wav = readdirSync(new URL("train/audios/", FIXTURES)).filter((f) => f.endsWith(".wav")).sort()[1]!;
+const wav = readdirSync(new URL("train/audios/", FIXTURES))
+  .filter((f) => f.endsWith(".wav"))
+  .sort()[1]!;
 const audio = readFileSync(new URL(`train/audios/${wav}`, FIXTURES)).toString("base64");
 
 function hfTranspose(data: Float32Array, shape: readonly number[]): Float32Array {
@@ -35,7 +37,14 @@ function writeSafetensors(path: string, tensors: Map<string, { shape: number[]; 
   const headerBytes = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(headerBytes.length));
-  writeFileSync(path, Buffer.concat([length, headerBytes, ...[...tensors.values()].map((tensor) => Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength))]));
+  writeFileSync(
+    path,
+    Buffer.concat([
+      length,
+      headerBytes,
+      ...[...tensors.values()].map((tensor) => Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength)),
+    ]),
+  );
 }
 
 /** PyTorch nn.Linear weights (stored [out, in]) among our names, listed here independently of the converter's rule. */
@@ -85,8 +94,23 @@ beforeAll(async () => {
     model_type: "megrezo",
     query_num: vision.queryCount,
     resampler_heads: vision.resamplerHeads,
-    vision_config: { hidden_size: vision.hiddenSize, num_hidden_layers: vision.numLayers, num_attention_heads: vision.numHeads, intermediate_size: vision.intermediateSize, patch_size: 14, image_size: 980, layer_norm_eps: 1e-6 },
-    audio_config: { n_mels: 128, n_ctx: audioDims.maxPositions, n_state: audioDims.hiddenSize, n_head: audioDims.numHeads, n_layer: audioDims.numLayers, output_dim: model.dims.hiddenSize },
+    vision_config: {
+      hidden_size: vision.hiddenSize,
+      num_hidden_layers: vision.numLayers,
+      num_attention_heads: vision.numHeads,
+      intermediate_size: vision.intermediateSize,
+      patch_size: 14,
+      image_size: 980,
+      layer_norm_eps: 1e-6,
+    },
+    audio_config: {
+      n_mels: 128,
+      n_ctx: audioDims.maxPositions,
+      n_state: audioDims.hiddenSize,
+      n_head: audioDims.numHeads,
+      n_layer: audioDims.numLayers,
+      output_dim: model.dims.hiddenSize,
+    },
   });
   convertOmniCheckpoint({ inputDir: hf, outputDir: join(dir, "converted"), dtype: "fp32", tokens: model.omni.tokens });
   const options = { executionProvider: "cpu" as const, maxBatch: 4, maxQueue: 8, requestTimeoutMs: 120_000 };
@@ -110,10 +134,23 @@ afterAll(async () => {
 
 async function tokens(engine: Engine): Promise<number[]> {
   const prompt = await engine.omni!.prepare(
-    [{ role: "user", content: "Describe both.", media: [{ kind: "image", source: { type: "data", base64: image } }, { kind: "audio", source: { type: "data", base64: audio } }] }],
+    [
+      {
+        role: "user",
+        content: "Describe both.",
+        media: [
+          { kind: "image", source: { type: "data", base64: image } },
+          { kind: "audio", source: { type: "data", base64: audio } },
+        ],
+      },
+    ],
     true,
   );
-  for await (const event of engine.scheduler.submit({ promptIds: prompt.promptIds, params: { ...DEFAULT_SAMPLING, temperature: 0, maxTokens: 8 }, embeddingSplices: prompt.splices })) {
+  for await (const event of engine.scheduler.submit({
+    promptIds: prompt.promptIds,
+    params: { ...DEFAULT_SAMPLING, temperature: 0, maxTokens: 8 },
+    embeddingSplices: prompt.splices,
+  })) {
     if (event.type === "finish") return [...event.tokenIds];
     if (event.type === "error") throw event.error;
   }
@@ -122,7 +159,11 @@ async function tokens(engine: Engine): Promise<number[]> {
 
 describe("Megrez-Omni checkpoint converter", () => {
   it("maps llm./vision.vpm./vision.resampler. (packed q/k/v)/audio.audio. names with the right layouts", () => {
-    expect(checkpointSources("resampler.attn.k_proj.weight", 64)[0]).toEqual({ name: "vision.resampler.attn.in_proj_weight", rows: [64, 128], transpose: true });
+    expect(checkpointSources("resampler.attn.k_proj.weight", 64)[0]).toEqual({
+      name: "vision.resampler.attn.in_proj_weight",
+      rows: [64, 128],
+      transpose: true,
+    });
     expect(checkpointSources("audio.blocks.3.attn.key.weight", 64)[0]).toEqual({ name: "audio.audio.blocks.3.attn.key.weight", rows: null, transpose: true });
     expect(checkpointSources("vpm.embeddings.patch_embedding.weight", 64)[0]!.transpose).toBe(false);
     expect(checkpointSources("resampler.proj", 64)[0]).toEqual({ name: "vision.resampler.proj", rows: null, transpose: false });
@@ -141,7 +182,9 @@ describe("Megrez-Omni checkpoint converter", () => {
     mkdirSync(broken, { recursive: true });
     for (const file of ["config.json", "tokenizer.json", "tokenizer_config.json"]) copyFileSync(join(dir, "hf", file), join(broken, file));
     writeSafetensors(join(broken, "model.safetensors"), tensors);
-    expect(() => convertOmniCheckpoint({ inputDir: broken, outputDir: join(dir, "broken-out"), dtype: "fp32" })).toThrow(/missing audio\.conv2\.weight \(looked for audio\.audio\.conv2\.weight or audio\.conv2\.weight\)/);
+    expect(() => convertOmniCheckpoint({ inputDir: broken, outputDir: join(dir, "broken-out"), dtype: "fp32" })).toThrow(
+      /missing audio\.conv2\.weight \(looked for audio\.audio\.conv2\.weight or audio\.conv2\.weight\)/,
+    );
     expect(existsSync(join(dir, "broken-out"))).toBe(false);
   });
 });

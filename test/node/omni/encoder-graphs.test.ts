@@ -24,7 +24,9 @@ function maxDifference(actual: Float32Array, offset: number, expected: Float64Ar
 describe("vision encoder + resampler graph", () => {
   it("turns the 7 slices of the sample image into 7 × 64 embeddings equal to the float64 reference", async () => {
     const inputs = await preprocessImage(readFileSync(new URL("sample_image.jpg", FIXTURES)));
-    const session = await createInferenceSession(encodeOnnxModel(buildVisionEncoder({ ...dims, weights: float32OmniWeightSource(weights) })), { executionProvider: "cpu" });
+    const session = await createInferenceSession(encodeOnnxModel(buildVisionEncoder({ ...dims, weights: float32OmniWeightSource(weights) })), {
+      executionProvider: "cpu",
+    });
     const S = inputs.slices.length;
     const out = await session.run({
       pixel_values: { type: "float32", dims: [S, 3, 14, inputs.maxPatches * 14], data: inputs.pixelValues },
@@ -46,9 +48,13 @@ describe("vision encoder + resampler graph", () => {
 
 describe("audio encoder + projector graph", () => {
   it("encodes a real training WAV into BOS + pooled tokens + EOS equal to the float64 reference", async () => {
-    const name = readdirSync(new URL("train/audios/", FIXTURES)).filter((file) => file.endsWith(".wav")).sort()[0]!;
+    const name = readdirSync(new URL("train/audios/", FIXTURES))
+      .filter((file) => file.endsWith(".wav"))
+      .sort()[0]!;
     const inputs = await preprocessAudio(readFileSync(new URL(`train/audios/${name}`, FIXTURES)));
-    const session = await createInferenceSession(encodeOnnxModel(buildAudioEncoder({ ...dims, weights: float32OmniWeightSource(weights) })), { executionProvider: "cpu" });
+    const session = await createInferenceSession(encodeOnnxModel(buildAudioEncoder({ ...dims, weights: float32OmniWeightSource(weights) })), {
+      executionProvider: "cpu",
+    });
     const out = await session.run({ input_features: { type: "float32", dims: [1, 128, inputs.encoderFrames], data: inputs.inputFeatures } });
     await session.release();
     const embeds = out.audio_embeds!;

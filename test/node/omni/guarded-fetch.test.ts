@@ -49,7 +49,14 @@ describe("guarded media fetch", () => {
     expect(await failure(guardedFetch(`${base}/small`))).toMatch(/media_fetch_failed: .*private or reserved/);
     expect(await failure(guardedFetch(`${base.replace("127.0.0.1", "localhost")}/small`))).toMatch(/private or reserved/);
     expect(hits).toBe(before);
-    for (const [address, family] of [["10.1.2.3", 4], ["192.168.0.1", 4], ["169.254.169.254", 4], ["::1", 6], ["fd00::1", 6], ["::ffff:127.0.0.1", 6]] as const) {
+    for (const [address, family] of [
+      ["10.1.2.3", 4],
+      ["192.168.0.1", 4],
+      ["169.254.169.254", 4],
+      ["::1", 6],
+      ["fd00::1", 6],
+      ["::ffff:127.0.0.1", 6],
+    ] as const) {
       expect(publicAddressesOnly(address, family)).toBe(false);
     }
     expect(publicAddressesOnly("93.184.216.34", 4)).toBe(true);

@@ -57,7 +57,7 @@ describe("pixel layout", () => {
     const expectedOverview = (overview!.data[((14 + 5) * overview!.width + 14 + 7) * 3 + 1]! - 127.5) / 127.5;
     expect(inputs.pixelValues[(1 * 14 + 5) * rowLength + 23 * 14 + 7]).toBeCloseTo(expectedOverview, 6);
     // First grid cell (slice 1), patch 0, pixel (y 13, x 0), blue channel.
-    const expectedCell = (firstCell!.data[(13 * firstCell!.width) * 3 + 2]! - 127.5) / 127.5;
+    const expectedCell = (firstCell!.data[13 * firstCell!.width * 3 + 2]! - 127.5) / 127.5;
     expect(inputs.pixelValues[sliceStride + (2 * 14 + 13) * rowLength]).toBeCloseTo(expectedCell, 6);
     const cellPatches = 37 * 27;
     expect(inputs.patchAttentionMask[inputs.maxPatches + cellPatches - 1]).toBe(1n);
@@ -86,13 +86,24 @@ describe("pixel layout", () => {
 
 describe("decoding", () => {
   it("reads PNG with alpha, WebP and grey images as RGB", async () => {
-    const rgba = await sharp({ create: { width: 20, height: 10, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer();
+    const rgba = await sharp({ create: { width: 20, height: 10, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     const png = await decodeImage(rgba);
     expect([png.width, png.height, png.data.length]).toEqual([20, 10, 600]);
     expect(Array.from(png.data.subarray(0, 3))).toEqual([255, 0, 0]);
-    const webp = await decodeImage(await sharp({ create: { width: 9, height: 7, channels: 3, background: "#00ff00" } }).webp({ lossless: true }).toBuffer());
+    const webp = await decodeImage(
+      await sharp({ create: { width: 9, height: 7, channels: 3, background: "#00ff00" } })
+        .webp({ lossless: true })
+        .toBuffer(),
+    );
     expect(Array.from(webp.data.subarray(0, 3))).toEqual([0, 255, 0]);
-    const grey = await decodeImage(await sharp({ create: { width: 4, height: 4, channels: 3, background: "#808080" } }).greyscale().png().toBuffer());
+    const grey = await decodeImage(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: "#808080" } })
+        .greyscale()
+        .png()
+        .toBuffer(),
+    );
     expect(Array.from(grey.data.subarray(0, 6))).toEqual([128, 128, 128, 128, 128, 128]);
   });
 

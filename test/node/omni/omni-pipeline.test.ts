@@ -15,7 +15,16 @@ import { referenceOmniGreedy } from "./reference-omni.js";
 
 const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const image = readFileSync(new URL("sample_image.jpg", FIXTURES));
-const audio = readFileSync(new URL(`train/audios/${readdirSync(new URL("train/audios/", FIXTURES)).filter((f) => f.endsWith(".wav")).sort()[0]}`, FIXTURES));
+const audio = readFileSync(
+  new URL(
+    `train/audios/${
+      readdirSync(new URL("train/audios/", FIXTURES))
+        .filter((f) => f.endsWith(".wav"))
+        .sort()[0]
+    }`,
+    FIXTURES,
+  ),
+);
 const TOKENS = 6;
 
 let dir: string;
@@ -50,7 +59,8 @@ async function greedy(prompt: OmniPrompt, count: number): Promise<number[]> {
   const { dims } = model;
   let past: Record<string, EngineTensor> = {};
   for (let layer = 0; layer < dims.numLayers; layer++) {
-    for (const kind of ["key", "value"]) past[`past_key_values.${layer}.${kind}`] = { type: "float32", dims: [1, dims.numKvHeads, 0, dims.headDim], data: new Float32Array(0) };
+    for (const kind of ["key", "value"])
+      past[`past_key_values.${layer}.${kind}`] = { type: "float32", dims: [1, dims.numKvHeads, 0, dims.headDim], data: new Float32Array(0) };
   }
   let input = prompt.promptIds;
   let length = 0;
@@ -117,7 +127,16 @@ describe("Omni prompt + towers + decoder", () => {
   });
 
   it("image + audio in one message, same tokens as the reference", async () => {
-    const prompt = await expectSameAsReference([{ role: "user", text: "", media: [{ kind: "image", bytes: image }, { kind: "audio", bytes: audio }] }]);
+    const prompt = await expectSameAsReference([
+      {
+        role: "user",
+        text: "",
+        media: [
+          { kind: "image", bytes: image },
+          { kind: "audio", bytes: audio },
+        ],
+      },
+    ]);
     expect(prompt.splices.length).toBe(8);
   });
 

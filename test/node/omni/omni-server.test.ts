@@ -19,7 +19,9 @@ import { referenceOmniGreedy } from "./reference-omni.js";
 
 const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const image = new Uint8Array(readFileSync(new URL("sample_image.jpg", FIXTURES)));
-const wavName = readdirSync(new URL("train/audios/", FIXTURES)).filter((f) => f.endsWith(".wav")).sort()[0]!;
+const wavName = readdirSync(new URL("train/audios/", FIXTURES))
+  .filter((f) => f.endsWith(".wav"))
+  .sort()[0]!;
 const audio = new Uint8Array(readFileSync(new URL(`train/audios/${wavName}`, FIXTURES)));
 const imageDataUrl = `data:image/jpeg;base64,${Buffer.from(image).toString("base64")}`;
 const audioBase64 = Buffer.from(audio).toString("base64");
@@ -81,12 +83,18 @@ async function promptFor(messages: Parameters<NonNullable<Engine["omni"]>["prepa
 function post(base: string, body: unknown): Promise<{ status: number; json: () => Promise<unknown> }> {
   return new Promise((resolve, reject) => {
     const payload = Buffer.from(JSON.stringify(body));
-    const request = httpRequest(`${base}/v1/chat/completions`, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": payload.length } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, json: async () => JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown }));
-      response.on("error", reject);
-    });
+    const request = httpRequest(
+      `${base}/v1/chat/completions`,
+      { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": payload.length } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, json: async () => JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown }),
+        );
+        response.on("error", reject);
+      },
+    );
     request.on("error", reject);
     request.end(payload);
   });
@@ -95,13 +103,27 @@ function post(base: string, body: unknown): Promise<{ status: number; json: () =
 describe("Omni requests through the server", () => {
   // Each test computes its float64 reference (seconds of synchronous work) before its HTTP request.
   it("text + image (OpenAI image_url data URL, via the openai client) gives the reference tokens", async () => {
-    const promptIds = await promptFor([{ role: "user", content: "Please describe the content of the image.", media: [{ kind: "image", source: { type: "data", base64: imageDataUrl.split(",")[1]! } }] }]);
+    const promptIds = await promptFor([
+      {
+        role: "user",
+        content: "Please describe the content of the image.",
+        media: [{ kind: "image", source: { type: "data", base64: imageDataUrl.split(",")[1]! } }],
+      },
+    ]);
     const expected = await referenceText(promptIds, [{ kind: "image", bytes: image }]);
     const completion = await client.chat.completions.create({
       model: "megrez",
       max_tokens: TOKENS,
       temperature: 0,
-      messages: [{ role: "user", content: [{ type: "text", text: "Please describe the content of the image." }, { type: "image_url", image_url: { url: imageDataUrl } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Please describe the content of the image." },
+            { type: "image_url", image_url: { url: imageDataUrl } },
+          ],
+        },
+      ],
     });
     expect(completion.usage?.prompt_tokens).toBe(promptIds.length);
     expect(promptIds.filter((id) => id === engine.codec.tokenId("<|image_pad|>")).length).toBe(448);
@@ -114,7 +136,15 @@ describe("Omni requests through the server", () => {
       model: "megrez",
       max_tokens: TOKENS,
       temperature: 0,
-      messages: [{ role: "user" as const, content: [{ type: "image_url" as const, image_url: { url: imageDataUrl } }, { type: "text" as const, text: "What is this?" }] }],
+      messages: [
+        {
+          role: "user" as const,
+          content: [
+            { type: "image_url" as const, image_url: { url: imageDataUrl } },
+            { type: "text" as const, text: "What is this?" },
+          ],
+        },
+      ],
     };
     const whole = await client.chat.completions.create(request);
     let streamed = "";
@@ -128,12 +158,22 @@ describe("Omni requests through the server", () => {
   });
 
   it("text + audio (input_audio wav) gives the reference tokens", async () => {
-    const promptIds = await promptFor([{ role: "user", content: "Convert speech to text.", media: [{ kind: "audio", source: { type: "data", base64: audioBase64 } }] }]);
+    const promptIds = await promptFor([
+      { role: "user", content: "Convert speech to text.", media: [{ kind: "audio", source: { type: "data", base64: audioBase64 } }] },
+    ]);
     const expected = await referenceText(promptIds, [{ kind: "audio", bytes: audio }]);
     const response = await post(server.url, {
       max_tokens: TOKENS,
       temperature: 0,
-      messages: [{ role: "user", content: [{ type: "text", text: "Convert speech to text." }, { type: "input_audio", input_audio: { data: audioBase64, format: "wav" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Convert speech to text." },
+            { type: "input_audio", input_audio: { data: audioBase64, format: "wav" } },
+          ],
+        },
+      ],
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { choices: { message: { content: string } }[] };
@@ -144,9 +184,19 @@ describe("Omni requests through the server", () => {
   it("image + audio in the Megrez dict form gives the reference tokens", async () => {
     const content = { text: "", image: imageDataUrl, audio: `data:audio/wav;base64,${audioBase64}` };
     const promptIds = await promptFor([
-      { role: "user", content: "", media: [{ kind: "image", source: { type: "data", base64: imageDataUrl.split(",")[1]! } }, { kind: "audio", source: { type: "data", base64: audioBase64 } }] },
+      {
+        role: "user",
+        content: "",
+        media: [
+          { kind: "image", source: { type: "data", base64: imageDataUrl.split(",")[1]! } },
+          { kind: "audio", source: { type: "data", base64: audioBase64 } },
+        ],
+      },
     ]);
-    const expected = await referenceText(promptIds, [{ kind: "image", bytes: image }, { kind: "audio", bytes: audio }]);
+    const expected = await referenceText(promptIds, [
+      { kind: "image", bytes: image },
+      { kind: "audio", bytes: audio },
+    ]);
     const response = await post(server.url, { max_tokens: TOKENS, temperature: 0, messages: [{ role: "user", content }] });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { choices: { message: { content: string } }[] };
@@ -155,8 +205,12 @@ describe("Omni requests through the server", () => {
   });
 
   it("batches image, audio and text-only rows in one left-padded prefill with each row's own tokens", async () => {
-    const imageMessages = [{ role: "user", content: "What is shown?", media: [{ kind: "image" as const, source: { type: "data" as const, base64: imageDataUrl.split(",")[1]! } }] }];
-    const audioMessages = [{ role: "user", content: "Convert speech to text.", media: [{ kind: "audio" as const, source: { type: "data" as const, base64: audioBase64 } }] }];
+    const imageMessages = [
+      { role: "user", content: "What is shown?", media: [{ kind: "image" as const, source: { type: "data" as const, base64: imageDataUrl.split(",")[1]! } }] },
+    ];
+    const audioMessages = [
+      { role: "user", content: "Convert speech to text.", media: [{ kind: "audio" as const, source: { type: "data" as const, base64: audioBase64 } }] },
+    ];
     const imagePrompt = await engine.omni!.prepare(imageMessages, true);
     const audioPrompt = await engine.omni!.prepare(audioMessages, true);
     const textIds = engine.codec.encodeChat([{ role: "user", content: "Hello there" }], true);
@@ -198,11 +252,15 @@ describe("bad media and unsupported layouts", () => {
   };
 
   it("rejects an undecodable image and a broken audio clip with 400s that say what is wrong", async () => {
-    const badImage = await errorOf(server.url, [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,aGVsbG8gd29ybGQ=" } }] }]);
+    const badImage = await errorOf(server.url, [
+      { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,aGVsbG8gd29ybGQ=" } }] },
+    ]);
     expect(badImage.status).toBe(400);
     expect(badImage.error?.type).toBe("invalid_request_error");
     expect(badImage.error?.message).toMatch(/image could not be decoded/);
-    const badAudio = await errorOf(server.url, [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "UklGRgAAAABXQVZF", format: "wav" } }] }]);
+    const badAudio = await errorOf(server.url, [
+      { role: "user", content: [{ type: "input_audio", input_audio: { data: "UklGRgAAAABXQVZF", format: "wav" } }] },
+    ]);
     expect(badAudio.status).toBe(400);
     expect(badAudio.error?.message).toMatch(/audio/i);
   });
@@ -234,7 +292,10 @@ describe("bad media and unsupported layouts", () => {
     expect(laterTurn.status).toBe(400);
     expect(laterTurn.error?.message).toMatch(/first user message/);
     expect(laterTurn.error?.param).toBe("messages.2.content");
-    const fromAssistant = await errorOf(server.url, [{ role: "assistant", content: [imagePart] }, { role: "user", content: "?" }]);
+    const fromAssistant = await errorOf(server.url, [
+      { role: "assistant", content: [imagePart] },
+      { role: "user", content: "?" },
+    ]);
     expect(fromAssistant.error?.message).toMatch(/user messages only/);
   });
 
@@ -259,7 +320,15 @@ describe("bad media and unsupported layouts", () => {
   });
 
   it("a text-only model answers media with a 400 instead of dropping it", async () => {
-    const result = await errorOf(textServer.url, [{ role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: imageDataUrl } }] }]);
+    const result = await errorOf(textServer.url, [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "hi" },
+          { type: "image_url", image_url: { url: imageDataUrl } },
+        ],
+      },
+    ]);
     expect(result.status).toBe(400);
     expect(result.error?.message).toMatch(/does not accept images or audio/);
   });

@@ -101,7 +101,8 @@ export function referenceVisionSlice(weights: Weights, dims: VisionDims, inputs:
       for (let c = 0; c < 3; c++)
         for (let y = 0; y < patch; y++)
           for (let xx = 0; xx < patch; xx++)
-            sum += inputs.pixelValues[slice * 3 * patch * rowLength + (c * patch + y) * rowLength + p * patch + xx]! * conv[((d * 3 + c) * patch + y) * patch + xx]!;
+            sum +=
+              inputs.pixelValues[slice * 3 * patch * rowLength + (c * patch + y) * rowLength + p * patch + xx]! * conv[((d * 3 + c) * patch + y) * patch + xx]!;
       out[d] = sum;
     }
     return out;
@@ -117,7 +118,12 @@ export function referenceVisionSlice(weights: Weights, dims: VisionDims, inputs:
   }
   x = layerNorm(x, w(weights, "vpm.post_layernorm.weight"), w(weights, "vpm.post_layernorm.bias"), dims.layerNormEps);
   const H = dims.outputSize;
-  const kv = layerNorm(linear(x, w(weights, "resampler.kv_proj.weight"), null, H), w(weights, "resampler.ln_kv.weight"), w(weights, "resampler.ln_kv.bias"), 1e-6);
+  const kv = layerNorm(
+    linear(x, w(weights, "resampler.kv_proj.weight"), null, H),
+    w(weights, "resampler.ln_kv.weight"),
+    w(weights, "resampler.ln_kv.bias"),
+    1e-6,
+  );
   const quarter = H / 4;
   const positions: Matrix = Array.from({ length: count }, (_, p) => {
     const column = p % patchesWide;
@@ -173,7 +179,8 @@ export function referenceAudio(weights: Weights, dims: AudioDims, inputs: AudioI
   for (let layer = 0; layer < dims.numLayers; layer++) {
     const p = `audio.blocks.${layer}`;
     const n = layerNorm(x, w(weights, `${p}.attn_ln.weight`), w(weights, `${p}.attn_ln.bias`), 1e-5);
-    const proj = (name: string, rows: Matrix, biased = true) => linear(rows, w(weights, `${p}.attn.${name}.weight`), biased ? w(weights, `${p}.attn.${name}.bias`) : null, D);
+    const proj = (name: string, rows: Matrix, biased = true) =>
+      linear(rows, w(weights, `${p}.attn.${name}.weight`), biased ? w(weights, `${p}.attn.${name}.bias`) : null, D);
     x = add(x, proj("out", attention(proj("query", n), proj("key", n, false), proj("value", n), dims.numHeads)));
     const n2 = layerNorm(x, w(weights, `${p}.mlp_ln.weight`), w(weights, `${p}.mlp_ln.bias`), 1e-5);
     const hidden = linear(n2, w(weights, `${p}.mlp.0.weight`), w(weights, `${p}.mlp.0.bias`), 4 * D).map((r) => r.map(geluErf));

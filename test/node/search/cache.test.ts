@@ -49,7 +49,9 @@ describe("withSearchCache / withPageCache", () => {
     let calls = 0;
     const fetcher = async (url: string): Promise<FetchOutcome> => {
       calls++;
-      return url.includes("bad") ? { ok: false, url, reason: "timeout" } : { ok: true, url, finalUrl: url, status: 200, contentType: "text/html", body: "x", truncated: false };
+      return url.includes("bad")
+        ? { ok: false, url, reason: "timeout" }
+        : { ok: true, url, finalUrl: url, status: 200, contentType: "text/html", body: "x", truncated: false };
     };
     const cached = withPageCache(fetcher, createLruCache<FetchOutcome>());
     await cached("https://x.com/good");

@@ -13,7 +13,28 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-const TAGS = ["div", "p", "span", "table", "tr", "td", "ul", "li", "pre", "code", "h2", "a", "script", "style", "article", "br", "img", "blockquote", "section", "font"];
+const TAGS = [
+  "div",
+  "p",
+  "span",
+  "table",
+  "tr",
+  "td",
+  "ul",
+  "li",
+  "pre",
+  "code",
+  "h2",
+  "a",
+  "script",
+  "style",
+  "article",
+  "br",
+  "img",
+  "blockquote",
+  "section",
+  "font",
+];
 
 function tagSoup(random: () => number, length: number): string {
   const parts: string[] = [];

@@ -78,7 +78,10 @@ describe("extractPage structure", () => {
   });
 
   it("decodes entities and guesses CJK language when none is declared", () => {
-    const chinese = extractPage(`<html><body><div><p>${"北京今天发布了新的城市规划，市民可以在网上查看详细内容。".repeat(4)}</p><p>A &amp; B</p></div></body></html>`, "https://example.cn/");
+    const chinese = extractPage(
+      `<html><body><div><p>${"北京今天发布了新的城市规划，市民可以在网上查看详细内容。".repeat(4)}</p><p>A &amp; B</p></div></body></html>`,
+      "https://example.cn/",
+    );
     expect(chinese.language).toBe("zh");
     expect(chinese.text).toContain("北京今天发布了新的城市规划");
     expect(chinese.text).toContain("A & B");

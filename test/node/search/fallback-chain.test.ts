@@ -36,29 +36,44 @@ describe("createFallbackChain", () => {
   it("moves on after failures and empty answers, reporting each failure", async () => {
     const seen: string[] = [];
     const chain = createFallbackChain(
-      [scripted("a", [new SearchError({ kind: "auth", provider: "a", message: "bad key" })]), scripted("b", [[]]), scripted("c", [[result("https://x.com/#top", "c", 1), result("https://x.com/", "c", 2), result("https://y.com/", "c", 3)]])],
+      [
+        scripted("a", [new SearchError({ kind: "auth", provider: "a", message: "bad key" })]),
+        scripted("b", [[]]),
+        scripted("c", [[result("https://x.com/#top", "c", 1), result("https://x.com/", "c", 2), result("https://y.com/", "c", 3)]]),
+      ],
       { onProviderError: (error) => seen.push(`${error.provider}:${error.kind}`) },
     );
     const results = await chain.search("q", { limit: 5 });
-    expect(results.map((item) => [item.rank, item.url])).toEqual([[1, "https://x.com/#top"], [2, "https://y.com/"]]);
+    expect(results.map((item) => [item.rank, item.url])).toEqual([
+      [1, "https://x.com/#top"],
+      [2, "https://y.com/"],
+    ]);
     expect(seen).toEqual(["a:auth"]);
   });
 
   it("throws the last failure when every provider fails, and wraps unexpected errors", async () => {
-    const chain = createFallbackChain([scripted("a", [new SearchError({ kind: "timeout", provider: "a", message: "t" })]), { name: "b", search: async () => Promise.reject(new TypeError("boom")) }]);
+    const chain = createFallbackChain([
+      scripted("a", [new SearchError({ kind: "timeout", provider: "a", message: "t" })]),
+      { name: "b", search: async () => Promise.reject(new TypeError("boom")) },
+    ]);
     const error = await chain.search("q", { limit: 5 }).catch((caught: unknown) => caught);
     expect(isSearchError(error) && [error.provider, error.kind]).toEqual(["b", "upstream"]);
   });
 
   it("returns [] when everything is empty, or an empty error when asked", async () => {
     expect(await createFallbackChain([scripted("a", [[]])]).search("q", { limit: 5 })).toEqual([]);
-    const error = await createFallbackChain([scripted("a", [[]])], { emptyIsError: true }).search("q", { limit: 5 }).catch((caught: unknown) => caught);
+    const error = await createFallbackChain([scripted("a", [[]])], { emptyIsError: true })
+      .search("q", { limit: 5 })
+      .catch((caught: unknown) => caught);
     expect(isSearchError(error) && error.kind).toBe("empty");
   });
 
   it("skips a rate-limited provider until Retry-After has passed", async () => {
     let now = 0;
-    const limited = scripted("a", [new SearchError({ kind: "rate-limited", provider: "a", message: "429", retryAfterSeconds: 60 }), [result("https://a.com/", "a")]]);
+    const limited = scripted("a", [
+      new SearchError({ kind: "rate-limited", provider: "a", message: "429", retryAfterSeconds: 60 }),
+      [result("https://a.com/", "a")],
+    ]);
     const backup = scripted("b", [[result("https://b.com/", "b")], [result("https://b.com/2", "b")]]);
     const chain = createFallbackChain([limited, backup], { now: () => now });
     expect((await chain.search("one", { limit: 5 }))[0]?.provider).toBe("b");

@@ -16,7 +16,12 @@ function fetcher(overrides: Partial<PageFetcherOptions> = {}) {
 
 beforeAll(async () => {
   server = await startServer({
-    "/robots.txt": (_request, response) => response.writeHead(200, { "content-type": "text/plain" }).end("User-agent: *\nDisallow: /\n\nUser-agent: OtherBot\nUser-agent: MegrezEdgeBot\nDisallow: /private\nAllow: /private/open\nDisallow: /no-megrez$\n"),
+    "/robots.txt": (_request, response) =>
+      response
+        .writeHead(200, { "content-type": "text/plain" })
+        .end(
+          "User-agent: *\nDisallow: /\n\nUser-agent: OtherBot\nUser-agent: MegrezEdgeBot\nDisallow: /private\nAllow: /private/open\nDisallow: /no-megrez$\n",
+        ),
     "/page": (_request, response) => response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html(longText)),
     "/private/secret": (_request, response) => response.writeHead(200, { "content-type": "text/html" }).end(html("secret")),
     "/private/open/page": (_request, response) => response.writeHead(200, { "content-type": "text/html" }).end(html(longText)),
@@ -53,22 +58,47 @@ beforeAll(async () => {
       pump();
     },
     "/pdf-as-html": (_request, response) => response.writeHead(200, { "content-type": "text/html" }).end("%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"),
-    "/png-as-html": (_request, response) => response.writeHead(200, { "content-type": "text/html" }).end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])),
+    "/png-as-html": (_request, response) =>
+      response.writeHead(200, { "content-type": "text/html" }).end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])),
     "/html-as-octet": (_request, response) => response.writeHead(200, { "content-type": "application/octet-stream" }).end(html(longText)),
     "/image": (_request, response) => response.writeHead(200, { "content-type": "image/png" }).end("x"),
     "/pdf": (_request, response) => response.writeHead(200, { "content-type": "application/pdf" }).end("%PDF-1.4"),
     // "中文网页，你好" in GBK, declared only by <meta charset>.
     "/gbk": (_request, response) =>
-      response.writeHead(200, { "content-type": "text/html" }).end(Buffer.concat([Buffer.from('<html><head><meta charset="gbk"></head><body><p>'), Buffer.from([0xd6, 0xd0, 0xce, 0xc4, 0xcd, 0xf8, 0xd2, 0xb3, 0xa3, 0xac, 0xc4, 0xe3, 0xba, 0xc3]), Buffer.from("</p></body></html>")])),
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end(
+          Buffer.concat([
+            Buffer.from('<html><head><meta charset="gbk"></head><body><p>'),
+            Buffer.from([0xd6, 0xd0, 0xce, 0xc4, 0xcd, 0xf8, 0xd2, 0xb3, 0xa3, 0xac, 0xc4, 0xe3, 0xba, 0xc3]),
+            Buffer.from("</p></body></html>"),
+          ]),
+        ),
     // "中文" in GB2312 declared by the HTTP header (which wins over a wrong meta).
     "/gb2312-header": (_request, response) =>
-      response.writeHead(200, { "content-type": "text/html; charset=GB2312" }).end(Buffer.concat([Buffer.from('<html><head><meta charset="utf-8"></head><body>'), Buffer.from([0xd6, 0xd0, 0xce, 0xc4]), Buffer.from("</body></html>")])),
+      response
+        .writeHead(200, { "content-type": "text/html; charset=GB2312" })
+        .end(
+          Buffer.concat([Buffer.from('<html><head><meta charset="utf-8"></head><body>'), Buffer.from([0xd6, 0xd0, 0xce, 0xc4]), Buffer.from("</body></html>")]),
+        ),
     // "中文" in Big5 via http-equiv.
     "/big5": (_request, response) =>
-      response.writeHead(200, { "content-type": "text/html" }).end(Buffer.concat([Buffer.from('<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5"></head><body>'), Buffer.from([0xa4, 0xa4, 0xa4, 0xe5]), Buffer.from("</body></html>")])),
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end(
+          Buffer.concat([
+            Buffer.from('<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5"></head><body>'),
+            Buffer.from([0xa4, 0xa4, 0xa4, 0xe5]),
+            Buffer.from("</body></html>"),
+          ]),
+        ),
     "/challenge": (_request, response) => response.writeHead(403, { "content-type": "text/html", "cf-mitigated": "challenge" }).end(html("")),
-    "/just-a-moment": (_request, response) => response.writeHead(503, { "content-type": "text/html" }).end("<html><head><title>Just a moment...</title></head><body>Checking your browser before accessing</body></html>"),
-    "/paywall": (_request, response) => response.writeHead(200, { "content-type": "text/html" }).end(html('<p>Teaser.</p><div class="paywall">Subscribe to continue reading.</div>')),
+    "/just-a-moment": (_request, response) =>
+      response
+        .writeHead(503, { "content-type": "text/html" })
+        .end("<html><head><title>Just a moment...</title></head><body>Checking your browser before accessing</body></html>"),
+    "/paywall": (_request, response) =>
+      response.writeHead(200, { "content-type": "text/html" }).end(html('<p>Teaser.</p><div class="paywall">Subscribe to continue reading.</div>')),
     "/missing": (_request, response) => response.writeHead(404, { "content-type": "text/html" }).end(html("gone")),
     "/slow": (_request, response) => setTimeout(() => response.writeHead(200, { "content-type": "text/plain" }).end("ok"), 150),
   });

@@ -21,10 +21,16 @@ beforeAll(async () => {
   const corpus = join(folder, "corpus");
   out = join(folder, "out");
   await mkdir(join(corpus, "guides"), { recursive: true });
-  await writeFile(join(corpus, "deploy.md"), "# Deploying to Workers\n\nRun `wrangler deploy` after setting the **SERPER_API_KEY** secret.\n\n## Limits\n\n- Six simultaneous connections\n- 30 seconds of CPU\n");
+  await writeFile(
+    join(corpus, "deploy.md"),
+    "# Deploying to Workers\n\nRun `wrangler deploy` after setting the **SERPER_API_KEY** secret.\n\n## Limits\n\n- Six simultaneous connections\n- 30 seconds of CPU\n",
+  );
   await writeFile(join(corpus, "guides", "Chinese Guide.md"), "# 中文指南\n\n本系统支持中文搜索，使用字符二元组建立索引。\n");
   await writeFile(join(corpus, "notes.txt"), "Release notes\n\nThe engine now streams tokens with a KV cache.\n");
-  await writeFile(join(corpus, "page.html"), "<html><head><title>Widget embedding</title></head><body><article><p>Embed the chat widget with one script tag and a data-endpoint attribute on any page.</p></article></body></html>");
+  await writeFile(
+    join(corpus, "page.html"),
+    "<html><head><title>Widget embedding</title></head><body><article><p>Embed the chat widget with one script tag and a data-endpoint attribute on any page.</p></article></body></html>",
+  );
   await writeFile(join(corpus, "ignored.png"), "x");
   server = await startServer({});
 });
@@ -45,7 +51,10 @@ describe("local corpus index", () => {
   });
 
   it("answers English and Chinese queries with fetchable URLs", async () => {
-    const provider = createLocalIndexProvider({ loadIndex: async () => JSON.parse(await readFile(join(out, "index.json"), "utf8")), baseUrl: "http://127.0.0.1:8787/corpus" });
+    const provider = createLocalIndexProvider({
+      loadIndex: async () => JSON.parse(await readFile(join(out, "index.json"), "utf8")),
+      baseUrl: "http://127.0.0.1:8787/corpus",
+    });
     const english = await provider.search("how many simultaneous connections", { limit: 3 });
     expect(english[0]).toMatchObject({ rank: 1, url: "http://127.0.0.1:8787/corpus/deploy.html", title: "Deploying to Workers", provider: "local" });
     expect(english[0]?.snippet).toContain("wrangler deploy");
@@ -62,7 +71,10 @@ describe("local corpus index", () => {
       },
     });
     try {
-      const provider = createLocalIndexProvider({ loadIndex: async () => JSON.parse(await readFile(join(out, "index.json"), "utf8")), baseUrl: `${pageServer.origin}/corpus/` });
+      const provider = createLocalIndexProvider({
+        loadIndex: async () => JSON.parse(await readFile(join(out, "index.json"), "utf8")),
+        baseUrl: `${pageServer.origin}/corpus/`,
+      });
       const [hit] = await provider.search("wrangler deploy", { limit: 1 });
       const outcome = await createPageFetcher({ fetch, allowHosts: [pageServer.host] })(hit?.url ?? "");
       expect(outcome.ok).toBe(true);
@@ -85,7 +97,9 @@ describe("local corpus index", () => {
     expect(isSearchError(second) && second.kind).toBe("config");
     const corrupted = JSON.parse(await readFile(join(out, "index.json"), "utf8"));
     corrupted.index.index[0][1] = { 0: { 0: "not a number" } };
-    const third = await createLocalIndexProvider({ loadIndex: async () => corrupted, baseUrl: "http://x/corpus/" }).search("q", { limit: 1 }).catch((caught: unknown) => caught);
+    const third = await createLocalIndexProvider({ loadIndex: async () => corrupted, baseUrl: "http://x/corpus/" })
+      .search("q", { limit: 1 })
+      .catch((caught: unknown) => caught);
     expect(isSearchError(third) && third.kind).toBe("config");
   });
 });

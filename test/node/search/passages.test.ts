@@ -5,7 +5,8 @@ import { joinPassages, selectPassages, splitIntoPassages } from "../../../search
 import { estimateTokens, tokenizeTerms } from "../../../search/text-terms.js";
 import type { ExtractedPage } from "../../../search/types.js";
 
-const filler = (topic: string): string => `This paragraph talks about ${topic} in general terms and repeats itself a little so that it is long enough. `.repeat(4);
+const filler = (topic: string): string =>
+  `This paragraph talks about ${topic} in general terms and repeats itself a little so that it is long enough. `.repeat(4);
 
 const page: ExtractedPage = {
   url: "https://example.com/",
@@ -50,7 +51,11 @@ describe("selectPassages", () => {
   });
 
   it("handles Chinese questions and text", async () => {
-    const chinese: ExtractedPage = { url: "https://example.cn/", title: "新闻", text: ["今天北京天气晴朗，气温适中，适合出行。", "新的地铁线路将于明年五月开通，全长三十公里。", "图书馆周末开放时间延长到晚上十点。"].join("\n\n") };
+    const chinese: ExtractedPage = {
+      url: "https://example.cn/",
+      title: "新闻",
+      text: ["今天北京天气晴朗，气温适中，适合出行。", "新的地铁线路将于明年五月开通，全长三十公里。", "图书馆周末开放时间延长到晚上十点。"].join("\n\n"),
+    };
     const passages = await selectPassages(chinese, "地铁什么时候开通", { budgetTokens: 30, passageTokens: 20 });
     expect(passages[0]?.text).toContain("地铁线路");
     expect(tokenizeTerms("地铁开通")).toEqual(["地铁", "铁开", "开通"]);
@@ -72,6 +77,12 @@ describe("splitIntoPassages / joinPassages", () => {
   });
 
   it("joins in reading order with a gap marker", () => {
-    expect(joinPassages([{ text: "c", score: 3, index: 4 }, { text: "a", score: 1, index: 0 }, { text: "b", score: 2, index: 1 }])).toBe("a\n\nb\n\n…\n\nc");
+    expect(
+      joinPassages([
+        { text: "c", score: 3, index: 4 },
+        { text: "a", score: 1, index: 0 },
+        { text: "b", score: 2, index: 1 },
+      ]),
+    ).toBe("a\n\nb\n\n…\n\nc");
   });
 });

@@ -50,7 +50,9 @@ describe("SearXNG", () => {
 
   it("reports 403 (JSON output disabled) as a config error", async () => {
     const fake = fakeFetch(() => new Response("Forbidden", { status: 403 }));
-    const error = await createSearchProvider("searxng", { fetch: fake.fetch, baseUrl: "http://127.0.0.1:8888" }).search("q", { limit: 5 }).catch((caught: unknown) => caught);
+    const error = await createSearchProvider("searxng", { fetch: fake.fetch, baseUrl: "http://127.0.0.1:8888" })
+      .search("q", { limit: 5 })
+      .catch((caught: unknown) => caught);
     expect(isSearchError(error) && error.kind).toBe("config");
   });
 });
@@ -58,7 +60,11 @@ describe("SearXNG", () => {
 describe("Brave", () => {
   it("sends the subscription token and maps web.results", async () => {
     const fake = fakeFetch(() => jsonResponse(fixture("brave-search")));
-    const results = await createSearchProvider("brave", { fetch: fake.fetch, apiKey: "brave-key" }).search("minisearch bm25", { limit: 5, country: "us", freshness: "month" });
+    const results = await createSearchProvider("brave", { fetch: fake.fetch, apiKey: "brave-key" }).search("minisearch bm25", {
+      limit: 5,
+      country: "us",
+      freshness: "month",
+    });
     const request = fake.requests[0];
     expect(request?.headers.get("x-subscription-token")).toBe("brave-key");
     expect(Object.fromEntries(new URL(request?.url ?? "").searchParams)).toMatchObject({ q: "minisearch bm25", count: "5", country: "us", freshness: "pm" });
@@ -114,7 +120,9 @@ describe("error classification", () => {
         init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
         void hanging.fetch(input, init).then(resolve);
       });
-    const error = await createSearchProvider("brave", { fetch: slowFetch, apiKey: "k", timeoutMs: 50 }).search("q", { limit: 5 }).catch((caught: unknown) => caught);
+    const error = await createSearchProvider("brave", { fetch: slowFetch, apiKey: "k", timeoutMs: 50 })
+      .search("q", { limit: 5 })
+      .catch((caught: unknown) => caught);
     expect(isSearchError(error) && error.kind).toBe("timeout");
     const names: SearchProviderName[] = ["serper", "brave", "tavily", "searxng", "local"];
     for (const name of names) {

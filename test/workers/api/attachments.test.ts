@@ -115,7 +115,11 @@ describe("POST /api/chat with attachments", () => {
     const on = await request("/api/chat", postJson({ message: "hi", search: "never", attachments: [big] }), enabled(engine, vars));
     expect(on.status).toBe(200);
     await readAll(on);
-    const text = await request("/api/chat", postJson({ message: "x".repeat(5_000), search: "never" }), enabled(engine, { ...vars, MAX_MESSAGE_CHARS: "10000" }));
+    const text = await request(
+      "/api/chat",
+      postJson({ message: "x".repeat(5_000), search: "never" }),
+      enabled(engine, { ...vars, MAX_MESSAGE_CHARS: "10000" }),
+    );
     expect(text.status).toBe(200);
   });
 
@@ -126,7 +130,12 @@ describe("POST /api/chat with attachments", () => {
     const res = await request("/api/chat", postJson({ message: "What is this?", search: "never", attachments: [image] }), enabled(engine));
     const events = (await readAll(res)).map((e) => e.event);
     expect(events.filter((e) => e.type === "error")).toEqual([
-      { type: "error", code: "media-rejected", message: "The model could not take the attached image or audio. The image could not be decoded.", retryable: false },
+      {
+        type: "error",
+        code: "media-rejected",
+        message: "The model could not take the attached image or audio. The image could not be decoded.",
+        retryable: false,
+      },
     ]);
     expect(events.at(-1)).toMatchObject({ type: "finish", reason: "error" });
   });
@@ -147,8 +156,7 @@ describe("GET /widget/capabilities", () => {
 });
 
 describe("POST /v1/chat/completions with media parts", () => {
-  const completion = (content: unknown, extra: object = {}) =>
-    postJson({ model: "megrez", search: "never", messages: [{ role: "user", content }], ...extra });
+  const completion = (content: unknown, extra: object = {}) => postJson({ model: "megrez", search: "never", messages: [{ role: "user", content }], ...extra });
 
   it("maps image_url and input_audio parts of the last user message to the engine's parts", async () => {
     const engine = createFakeEngine();
@@ -176,11 +184,22 @@ describe("POST /v1/chat/completions with media parts", () => {
     const dataUrl = { type: "image_url", image_url: { url: `data:image/png;base64,${PNG}` } };
     const off = await request("/v1/chat/completions", completion([dataUrl]), { ENGINE: engine });
     expect(await errorOf(off)).toMatchObject({ code: "attachment_not_allowed" });
-    const remote = await request("/v1/chat/completions", completion([{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }]), enabled(engine));
+    const remote = await request(
+      "/v1/chat/completions",
+      completion([{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }]),
+      enabled(engine),
+    );
     expect(await errorOf(remote)).toMatchObject({ code: "invalid_body", message: expect.stringContaining("image_url must be a data: URL") });
     const earlier = await request(
       "/v1/chat/completions",
-      postJson({ model: "megrez", messages: [{ role: "user", content: [dataUrl] }, { role: "assistant", content: "ok" }, { role: "user", content: "and?" }] }),
+      postJson({
+        model: "megrez",
+        messages: [
+          { role: "user", content: [dataUrl] },
+          { role: "assistant", content: "ok" },
+          { role: "user", content: "and?" },
+        ],
+      }),
       enabled(engine),
     );
     expect(await errorOf(earlier)).toMatchObject({ code: "invalid_body", message: expect.stringContaining("last user message only") });

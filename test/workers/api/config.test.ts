@@ -70,10 +70,7 @@ describe("parseConfig", () => {
     const result = parseConfig({ SEARCH_PROVIDER: "serper", SEARCH_FALLBACK: "searxng,local" });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.issues).toEqual([
-      'SERPER_API_KEY: required by search provider "serper"',
-      'SEARXNG_URL: required by search provider "searxng"',
-    ]);
+    expect(result.error.issues).toEqual(['SERPER_API_KEY: required by search provider "serper"', 'SEARXNG_URL: required by search provider "searxng"']);
     const unknown = parseConfig({ SEARCH_PROVIDER: "google" });
     expect(unknown.ok).toBe(false);
   });

@@ -4,7 +4,15 @@ import { call, errorOf, postJson, request } from "./support/api";
 import { createFakeEngine } from "./support/fake-engine";
 
 const ask = (extra: Record<string, unknown> = {}) =>
-  postJson({ model: "megrez", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Say hello" }], search: "never", ...extra });
+  postJson({
+    model: "megrez",
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Say hello" },
+    ],
+    search: "never",
+    ...extra,
+  });
 
 async function frames(res: Response): Promise<string[]> {
   const out: string[] = [];
@@ -15,7 +23,10 @@ async function frames(res: Response): Promise<string[]> {
 
 describe("GET /v1/models", () => {
   it("lists and retrieves the served model, 404 for others", async () => {
-    expect(await (await request("/v1/models")).json()).toEqual({ object: "list", data: [{ id: "megrez", object: "model", created: 0, owned_by: "megrez-edge" }] });
+    expect(await (await request("/v1/models")).json()).toEqual({
+      object: "list",
+      data: [{ id: "megrez", object: "model", created: 0, owned_by: "megrez-edge" }],
+    });
     expect(await (await request("/v1/models/megrez")).json()).toEqual({ id: "megrez", object: "model", created: 0, owned_by: "megrez-edge" });
     const other = await request("/v1/models/gpt-9");
     expect(other.status).toBe(404);
@@ -104,7 +115,13 @@ describe("POST /v1/chat/completions", () => {
     expect(single.calls.find((entry) => entry.path === "/v1/chat/completions")?.body.stop).toEqual(["<|turn_end|>", "END"]);
     const sampled = createFakeEngine();
     await request("/v1/chat/completions", ask({ temperature: 0.7, top_p: 0.8, seed: 42, presence_penalty: 0.5, frequency_penalty: -0.5 }), { ENGINE: sampled });
-    expect(sampled.calls.find((entry) => entry.path === "/v1/chat/completions")?.body).toMatchObject({ temperature: 0.7, top_p: 0.8, seed: 42, presence_penalty: 0.5, frequency_penalty: -0.5 });
+    expect(sampled.calls.find((entry) => entry.path === "/v1/chat/completions")?.body).toMatchObject({
+      temperature: 0.7,
+      top_p: 0.8,
+      seed: 42,
+      presence_penalty: 0.5,
+      frequency_penalty: -0.5,
+    });
     expect((await request("/v1/chat/completions", ask({ top_p: 0 }), { ENGINE: createFakeEngine() })).status).toBe(400);
     const tooMany = await request("/v1/chat/completions", ask({ stop: ["a", "b", "c", "d", "e"] }), { ENGINE: createFakeEngine() });
     expect(tooMany.status).toBe(400);

@@ -58,7 +58,9 @@ describe("answers with search over the local corpus", () => {
   });
 
   it("streams search, sources, page reads and citations on /api/chat and stores the sources", async () => {
-    const res = await request("/api/chat", postJson({ sessionId: "search-session-1", message: question.content, search: "always" }), { ENGINE: createFakeEngine() });
+    const res = await request("/api/chat", postJson({ sessionId: "search-session-1", message: question.content, search: "always" }), {
+      ENGINE: createFakeEngine(),
+    });
     const events: ChatEvent[] = [];
     for await (const e of parseSSEEvents(res.body!)) events.push(e.event);
     const types = events.map((e) => e.type);
@@ -69,7 +71,9 @@ describe("answers with search over the local corpus", () => {
       const page = await request(new URL(s.url).pathname);
       expect(page.status).toBe(200);
     }
-    const history: { messages: { role: string; sources?: { index: number; url: string }[] }[] } = await (await request("/api/sessions/search-session-1")).json();
+    const history: { messages: { role: string; sources?: { index: number; url: string }[] }[] } = await (
+      await request("/api/sessions/search-session-1")
+    ).json();
     expect(history.messages[1]?.sources?.map((s) => s.url)).toEqual(sources.map((s) => s.url));
   });
 });

@@ -19,7 +19,14 @@ function recordingSink() {
   };
 }
 
-const source = (index: number): ChatEvent => ({ type: "source", index, url: `https://s${index}.example/`, title: `S${index}`, snippet: "", domain: `s${index}.example` });
+const source = (index: number): ChatEvent => ({
+  type: "source",
+  index,
+  url: `https://s${index}.example/`,
+  title: `S${index}`,
+  snippet: "",
+  domain: `s${index}.example`,
+});
 
 describe("TurnRecorder", () => {
   it("numbers events from the turn's first id, batches them in order and stores the answer", async () => {

@@ -6,7 +6,7 @@ const chat = (body: unknown) => postJson({ model: "megrez", ...((body as object)
 
 describe("request validation", () => {
   it("rejects malformed JSON", async () => {
-    const res = await request("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: "{\"model\": " });
+    const res = await request("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: '{"model": ' });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toEqual({ message: "The request body is not valid JSON.", type: "invalid_request_error", code: "invalid_json" });
   });
@@ -70,11 +70,7 @@ describe("request validation", () => {
         controller.close();
       },
     });
-    const streamed = await request(
-      "/api/chat",
-      { method: "POST", headers: { "content-type": "application/json" }, body: chunks },
-      { MAX_BODY_BYTES: "1024" },
-    );
+    const streamed = await request("/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: chunks }, { MAX_BODY_BYTES: "1024" });
     expect(streamed.status).toBe(413);
   });
 

@@ -44,7 +44,10 @@ describe("a scheduled run through the real pipeline", () => {
 
     const slot = job.schedule.nextRuns[0]!;
     await fireScheduled(slot);
-    const [run] = await eventually(() => listRuns(job.id), (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status));
+    const [run] = await eventually(
+      () => listRuns(job.id),
+      (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status),
+    );
     expect(run).toMatchObject({ scheduledFor: slot, status: "succeeded", attempts: 1, error: null });
 
     const digest = (await (await api(`/api/jobs/${job.id}/digest`)).json()) as {
@@ -65,7 +68,10 @@ describe("a scheduled run through the real pipeline", () => {
     const summaryPrompts = engine.calls.filter((c) => c.path === "/v1/completions").flatMap((c) => c.body.prompt ?? []);
     for (const source of digest.sources) {
       expect(source.url).toMatch(/^https:\/\/jobs\.test\/corpus\//);
-      expect(summaryPrompts.some((p) => p.includes(`url="${source.url}"`)), source.url).toBe(true);
+      expect(
+        summaryPrompts.some((p) => p.includes(`url="${source.url}"`)),
+        source.url,
+      ).toBe(true);
       expect(digest.markdown).toContain(`${source.index}. [`);
       expect(digest.markdown).toContain(`](${source.url})`);
     }
@@ -90,14 +96,22 @@ describe("a scheduled run through the real pipeline", () => {
 
   it("stops a run in progress when its job is deleted, leaving nothing behind", async () => {
     await requireCorpus();
-    const job = await createJob({ name: "Deleted mid-run", topic: "webhook signature verification", schedule: { cron: "47 10 * * *" }, search: { provider: "local", pages: 2 } });
+    const job = await createJob({
+      name: "Deleted mid-run",
+      topic: "webhook signature verification",
+      schedule: { cron: "47 10 * * *" },
+      search: { provider: "local", pages: 2 },
+    });
     const engine = createFakeEngine({ reply: () => "Slow words [citation:1]. ".repeat(20), chunkSize: 4, chunkDelayMs: 20 });
     const runner = runnerStub(env, job.id);
     await runInDurableObject(runner, (instance) => {
       instance.pipeline = createRunPipeline({ ...env, ENGINE: engine });
     });
     await fireScheduled(job.schedule.nextRuns[0]!);
-    await eventually(() => listRuns(job.id), (runs: RunJson[]) => runs[0]?.status === "running");
+    await eventually(
+      () => listRuns(job.id),
+      (runs: RunJson[]) => runs[0]?.status === "running",
+    );
     expect((await api(`/api/jobs/${job.id}`, { method: "DELETE" })).status).toBe(200);
     // Wait past the moment the slow answer would have finished, then look inside the object.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -113,7 +127,10 @@ describe("a scheduled run through the real pipeline", () => {
     const job = await createJob({ name: "No key", topic: "anything at all", schedule: { cron: "23 10 * * *" }, search: { provider: "serper" } });
     created.push(job.id);
     await fireScheduled(job.schedule.nextRuns[0]!);
-    const [run] = await eventually(() => listRuns(job.id), (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status));
+    const [run] = await eventually(
+      () => listRuns(job.id),
+      (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status),
+    );
     expect(run).toMatchObject({ status: "failed", attempts: 1, error: { code: "search-failed" } });
     expect(run!.error!.message).toMatch(/serper/i);
     const details = (await (await api(`/api/jobs/${job.id}/runs/${run!.id}`)).json()) as { attemptLog: { outcome: string; error: { code: string } }[] };
@@ -122,14 +139,22 @@ describe("a scheduled run through the real pipeline", () => {
 
   it("retries a run whose engine is down, then records it as failed", async () => {
     await requireCorpus();
-    const job = await createJob({ name: "Engine down", topic: "webhook signature verification", schedule: { cron: "37 10 * * *" }, search: { provider: "local", pages: 2 } });
+    const job = await createJob({
+      name: "Engine down",
+      topic: "webhook signature verification",
+      schedule: { cron: "37 10 * * *" },
+      search: { provider: "local", pages: 2 },
+    });
     created.push(job.id);
     const engine = createFakeEngine({ failWith: { status: 503, body: "overloaded" } });
     await runInDurableObject(runnerStub(env, job.id), (instance) => {
       instance.pipeline = createRunPipeline({ ...env, ENGINE: engine });
     });
     await fireScheduled(job.schedule.nextRuns[0]!);
-    const [run] = await eventually(() => listRuns(job.id), (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status));
+    const [run] = await eventually(
+      () => listRuns(job.id),
+      (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status),
+    );
     expect(run).toMatchObject({ status: "failed", attempts: 3 });
     expect(["model-failed", "no-sources"]).toContain(run!.error!.code);
   });

@@ -25,7 +25,16 @@ function digestFor(day: number): Digest {
     { index: 1, url: `https://a.example.com/${day}?x=1&y=2`, title: "A & B", domain: "a.example.com" },
     { index: 2, url: `https://b.example.com/${day}`, title: "B", domain: "b.example.com" },
   ];
-  return { title, body, markdown: `# ${title}\n\n${body}\n\n## Sources\n\n1. [A & B](${sources[0]!.url})\n2. [B](${sources[1]!.url})\n`, sources, cited: [1, 2], dropped: [], queries: [], failedQueries: [] };
+  return {
+    title,
+    body,
+    markdown: `# ${title}\n\n${body}\n\n## Sources\n\n1. [A & B](${sources[0]!.url})\n2. [B](${sources[1]!.url})\n`,
+    sources,
+    cited: [1, 2],
+    dropped: [],
+    queries: [],
+    failedQueries: [],
+  };
 }
 
 /** Records succeeded runs with the given digests in the job's runner, oldest first. */
@@ -36,7 +45,15 @@ async function seedDigests(job: JobJson, days: number[]) {
     const deliveries = new DeliveryStore(state.storage.sql);
     for (const day of days) {
       store.enqueue({ id: `run_${job.id}_${day}`, jobId: job.id, slot: Date.UTC(2026, 10, day, 9), spec, origin: "https://jobs.test", now: Date.now() });
-      await processDue({ store, deliveries, pipeline: async () => digestFor(day), send: fetch, config: parseJobsConfig({}), now: () => Date.now(), newId: (p) => `${p}_${day}` });
+      await processDue({
+        store,
+        deliveries,
+        pipeline: async () => digestFor(day),
+        send: fetch,
+        config: parseJobsConfig({}),
+        now: () => Date.now(),
+        newId: (p) => `${p}_${day}`,
+      });
     }
   });
 }
@@ -106,10 +123,12 @@ describe("results", () => {
     expect(ids.size).toBe(3);
     const newest = entries.first();
     expect(newest.children("title").text()).toBe("Feed <test> & co: 2026-11-26");
-    expect(newest.children('link[rel="related"]').map((_, l) => $(l).attr("href")).get()).toEqual([
-      "https://a.example.com/26?x=1&y=2",
-      "https://b.example.com/26",
-    ]);
+    expect(
+      newest
+        .children('link[rel="related"]')
+        .map((_, l) => $(l).attr("href"))
+        .get(),
+    ).toEqual(["https://a.example.com/26?x=1&y=2", "https://b.example.com/26"]);
     // The escaped HTML content links each [n] to its source.
     const html = load(newest.children("content").text());
     expect(html('a[href="https://a.example.com/26?x=1&y=2"]').first().text()).toBe("[1]");

@@ -172,7 +172,15 @@ describe("run execution", () => {
     const kept = await runInDurableObject(runnerStub(env, jobId), async (_instance, state) => {
       const store = new RunStore(state.storage.sql);
       const deliveries = new DeliveryStore(state.storage.sql);
-      const deps = { store, deliveries, pipeline: async () => digest, send: egress, config: { ...config, runsKept: 2 }, now: () => Date.now(), newId: (p: string) => `${p}_${crypto.randomUUID()}` };
+      const deps = {
+        store,
+        deliveries,
+        pipeline: async () => digest,
+        send: egress,
+        config: { ...config, runsKept: 2 },
+        now: () => Date.now(),
+        newId: (p: string) => `${p}_${crypto.randomUUID()}`,
+      };
       for (const day of [1, 2, 3, 4]) {
         store.enqueue({ id: `run_${day}`, jobId, slot: Date.UTC(2026, 11, day, 9), spec: spec(), origin: "https://jobs.test", now: Date.now() });
         await processDue(deps);

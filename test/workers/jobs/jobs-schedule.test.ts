@@ -75,7 +75,15 @@ describe("scheduled dispatch", () => {
     const read = (await (await api(`/api/jobs/${job.id}`)).json()) as Record<string, unknown>;
     expect(read.id).toBe(job.id);
     const runner = runnerStub(env, job.id);
-    const spec = { name: "x", topic: "dedupe", schedule: { cron: "7 8 * * *", timezone: "UTC" }, search: { pages: 2 }, digest: { language: "en", length: "short" as const }, delivery: { store: true }, enabled: true };
+    const spec = {
+      name: "x",
+      topic: "dedupe",
+      schedule: { cron: "7 8 * * *", timezone: "UTC" },
+      search: { pages: 2 },
+      digest: { language: "en", length: "short" as const },
+      delivery: { store: true },
+      enabled: true,
+    };
     const slot = Date.parse(job.schedule.nextRuns[0]!);
     const a = await runner.enqueue({ jobId: job.id, slot, spec, origin: "https://jobs.test" });
     const b = await runner.enqueue({ jobId: job.id, slot, spec, origin: "https://jobs.test" });

@@ -15,9 +15,7 @@ export interface Source {
   snippet: string;
 }
 
-export type Progress =
-  | { stage: "thinking" | "searching" | "writing" }
-  | { stage: "reading"; done: number; total: number };
+export type Progress = { stage: "thinking" | "searching" | "writing" } | { stage: "reading"; done: number; total: number };
 
 export interface UserTurn {
   role: "user";
@@ -56,10 +54,7 @@ function domainOf(url: string): string {
 export function applyEvent(turn: AssistantTurn, event: ChatEvent): void {
   switch (event.type) {
     case "status":
-      turn.progress =
-        event.stage === "reading"
-          ? { stage: "reading", done: event.done ?? 0, total: event.total ?? 0 }
-          : { stage: event.stage };
+      turn.progress = event.stage === "reading" ? { stage: "reading", done: event.done ?? 0, total: event.total ?? 0 } : { stage: event.stage };
       return;
     case "search-start":
       turn.progress = { stage: "searching" };
@@ -68,7 +63,13 @@ export function applyEvent(turn: AssistantTurn, event: ChatEvent): void {
       turn.progress = { stage: "reading", done: event.done, total: event.total };
       return;
     case "source":
-      turn.sources.set(event.index, { index: event.index, url: event.url, title: event.title, domain: event.domain || domainOf(event.url), snippet: event.snippet });
+      turn.sources.set(event.index, {
+        index: event.index,
+        url: event.url,
+        title: event.title,
+        domain: event.domain || domainOf(event.url),
+        snippet: event.snippet,
+      });
       return;
     case "text-delta":
       turn.text += event.delta;

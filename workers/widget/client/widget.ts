@@ -221,9 +221,8 @@ export function mountWidget(options: WidgetOptions, dependencies: { fetch: typeo
   const restored = restore();
   void detectCapabilities({ apiOrigin: options.apiOrigin, fetch: dependencies.fetch }).then((found) => {
     capabilities = found;
-    const accepted = found.mediaTypes.length > 0
-      ? found.mediaTypes
-      : [found.attachments.image ? "image/*" : "", found.attachments.audio ? "audio/*" : ""].filter(Boolean);
+    const accepted =
+      found.mediaTypes.length > 0 ? found.mediaTypes : [found.attachments.image ? "image/*" : "", found.attachments.audio ? "audio/*" : ""].filter(Boolean);
     ui.filePicker.accept = accepted.join(",");
     ui.attach.hidden = accepted.length === 0;
   });

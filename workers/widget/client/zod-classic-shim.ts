@@ -52,8 +52,7 @@ export const z = {
   enum: (values: readonly [string, ...string[]]) => chain(mini.enum(values)),
   array: (element: MiniSchema) => chain(mini.array(element)),
   object: (shape: Shape) => chain(mini.object(shape)),
-  record: (key: MiniSchema, value: MiniSchema) =>
-    chain(mini.record(key as mini.core.$ZodRecordKey, value)),
+  record: (key: MiniSchema, value: MiniSchema) => chain(mini.record(key as mini.core.$ZodRecordKey, value)),
   discriminatedUnion: (key: string, options: readonly mini.ZodMiniObject[]) =>
     chain(mini.discriminatedUnion(key, options as [mini.ZodMiniObject, ...mini.ZodMiniObject[]])),
 };

@@ -42,7 +42,10 @@ export async function rawGreedy(
     const feeds: Record<string, EngineTensor> = {
       ...past,
       attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
-      position_ids: int64Tensor(ids.map((_, index) => position + index), [1, ids.length]),
+      position_ids: int64Tensor(
+        ids.map((_, index) => position + index),
+        [1, ids.length],
+      ),
     };
     if (embed) feeds.inputs_embeds = await embed(ids);
     else feeds.input_ids = int64Tensor(ids, [1, ids.length]);

@@ -19,7 +19,17 @@ export interface FakeEngineMessage {
 
 export interface FakeEngineCall {
   path: string;
-  body: { messages?: FakeEngineMessage[]; prompt?: string[]; max_tokens?: number; stop?: string[]; top_p?: number; seed?: number; temperature?: number; presence_penalty?: number; frequency_penalty?: number };
+  body: {
+    messages?: FakeEngineMessage[];
+    prompt?: string[];
+    max_tokens?: number;
+    stop?: string[];
+    top_p?: number;
+    seed?: number;
+    temperature?: number;
+    presence_penalty?: number;
+    frequency_penalty?: number;
+  };
 }
 
 /** The text of a message, whether plain or in content parts. */

@@ -15,10 +15,7 @@ const app = createApp();
 // Rate limits are the API layer's concern (tested there); here they would only add flakiness.
 const keyedEnv = { ...env, API_KEYS: `${KEY_A},${KEY_B}`, RATE_LIMIT_KEY_PER_MINUTE: "0" };
 
-export function api(
-  path: string,
-  init: RequestInit & { key?: string | null; json?: unknown; vars?: Record<string, string> } = {},
-): Promise<Response> {
+export function api(path: string, init: RequestInit & { key?: string | null; json?: unknown; vars?: Record<string, string> } = {}): Promise<Response> {
   const { key = KEY_A, json, vars = {}, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (key !== null) headers.set("authorization", `Bearer ${key}`);
