@@ -158,7 +158,7 @@ async function researchAll(request: DigestRequest, queries: string[], deps: Dige
   // One query at a time: the research stage already reads its pages in parallel,
   // and a job must stay inside one invocation's subrequest budget.
   for (const query of queries) {
-    let result;
+    let result: Awaited<ReturnType<typeof runResearch>>;
     try {
       result = await runResearch(
         {
@@ -278,14 +278,6 @@ function escapeLinkText(text: string): string {
     .replace(/([[\]\\])/g, "\\$1")
     .replace(/\s+/g, " ")
     .trim();
-}
-
-function domainOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^www\./, "");
-  } catch {
-    return "";
-  }
 }
 
 function describe(err: unknown): string {

@@ -102,17 +102,17 @@ class PageReading {
 
   private classify(source: ResearchSource, summary: string): void {
     const text = summary.trim();
-    if (text === "") return this.fallBack(source, "empty-summary");
-    if (isIrrelevant(text)) return this.settle(source, "irrelevant", "");
-    this.settle(source, "summarized", text);
+    if (text === "") this.fallBack(source, "empty-summary");
+    else if (isIrrelevant(text)) this.settle(source, "irrelevant", "");
+    else this.settle(source, "summarized", text);
   }
 
   /** A page read but not summarized in time is still better evidence than its snippet. */
   private fallBack(source: ResearchSource, reason: string): void {
     const excerpt = this.excerpts.get(source.index);
-    if (excerpt) return this.settle(source, "excerpt", excerpt, reason);
-    if (source.snippet !== "") return this.settle(source, "snippet", source.snippet, reason);
-    this.settle(source, "failed", "", reason);
+    if (excerpt) this.settle(source, "excerpt", excerpt, reason);
+    else if (source.snippet !== "") this.settle(source, "snippet", source.snippet, reason);
+    else this.settle(source, "failed", "", reason);
   }
 
   private settle(source: ResearchSource, outcome: PageOutcome, text: string, reason?: string): void {

@@ -66,9 +66,11 @@ export class SummaryBatcher {
       .then(
         (texts) => {
           this.lastBatchMs = now() - started;
-          batch.forEach((item, position) => item.resolve(texts[position] ?? ""));
+          for (const [position, item] of batch.entries()) item.resolve(texts[position] ?? "");
         },
-        (error: unknown) => batch.forEach((item) => item.reject(error)),
+        (error: unknown) => {
+          for (const item of batch) item.reject(error);
+        },
       )
       .finally(() => {
         this.inFlight = false;

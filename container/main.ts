@@ -30,7 +30,7 @@ function checkPortFree(host: string, port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof parseEngineConfig>;
   try {
     config = parseEngineConfig(process.env, process.argv.slice(2));
   } catch (error) {

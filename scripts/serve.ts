@@ -50,7 +50,7 @@ function printBanner(stack: Stack, usingDemo: boolean, searchMode: string) {
     "  Press Ctrl-C to stop.",
     "",
   ];
-  process.stdout.write(lines.join("\n") + "\n");
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 async function main() {

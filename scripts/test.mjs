@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: installs dependencies if needed, builds the local artifacts
- * (demo model, search index, widget), type-checks every runtime's project
+ * (demo model, search index, widget), checks formatting and lint (Biome),
+ * type-checks every runtime's project
  * (tsc --noEmit for each tsconfig.<runtime>.json), makes sure Debian chromium
  * is there for the browser tests, then runs every vitest project (node,
  * workers inside workerd, e2e across real processes, browser).
@@ -41,6 +42,9 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 
 let status = step("build (demo model, search index, widget)", process.execPath, ["--import", "tsx", "scripts/build.ts"]);
 if (status !== 0) fail("build", status);
+
+status = step("format and lint (biome ci; `npx biome check --write .` fixes)", bin("biome"), ["ci", "--reporter=summary", "."]);
+if (status !== 0) fail("format and lint", status);
 
 const projects = readdirSync(root)
   .filter((f) => /^tsconfig\.[\w-]+\.json$/.test(f) && f !== "tsconfig.base.json")

@@ -72,7 +72,7 @@ async function lastLogits(
   for (let layer = 0; layer < numLayers; layer++) for (const kind of ["key", "value"]) Object.assign(feeds, { [`past_key_values.${layer}.${kind}`]: empty });
   const logits = (await session.run(feeds)).logits;
   await session.release();
-  if (!logits || logits.type !== "float32") throw new Error("decoder returned no float32 logits");
+  if (logits?.type !== "float32") throw new Error("decoder returned no float32 logits");
   return logits.data;
 }
 

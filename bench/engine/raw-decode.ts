@@ -47,7 +47,7 @@ export async function rawDecodeLoop(options: RawDecodeOptions): Promise<{ sample
       });
       const result = await session.run(feeds);
       const logits = result.logits;
-      if (!logits || logits.type !== "float32") throw new Error("no logits");
+      if (logits?.type !== "float32") throw new Error("no logits");
       ids = [argmax(logits.data)];
       position = total;
       kv = names.map((name) => ({ key: result[name.presentKey] ?? empty, value: result[name.presentValue] ?? empty }));

@@ -16,6 +16,7 @@ export const DEMO_CORPUS = [
   "无问芯穹是一家人工智能公司。大语言模型可以回答问题、写文章、翻译语言，还可以调用工具进行网络搜索。",
   "请根据以下网页内容回答用户的问题，并在回答中使用引用标记，例如[citation:1]。如果网页中没有相关信息，请如实说明。",
   "The numbers 2024, 2025 and 2026 appear in dates such as 2026-11-26. Prices are $3.50, 12%, and 1,000 tokens per second.",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: corpus text that shows code, not a template.
   "function add(a, b) { return a + b; } const answer = add(40, 2); console.log(`the answer is ${answer}`);",
   "In the beginning the model knows nothing; every token it writes here comes from random weights, not from learning.",
 ].join("\n");

@@ -49,7 +49,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let sessionOptions = { executionProvider, threads: options.threads ?? 0 };
   // onnxruntime-web cannot read files itself in every host; give it bytes.
   const source = (path: string): string | Uint8Array => (executionProvider === "wasm" ? readFileSync(path) : path);
-  let decoder;
+  let decoder: Awaited<ReturnType<typeof createInferenceSession>>;
   try {
     decoder = await createInferenceSession(source(folder.decoderPath), sessionOptions);
   } catch (error) {

@@ -110,7 +110,7 @@ export class DecoderRunner {
     const idTensor: EngineTensor = { type: "int64", data: ids, dims: [batch, width] };
     if (this.usesEmbeds && this.embedTokens) {
       const embedded = (await this.embedTokens.run({ input_ids: idTensor })).inputs_embeds;
-      if (!embedded || embedded.type !== "float32") throw new EngineError("internal_error", "embed_tokens produced no float32 inputs_embeds");
+      if (embedded?.type !== "float32") throw new EngineError("internal_error", "embed_tokens produced no float32 inputs_embeds");
       splices?.forEach((rowSplices, row) => {
         const rowLength = tokens[row]?.length ?? 0;
         const rowStart = (row * width + width - rowLength) * this.dims.hiddenSize;
@@ -130,7 +130,7 @@ export class DecoderRunner {
     }
     const outputs = await this.decoder.run(feeds);
     const logits = outputs.logits;
-    if (!logits || logits.type !== "float32") throw new EngineError("internal_error", "decoder produced no float32 logits");
+    if (logits?.type !== "float32") throw new EngineError("internal_error", "decoder produced no float32 logits");
     const vocab = this.dims.vocabSize;
     const perRow = logits.data.length / batch;
     const rows = tokens.map((_, row) => logits.data.subarray(row * perRow + perRow - vocab, (row + 1) * perRow));

@@ -52,7 +52,7 @@ function computeCoefficients(inSize: number, outSize: number): Coefficients {
 function clip8(accumulator: number): number {
   if (accumulator <= 0) return 0;
   const value = Math.floor(accumulator / ONE);
-  return value > 255 ? 255 : value;
+  return Math.min(value, 255);
 }
 
 function resizeHorizontal(image: RgbImage, outWidth: number): RgbImage {

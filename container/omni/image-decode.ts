@@ -3,7 +3,7 @@
  * Like Pillow's `convert("RGB")` in the reference processor: alpha is dropped (not composited) and EXIF orientation
  * is not applied. A pixel cap guards against decompression bombs.
  */
-import sharp from "sharp";
+import sharp, { type OutputInfo } from "sharp";
 import { OmniInputError } from "./omni-input-error.js";
 import type { RgbImage } from "./bicubic-resize.js";
 
@@ -13,7 +13,7 @@ export const DEFAULT_IMAGE_DECODE_LIMITS: ImageDecodeLimits = { maxPixels: 40_00
 
 export async function decodeImage(bytes: Uint8Array, limits: ImageDecodeLimits = DEFAULT_IMAGE_DECODE_LIMITS): Promise<RgbImage> {
   if (bytes.byteLength === 0) throw new OmniInputError("invalid_image", "The image is empty.");
-  let decoded;
+  let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: "error", pages: 1 })
       .toColourspace("srgb")

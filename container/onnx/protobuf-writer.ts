@@ -77,7 +77,7 @@ export class ProtoWriter {
   packedFloats(field: number, values: readonly number[]): this {
     const bytes = new Uint8Array(values.length * 4);
     const view = new DataView(bytes.buffer);
-    values.forEach((value, index) => view.setFloat32(index * 4, value, true));
+    for (const [index, value] of values.entries()) view.setFloat32(index * 4, value, true);
     return this.bytes(field, bytes);
   }
 

@@ -37,7 +37,7 @@ export function trainByteLevelBpe(corpus: string, maxMerges: number): TrainedBpe
   }
   const words = [...wordCounts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([word, count]) => ({ symbols: Array.from(word), count }));
   const vocab = new Map<string, number>();
-  table.forEach((symbol, byte) => vocab.set(symbol, byte));
+  for (const [byte, symbol] of table.entries()) vocab.set(symbol, byte);
   const merges: [string, string][] = [];
   while (merges.length < maxMerges) {
     const pairCounts = new Map<string, number>();

@@ -170,7 +170,7 @@ function gatherSiblings(top: Element, scores: ScoreTable, stats: StatsTable): El
   if (!parent || !isElement(parent)) return [top];
   const topScore = scores.get(top) ?? 0;
   const threshold = Math.max(10, topScore * 0.2);
-  const topClass = top.attribs["class"] ?? "";
+  const topClass = top.attribs.class ?? "";
   const blocks: Element[] = [];
   for (const sibling of parent.children) {
     if (!isElement(sibling)) continue;
@@ -179,7 +179,7 @@ function gatherSiblings(top: Element, scores: ScoreTable, stats: StatsTable): El
       continue;
     }
     let bonus = 0;
-    if (topClass !== "" && sibling.attribs["class"] === topClass) bonus += topScore * 0.2;
+    if (topClass !== "" && sibling.attribs.class === topClass) bonus += topScore * 0.2;
     const score = scores.get(sibling);
     if (score !== undefined && score + bonus >= threshold) {
       blocks.push(sibling);

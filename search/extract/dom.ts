@@ -23,13 +23,14 @@ export function attribute(element: Element, name: string): string | undefined {
 
 /** `class` and `id` joined, the string boilerplate patterns are matched against. */
 export function classAndId(element: Element): string {
-  const className = element.attribs["class"];
-  const id = element.attribs["id"];
+  const className = element.attribs.class;
+  const id = element.attribs.id;
   if (className && id) return `${className} ${id}`;
   return className ?? id ?? "";
 }
 
 /** Pre-order walk with an explicit stack; `visit` returning false skips the subtree. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a visitor that returns nothing walks on, as in any tree walker.
 export function walk(root: AnyNode, visit: (node: AnyNode) => boolean | void): void {
   const stack: AnyNode[] = [root];
   while (stack.length > 0) {

@@ -53,13 +53,13 @@ function collectSignals(scope: AnyNode): HeadSignals {
     switch (node.name) {
       case "meta": {
         const attribs = node.attribs;
-        const key = (attribs["property"] ?? attribs["name"] ?? attribs["itemprop"] ?? attribs["http-equiv"])?.toLowerCase();
-        const content = attribs["content"];
+        const key = (attribs.property ?? attribs.name ?? attribs.itemprop ?? attribs["http-equiv"])?.toLowerCase();
+        const content = attribs.content;
         if (key && content && !signals.meta.has(key)) signals.meta.set(key, content.trim());
         return false;
       }
       case "script":
-        if (node.attribs["type"]?.toLowerCase() === "application/ld+json") signals.jsonLdScripts.push(node);
+        if (node.attribs.type?.toLowerCase() === "application/ld+json") signals.jsonLdScripts.push(node);
         return false;
       case "style":
         return false;
@@ -70,10 +70,10 @@ function collectSignals(scope: AnyNode): HeadSignals {
         signals.h1 ??= node;
         return false;
       case "link":
-        if (!signals.canonical && (node.attribs["rel"] ?? "").toLowerCase().split(/\s+/).includes("canonical")) signals.canonical = node;
+        if (!signals.canonical && (node.attribs.rel ?? "").toLowerCase().split(/\s+/).includes("canonical")) signals.canonical = node;
         return false;
       case "time":
-        if (!signals.time && node.attribs["datetime"]) signals.time = node;
+        if (!signals.time && node.attribs.datetime) signals.time = node;
         return true;
       case "html":
         signals.html ??= node;

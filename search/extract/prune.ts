@@ -12,7 +12,7 @@ function isHidden(element: Element): boolean {
   const attribs = element.attribs;
   if ("hidden" in attribs) return true;
   if (attribs["aria-hidden"] === "true" && element.name !== "html" && element.name !== "body") return true;
-  const style = attribs["style"];
+  const style = attribs.style;
   return style !== undefined && HIDDEN_STYLE.test(style);
 }
 
@@ -26,7 +26,7 @@ function isUnlikely(element: Element, insideProtected: boolean): boolean {
 
 function shouldDrop(element: Element, insideProtected: boolean): boolean {
   if (DROP_TAGS.has(element.name)) return true;
-  const role = element.attribs["role"];
+  const role = element.attribs.role;
   if (role !== undefined && DROP_ROLES.has(role)) return true;
   if (element.name === "header" && !insideProtected) return true;
   return isHidden(element);

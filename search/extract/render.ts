@@ -82,7 +82,7 @@ function hasNested(cell: Element): boolean {
 
 function renderList(list: Element, output: Output, options: RenderOptions, depth: number): void {
   block(output);
-  let counter = Number.parseInt(list.attribs["start"] ?? "1", 10);
+  let counter = Number.parseInt(list.attribs.start ?? "1", 10);
   if (!Number.isFinite(counter)) counter = 1;
   for (const item of list.children) {
     if (!isElement(item)) continue;

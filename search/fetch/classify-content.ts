@@ -78,7 +78,7 @@ const CHALLENGE_MARKERS = [
 /** Bot-management interstitials (Cloudflare, DataDome, PerimeterX, Imperva ...). */
 export function isBotChallenge(headers: Headers, status: number, html: string): boolean {
   const mitigated = headers.get("cf-mitigated");
-  if (mitigated && mitigated.toLowerCase().includes("challenge")) return true;
+  if (mitigated?.toLowerCase().includes("challenge")) return true;
   if (headers.has("x-datadome") && status === 403) return true;
   const head = html.slice(0, 20_000).toLowerCase();
   const challenge = CHALLENGE_MARKERS.some((marker) => head.includes(marker));

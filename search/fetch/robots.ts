@@ -27,7 +27,7 @@ function toRegex(pattern: string): RegExp {
 
 /** Percent-encoding normalization so "/a%2fb" and "/a%2Fb" compare equal. */
 function normalizePath(path: string): string {
-  return path.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
+  return path.replace(/%[0-9a-f]{2}/gi, (sequence) => sequence.toUpperCase());
 }
 
 export function parseRobots(text: string, productToken: string): RobotsRules {

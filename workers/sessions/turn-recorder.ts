@@ -12,6 +12,7 @@ export const FLUSH_MS = 100;
 /** The part of the ChatSession stub the recorder needs (a fake in tests). */
 export interface TurnSink {
   /** False when the turn is no longer live (cancelled): the recorder then reports it once. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that cannot tell liveness return nothing.
   appendEvents(turnId: string, events: RecordedEvent[]): Promise<boolean | void> | boolean | void;
   finishTurn(turnId: string, answer: { content: string; sources: SessionSource[] }): Promise<void> | void;
 }

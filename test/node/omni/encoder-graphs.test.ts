@@ -17,7 +17,9 @@ const weights = randomOmniWeights(dims, 7);
 
 function maxDifference(actual: Float32Array, offset: number, expected: Float64Array[]): number {
   let max = 0;
-  expected.forEach((row, r) => row.forEach((value, i) => (max = Math.max(max, Math.abs(actual[offset + r * row.length + i]! - value)))));
+  for (const [r, row] of expected.entries()) {
+    for (const [i, value] of row.entries()) max = Math.max(max, Math.abs(actual[offset + r * row.length + i]! - value));
+  }
   return max;
 }
 

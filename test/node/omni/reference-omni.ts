@@ -52,22 +52,28 @@ export async function referenceOmniGreedy(options: {
     }
   }
   const replaced = new Map<number, Float64Array>();
-  runsOf(options.promptIds, options.imagePadId).forEach((start, index) => imageRows[index]!.forEach((row, r) => replaced.set(start + r, row)));
-  runsOf(options.promptIds, options.audioPadId).forEach((start, index) => audioRows[index]!.forEach((row, r) => replaced.set(start + r, row)));
+  for (const [runs, rows] of [
+    [runsOf(options.promptIds, options.imagePadId), imageRows],
+    [runsOf(options.promptIds, options.audioPadId), audioRows],
+  ] as const) {
+    for (const [index, start] of runs.entries()) {
+      for (const [r, row] of rows[index]!.entries()) replaced.set(start + r, row);
+    }
+  }
   if (replaced.size === 0 && options.media.length > 0) throw new Error("no placeholder spans found");
 
   const embed = options.weights.get("model.embed_tokens.weight")!;
   const positions = [...replaced.keys()].sort((a, b) => a - b);
   const extended = new Float32Array(embed.length + positions.length * hidden);
   extended.set(embed);
-  positions.forEach((position, index) => extended.set(replaced.get(position)!, embed.length + index * hidden));
+  for (const [index, position] of positions.entries()) extended.set(replaced.get(position)!, embed.length + index * hidden);
   const weights = new Map(options.weights);
   weights.set("model.embed_tokens.weight", extended);
   const extraId = new Map(positions.map((position, index) => [position, dims.vocabSize + index]));
 
   const model = new ReferenceLlama(dims, weights);
   let logits: Float64Array = new Float64Array(0);
-  options.promptIds.forEach((id, position) => (logits = model.step(extraId.get(position) ?? id)));
+  for (const [position, id] of options.promptIds.entries()) logits = model.step(extraId.get(position) ?? id);
   const tokens: number[] = [];
   for (let i = 0; i < options.count; i++) {
     const next = argmax(logits);

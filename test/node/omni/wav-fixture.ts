@@ -7,7 +7,9 @@ export function encodeWav(channels: Float32Array[], sampleRate: number, format: 
   const dataSize = frames * channels.length * bytesPerSample;
   const buffer = new ArrayBuffer(44 + dataSize);
   const view = new DataView(buffer);
-  const ascii = (offset: number, text: string) => [...text].forEach((char, i) => view.setUint8(offset + i, char.charCodeAt(0)));
+  const ascii = (offset: number, text: string) => {
+    for (let i = 0; i < text.length; i++) view.setUint8(offset + i, text.charCodeAt(i));
+  };
   ascii(0, "RIFF");
   view.setUint32(4, 36 + dataSize, true);
   ascii(8, "WAVE");

@@ -5,7 +5,7 @@ import { createPageFetcher, type PageFetcherOptions } from "../../../search/fetc
 import { startServer, type TestServer } from "./support/http-server.js";
 
 const html = (body: string, head = ""): string => `<!doctype html><html><head>${head}<title>t</title></head><body>${body}</body></html>`;
-const longText = "<p>" + "Readable article text, long enough to count. ".repeat(60) + "</p>";
+const longText = `<p>${"Readable article text, long enough to count. ".repeat(60)}</p>`;
 
 let server: TestServer;
 let fetchPage: ReturnType<typeof createPageFetcher>;

@@ -113,7 +113,7 @@ describe("run execution", () => {
     expect(delivery).toMatchObject({ status: "failed", attempts: config.webhookMaxAttempts, lastError: "receiver answered HTTP 500" });
     expect(delivery!.attemptLog.map((a) => a.httpStatus)).toEqual(Array(config.webhookMaxAttempts).fill(500));
     const gaps = delivery!.attemptLog.slice(1).map((a, i) => a.at - delivery!.attemptLog[i]!.at);
-    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(5 * 2 ** i));
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(5 * 2 ** i);
     const hits = await received(path);
     expect(hits).toHaveLength(config.webhookMaxAttempts);
     expect(new Set(hits.map((h) => h.headers["megrez-delivery"])).size).toBe(1);

@@ -52,7 +52,7 @@ export async function rawGreedy(
     if (session.inputNames.includes("num_logits_to_keep")) feeds.num_logits_to_keep = int64Tensor([1], []);
     const result = await session.run(feeds);
     const output = result.logits;
-    if (!output || output.type !== "float32") throw new Error("no float32 logits");
+    if (output?.type !== "float32") throw new Error("no float32 logits");
     const last = output.data.subarray(output.data.length - dims.vocabSize);
     logits.push(Float32Array.from(last));
     const next = argmax(last);
