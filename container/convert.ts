@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { convertCheckpoint } from "./convert/convert-checkpoint.js";
+import { convertCheckpoint } from "./convert/convert-checkpoint";
 
 const argsSchema = z.object({
   in: z.string({ error: "--in HF_DIR is required" }).min(1),

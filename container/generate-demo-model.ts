@@ -8,8 +8,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { writeDemoModel } from "./demo/write-demo-model.js";
-import { writeOmniDemoModel } from "./omni/write-omni-demo-model.js";
+import { writeDemoModel } from "./demo/write-demo-model";
+import { writeOmniDemoModel } from "./omni/write-omni-demo-model";
 
 const DEMO_REPETITION_PENALTY = 1.3;
 

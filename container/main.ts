@@ -7,9 +7,9 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { z } from "zod";
-import { parseEngineConfig } from "./engine-config.js";
-import { createEngine } from "./engine/create-engine.js";
-import { createServerApp } from "./server/create-server-app.js";
+import { parseEngineConfig } from "./engine-config";
+import { createEngine } from "./engine/create-engine";
+import { createServerApp } from "./server/create-server-app";
 
 function fail(message: string): never {
   console.error(`engine: ${message}`);

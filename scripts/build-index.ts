@@ -10,10 +10,10 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises"
 import { basename, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { decodeHtmlBytes } from "../search/charset.js";
-import { extractPage } from "../search/extract.js";
-import { buildCorpusIndex, type CorpusDocument } from "../search/corpus/corpus-index.js";
-import { escapeHtml, markdownToHtml, renderCorpusPage } from "../search/corpus/markdown-html.js";
+import { decodeHtmlBytes } from "../search/charset";
+import { extractPage } from "../search/extract";
+import { buildCorpusIndex, type CorpusDocument } from "../search/corpus/corpus-index";
+import { escapeHtml, markdownToHtml, renderCorpusPage } from "../search/corpus/markdown-html";
 
 const EXTENSIONS = new Set([".md", ".markdown", ".html", ".htm", ".txt"]);
 

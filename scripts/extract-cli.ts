@@ -12,10 +12,10 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { decodeHtmlBytes } from "../search/charset.js";
-import { extractPage } from "../search/extract.js";
-import { createPageFetcher } from "../search/fetcher.js";
-import type { ExtractedPage } from "../search/types.js";
+import { decodeHtmlBytes } from "../search/charset";
+import { extractPage } from "../search/extract";
+import { createPageFetcher } from "../search/fetcher";
+import type { ExtractedPage } from "../search/types";
 
 type Extraction = { ok: true; page: ExtractedPage } | { ok: false; error: string };
 

@@ -9,8 +9,8 @@
 import { access, readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { createSearchProvider, isSearchError, isSearchProviderName, SEARCH_PROVIDER_NAMES, type SearchProviderDeps } from "../search/providers/index.js";
-import { buildIndex } from "./build-index.js";
+import { createSearchProvider, isSearchError, isSearchProviderName, SEARCH_PROVIDER_NAMES, type SearchProviderDeps } from "../search/providers/index";
+import { buildIndex } from "./build-index";
 
 const environmentSchema = z.object({
   SEARCH_PROVIDER: z.string().optional(),

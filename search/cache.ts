@@ -4,8 +4,8 @@
  * Cache API or KV. Keys are normalized so trivially different requests share an entry; values are
  * plain JSON so any backing store can hold them.
  */
-import type { FetchOutcome, PageFetcher, SearchOptions, SearchProvider, SearchResult } from "./types.js";
-import { normalizeUrl } from "./canonical-url.js";
+import type { FetchOutcome, PageFetcher, SearchOptions, SearchProvider, SearchResult } from "./types";
+import { normalizeUrl } from "./canonical-url";
 
 export { normalizeUrl };
 

@@ -9,8 +9,8 @@
  * const context = joinPassages(passages);
  */
 import MiniSearch from "minisearch";
-import type { ExtractedPage, Passage, TokenCounter } from "./types.js";
-import { estimateTokens, tokenizeTerms } from "./text-terms.js";
+import type { ExtractedPage, Passage, TokenCounter } from "./types";
+import { estimateTokens, tokenizeTerms } from "./text-terms";
 
 export interface SelectPassagesOptions {
   /** Token budget for all selected passages together (default 2048, the reference's per-page cut). */

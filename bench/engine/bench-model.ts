@@ -1,5 +1,5 @@
 /** The generated model the engine benchmarks run on: demo-shaped, sized by hidden width and layer count. */
-import { writeDemoModel } from "../../container/demo/write-demo-model.js";
+import { writeDemoModel } from "../../container/demo/write-demo-model";
 
 const HEAD_DIM = 16;
 

@@ -14,9 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { writeDemoModel } from "../../container/demo/write-demo-model.js";
-import { MEGREZ_3B_DIMS, llamaConfigJson, llamaWeightShapes } from "../../container/model/llama-dims.js";
-import { createRandom } from "../../container/model/random-weights.js";
+import { writeDemoModel } from "../../container/demo/write-demo-model";
+import { MEGREZ_3B_DIMS, llamaConfigJson, llamaWeightShapes } from "../../container/model/llama-dims";
+import { createRandom } from "../../container/model/random-weights";
 
 const argsSchema = z.object({
   dir: z.string().default(tmpdir()),

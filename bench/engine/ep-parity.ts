@@ -13,11 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { writeBenchModel } from "./bench-model.js";
-import { type Engine, createEngine } from "../../container/engine/create-engine.js";
-import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
-import { type ExecutionProvider, int64Tensor } from "../../container/runtime/inference-session.js";
-import { createInferenceSession, onnxRuntimeVersion } from "../../container/runtime/onnx-backend.js";
+import { writeBenchModel } from "./bench-model";
+import { type Engine, createEngine } from "../../container/engine/create-engine";
+import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params";
+import { type ExecutionProvider, int64Tensor } from "../../container/runtime/inference-session";
+import { createInferenceSession, onnxRuntimeVersion } from "../../container/runtime/onnx-backend";
 
 const argsSchema = z.object({
   ep: z.enum(["cpu", "cuda"]).default("cuda"),

@@ -13,15 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { buildLlamaDecoder } from "../../container/model/build-llama-decoder.js";
-import { MEGREZ_3B_DIMS, type LlamaDims } from "../../container/model/llama-dims.js";
-import type { KvType } from "../../container/engine/kv-batch.js";
-import { createRandom } from "../../container/model/random-weights.js";
-import { openExternalDataFile } from "../../container/onnx/external-data-file.js";
-import { encodeOnnxModel } from "../../container/onnx/onnx-model.js";
-import { bytesOf } from "../../container/onnx/tensor-bytes.js";
-import { type EngineTensor, type ExecutionProvider, type InferenceSession, int64Tensor } from "../../container/runtime/inference-session.js";
-import { createInferenceSession, onnxRuntimeVersion } from "../../container/runtime/onnx-backend.js";
+import { buildLlamaDecoder } from "../../container/model/build-llama-decoder";
+import { MEGREZ_3B_DIMS, type LlamaDims } from "../../container/model/llama-dims";
+import type { KvType } from "../../container/engine/kv-batch";
+import { createRandom } from "../../container/model/random-weights";
+import { openExternalDataFile } from "../../container/onnx/external-data-file";
+import { encodeOnnxModel } from "../../container/onnx/onnx-model";
+import { bytesOf } from "../../container/onnx/tensor-bytes";
+import { type EngineTensor, type ExecutionProvider, type InferenceSession, int64Tensor } from "../../container/runtime/inference-session";
+import { createInferenceSession, onnxRuntimeVersion } from "../../container/runtime/onnx-backend";
 
 const argsSchema = z.object({
   layers: z.coerce.number().int().min(1).max(16).default(1),

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { type Engine, createEngine } from "../../container/engine/create-engine.js";
-import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
-import { writeBenchModel } from "./bench-model.js";
-import { median } from "../median.js";
+import { type Engine, createEngine } from "../../container/engine/create-engine";
+import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params";
+import { writeBenchModel } from "./bench-model";
+import { median } from "../median";
 
 const argsSchema = z.object({
   hidden: z.coerce.number().int().min(16).default(256),

@@ -3,11 +3,11 @@
  * the same graph, feeding present.* back as past_key_values.* and nothing else (tensor names are
  * built once, so the loop formats no strings per step).
  */
-import { layerKvNames } from "../../container/engine/kv-names.js";
-import type { LlamaDims } from "../../container/model/llama-dims.js";
-import { argmax } from "../../container/model/reference-forward.js";
-import { type EngineTensor, type ExecutionProvider, int64Tensor } from "../../container/runtime/inference-session.js";
-import { createInferenceSession } from "../../container/runtime/onnx-backend.js";
+import { layerKvNames } from "../../container/engine/kv-names";
+import type { LlamaDims } from "../../container/model/llama-dims";
+import { argmax } from "../../container/model/reference-forward";
+import { type EngineTensor, type ExecutionProvider, int64Tensor } from "../../container/runtime/inference-session";
+import { createInferenceSession } from "../../container/runtime/onnx-backend";
 
 export interface RawDecodeOptions {
   modelPath: string;

@@ -13,13 +13,13 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { median } from "../median.js";
-import { writeBenchModel } from "./bench-model.js";
-import { createEngine, type Engine } from "../../container/engine/create-engine.js";
-import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
-import { onnxRuntimeVersion } from "../../container/runtime/onnx-backend.js";
-import { rawDecodeLoop } from "./raw-decode.js";
-import { type BatchOneSample, transformersJsPeer } from "./transformers-js.js";
+import { median } from "../median";
+import { writeBenchModel } from "./bench-model";
+import { createEngine, type Engine } from "../../container/engine/create-engine";
+import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params";
+import { onnxRuntimeVersion } from "../../container/runtime/onnx-backend";
+import { rawDecodeLoop } from "./raw-decode";
+import { type BatchOneSample, transformersJsPeer } from "./transformers-js";
 
 const argsSchema = z.object({
   tokens: z.coerce.number().int().min(8).default(64),

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { decodeHtmlBytes } from "../../search/charset.js";
+import { decodeHtmlBytes } from "../../search/charset";
 
 export const EXTRACTION_FIXTURES = fileURLToPath(new URL("../../test/fixtures/extraction/", import.meta.url));
 

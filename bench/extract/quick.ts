@@ -1,7 +1,7 @@
 /** Quick F1 check of extractPage on the fixtures, with the worst pages listed (development aid). */
-import { extractPage } from "../../search/extract.js";
-import { loadFixturePages } from "./fixtures.js";
-import { scoreCorpus, scorePage } from "./metric.js";
+import { extractPage } from "../../search/extract";
+import { loadFixturePages } from "./fixtures";
+import { scoreCorpus, scorePage } from "./metric";
 
 const pages = loadFixturePages();
 const started = performance.now();

@@ -10,9 +10,9 @@ import { parseArgs } from "node:util";
 import { Readability } from "@mozilla/readability";
 import { load } from "cheerio/slim";
 import { parseHTML } from "linkedom";
-import { extractPage } from "../../search/extract.js";
-import { listPeers, loadFixturePages, loadPeerOutputs, type FixturePage } from "./fixtures.js";
-import { scoreCorpus, scorePage, type CorpusScore } from "./metric.js";
+import { extractPage } from "../../search/extract";
+import { listPeers, loadFixturePages, loadPeerOutputs, type FixturePage } from "./fixtures";
+import { scoreCorpus, scorePage, type CorpusScore } from "./metric";
 
 interface Round {
   seconds: number;

@@ -1,6 +1,6 @@
 /** Prints extractPage's text and the ground truth for fixture ids starting with argv[2] (development aid). */
-import { extractPage } from "../../search/extract.js";
-import { loadFixturePages } from "./fixtures.js";
+import { extractPage } from "../../search/extract";
+import { loadFixturePages } from "./fixtures";
 
 for (const page of loadFixturePages().filter((candidate) => candidate.id.startsWith(process.argv[2] ?? "-"))) {
   const extracted = extractPage(page.html, page.url);

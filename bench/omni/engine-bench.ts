@@ -5,11 +5,11 @@
  * on its own, once per request, before the requests are queued.
  */
 import { readFileSync } from "node:fs";
-import type { Engine } from "../../container/engine/create-engine.js";
-import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params.js";
-import type { OmniPrompt } from "../../container/omni/omni-prompt.js";
-import type { MessageWithMedia } from "../../container/omni/omni-support.js";
-import { median } from "../median.js";
+import type { Engine } from "../../container/engine/create-engine";
+import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params";
+import type { OmniPrompt } from "../../container/omni/omni-prompt";
+import type { MessageWithMedia } from "../../container/omni/omni-support";
+import { median } from "../median";
 
 const FIXTURES = new URL("../../test/fixtures/omni/", import.meta.url);
 const FILLER =

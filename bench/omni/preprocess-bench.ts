@@ -4,14 +4,14 @@
  * waveform; our full path decode + resample + log-mel reported too). Also how far the peer's resize is from ours.
  */
 import { readFileSync, readdirSync } from "node:fs";
-import { decodeAudio } from "../../container/omni/audio-decode.js";
-import { preprocessAudio } from "../../container/omni/audio-preprocess.js";
-import { preprocessImage } from "../../container/omni/image-preprocess.js";
-import { resample } from "../../container/omni/resample.js";
-import { WhisperLogMel } from "../../container/omni/whisper-log-mel.js";
-import { encodeWav } from "../../test/node/omni/wav-fixture.js";
-import { median } from "../median.js";
-import { transformersJsSlices, whisperLargeV3Extractor } from "./transformers-js-preprocess.js";
+import { decodeAudio } from "../../container/omni/audio-decode";
+import { preprocessAudio } from "../../container/omni/audio-preprocess";
+import { preprocessImage } from "../../container/omni/image-preprocess";
+import { resample } from "../../container/omni/resample";
+import { WhisperLogMel } from "../../container/omni/whisper-log-mel";
+import { encodeWav } from "../../test/node/omni/wav-fixture";
+import { median } from "../median";
+import { transformersJsSlices, whisperLargeV3Extractor } from "./transformers-js-preprocess";
 
 const FIXTURES = new URL("../../test/fixtures/omni/", import.meta.url);
 

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { createEngine } from "../../container/engine/create-engine.js";
-import { writeOmniDemoModel } from "../../container/omni/write-omni-demo-model.js";
-import { engineBench } from "./engine-bench.js";
-import { preprocessBench } from "./preprocess-bench.js";
+import { createEngine } from "../../container/engine/create-engine";
+import { writeOmniDemoModel } from "../../container/omni/write-omni-demo-model";
+import { engineBench } from "./engine-bench";
+import { preprocessBench } from "./preprocess-bench";
 
 const argsSchema = z.object({
   model: z.string().optional(),

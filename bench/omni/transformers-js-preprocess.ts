@@ -5,7 +5,7 @@
  * processor, so the slice geometry comes from our planner; only the pixel work is the peer's.
  */
 import { RawImage, WhisperFeatureExtractor } from "@huggingface/transformers";
-import { planImageSlices } from "../../container/omni/image-slicing.js";
+import { planImageSlices } from "../../container/omni/image-slicing";
 
 export const whisperLargeV3Extractor = (): WhisperFeatureExtractor =>
   new WhisperFeatureExtractor({

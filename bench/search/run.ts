@@ -9,12 +9,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildIndex } from "../../scripts/build-index.js";
-import { extractPage } from "../../search/extract.js";
-import { selectPassages } from "../../search/passages.js";
-import { createLocalIndexProvider } from "../../search/providers/local-index.js";
-import { loadCorpusIndex } from "../../search/corpus/corpus-index.js";
-import { loadFixturePages } from "../extract/fixtures.js";
+import { buildIndex } from "../../scripts/build-index";
+import { extractPage } from "../../search/extract";
+import { selectPassages } from "../../search/passages";
+import { createLocalIndexProvider } from "../../search/providers/local-index";
+import { loadCorpusIndex } from "../../search/corpus/corpus-index";
+import { loadFixturePages } from "../extract/fixtures";
 
 const QUERIES = [
   "how does the agent decide to search",

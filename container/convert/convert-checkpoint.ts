@@ -6,12 +6,12 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { buildLlamaDecoder } from "../model/build-llama-decoder.js";
-import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes } from "../model/llama-dims.js";
-import { openExternalDataFile } from "../onnx/external-data-file.js";
-import { encodeOnnxModel } from "../onnx/onnx-model.js";
-import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes.js";
-import { SafetensorsCheckpoint } from "./safetensors-reader.js";
+import { buildLlamaDecoder } from "../model/build-llama-decoder";
+import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes } from "../model/llama-dims";
+import { openExternalDataFile } from "../onnx/external-data-file";
+import { encodeOnnxModel } from "../onnx/onnx-model";
+import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes";
+import { SafetensorsCheckpoint } from "./safetensors-reader";
 
 export interface ConvertOptions {
   inputDir: string;

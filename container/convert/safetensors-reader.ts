@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { bfloat16ToFloat32Array, float16ToFloat32Array } from "../onnx/tensor-bytes.js";
+import { bfloat16ToFloat32Array, float16ToFloat32Array } from "../onnx/tensor-bytes";
 
 const headerEntrySchema = z.object({
   dtype: z.enum(["F32", "F16", "BF16", "F64", "I64", "I32", "I8", "U8", "BOOL"]),

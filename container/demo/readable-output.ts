@@ -5,8 +5,8 @@
  * spread around it with a std of about 4 (see random-weights.ts): they practically never win.
  * Without this a byte-level random model streams mostly U+FFFD and control characters.
  */
-import type { LlamaDims } from "../model/llama-dims.js";
-import { bytesToUnicode } from "../tokenizer/byte-level-bpe.js";
+import type { LlamaDims } from "../model/llama-dims";
+import { bytesToUnicode } from "../tokenizer/byte-level-bpe";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 // Control characters other than newline and tab make unreadable output.

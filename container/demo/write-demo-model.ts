@@ -7,14 +7,14 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import { buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder.js";
-import { llamaConfigJson, type LlamaDims } from "../model/llama-dims.js";
-import { randomLlamaWeights } from "../model/random-weights.js";
-import { encodeOnnxModel } from "../onnx/onnx-model.js";
-import { tokenizerJson, trainByteLevelBpe } from "../tokenizer/byte-level-bpe.js";
-import { DEMO_CORPUS } from "./demo-corpus.js";
-import { readableTokenIds, suppressUnreadableTokens } from "./readable-output.js";
-import { MEGREZ_CHAT_TEMPLATE, MEGREZ_EOS_TOKEN, MEGREZ_PAD_TOKEN, MEGREZ_SPECIAL_TOKENS, MEGREZ_UNK_TOKEN } from "./megrez-template.js";
+import { buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder";
+import { llamaConfigJson, type LlamaDims } from "../model/llama-dims";
+import { randomLlamaWeights } from "../model/random-weights";
+import { encodeOnnxModel } from "../onnx/onnx-model";
+import { tokenizerJson, trainByteLevelBpe } from "../tokenizer/byte-level-bpe";
+import { DEMO_CORPUS } from "./demo-corpus";
+import { readableTokenIds, suppressUnreadableTokens } from "./readable-output";
+import { MEGREZ_CHAT_TEMPLATE, MEGREZ_EOS_TOKEN, MEGREZ_PAD_TOKEN, MEGREZ_SPECIAL_TOKENS, MEGREZ_UNK_TOKEN } from "./megrez-template";
 
 export interface DemoModelOptions {
   outDir: string;

@@ -4,16 +4,16 @@
  * leave as soon as they finish, are cancelled or pass their deadline. Each decode step feeds
  * every active sequence's last token in one batched forward pass.
  */
-import type { DecoderRunner } from "./decoder-runner.js";
-import { EngineError } from "./engine-errors.js";
-import type { EngineMetrics } from "./engine-metrics.js";
-import type { GenerationEvent } from "./generation-events.js";
-import { KvBatch } from "./kv-batch.js";
-import { PrefixCache } from "./prefix-cache.js";
-import type { SamplingParams } from "./sampling-params.js";
-import { Sequence } from "./sequence.js";
-import type { TextCodec } from "./text-codec.js";
-import type { EmbeddingSplice } from "../omni/omni-prompt.js";
+import type { DecoderRunner } from "./decoder-runner";
+import { EngineError } from "./engine-errors";
+import type { EngineMetrics } from "./engine-metrics";
+import type { GenerationEvent } from "./generation-events";
+import { KvBatch } from "./kv-batch";
+import { PrefixCache } from "./prefix-cache";
+import type { SamplingParams } from "./sampling-params";
+import { Sequence } from "./sequence";
+import type { TextCodec } from "./text-codec";
+import type { EmbeddingSplice } from "../omni/omni-prompt";
 
 export interface SchedulerOptions {
   maxBatch: number;

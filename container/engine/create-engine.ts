@@ -3,14 +3,14 @@
  * tokenizer/template codec, decoder runner and the continuous-batching scheduler.
  */
 import { readFileSync } from "node:fs";
-import { type ExecutionProviderSetting, createInferenceSession, resolveExecutionProvider } from "../runtime/onnx-backend.js";
-import type { ExecutionProvider } from "../runtime/inference-session.js";
-import { BatchScheduler } from "./batch-scheduler.js";
-import { DecoderRunner } from "./decoder-runner.js";
-import { EngineMetrics } from "./engine-metrics.js";
-import { type ModelFolder, loadModelFolder } from "./model-folder.js";
-import { TextCodec } from "./text-codec.js";
-import { OmniSupport } from "../omni/omni-support.js";
+import { type ExecutionProviderSetting, createInferenceSession, resolveExecutionProvider } from "../runtime/onnx-backend";
+import type { ExecutionProvider } from "../runtime/inference-session";
+import { BatchScheduler } from "./batch-scheduler";
+import { DecoderRunner } from "./decoder-runner";
+import { EngineMetrics } from "./engine-metrics";
+import { type ModelFolder, loadModelFolder } from "./model-folder";
+import { TextCodec } from "./text-codec";
+import { OmniSupport } from "../omni/omni-support";
 
 export interface EngineOptions {
   modelDir: string;

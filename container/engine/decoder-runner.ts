@@ -3,12 +3,12 @@
  * variant) and returns each row's last-position logits with the updated KV batch.
  * Checks the session's input/output names against the convention when it is created.
  */
-import type { LlamaDims } from "../model/llama-dims.js";
-import type { EngineTensor, InferenceSession } from "../runtime/inference-session.js";
-import { applySplices, type EmbeddingSplice } from "../omni/omni-prompt.js";
-import { EngineError } from "./engine-errors.js";
-import { KvBatch, type KvType } from "./kv-batch.js";
-import { layerKvNames } from "./kv-names.js";
+import type { LlamaDims } from "../model/llama-dims";
+import type { EngineTensor, InferenceSession } from "../runtime/inference-session";
+import { applySplices, type EmbeddingSplice } from "../omni/omni-prompt";
+import { EngineError } from "./engine-errors";
+import { KvBatch, type KvType } from "./kv-batch";
+import { layerKvNames } from "./kv-names";
 
 export interface StepResult {
   /** Row-wise logits of the last position, each of length vocab. */

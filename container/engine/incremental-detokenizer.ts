@@ -3,7 +3,7 @@
  * when decoding the pending ids no longer ends in U+FFFD (an incomplete multi-byte char,
  * common with byte-level BPE and CJK). Same offsets scheme as vLLM's detokenizer.
  */
-import type { TextCodec } from "./text-codec.js";
+import type { TextCodec } from "./text-codec";
 
 export class IncrementalDetokenizer {
   private readonly ids: number[] = [];

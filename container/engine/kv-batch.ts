@@ -4,9 +4,9 @@
  * columns; the rest is left padding, masked out by attention_mask). Rebuilt only when the
  * batch membership changes (`gather`); every decode step just adopts the graph's `present`.
  */
-import type { LlamaDims } from "../model/llama-dims.js";
-import type { EngineTensor } from "../runtime/inference-session.js";
-import { layerKvNames } from "./kv-names.js";
+import type { LlamaDims } from "../model/llama-dims";
+import type { EngineTensor } from "../runtime/inference-session";
+import { layerKvNames } from "./kv-names";
 
 /** Element type of the cache, as the decoder declares `past_key_values.*` (float16 is raw bits). */
 export type KvType = "float32" | "float16";

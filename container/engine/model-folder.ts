@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { type LlamaDims, dimsFromConfig, llamaConfigSchema } from "../model/llama-dims.js";
-import { EngineError } from "./engine-errors.js";
+import { type LlamaDims, dimsFromConfig, llamaConfigSchema } from "../model/llama-dims";
+import { EngineError } from "./engine-errors";
 
 const tokenSchema = z.union([z.string(), z.object({ content: z.string() }).transform((token) => token.content)]).nullish();
 

@@ -5,8 +5,8 @@
  * Exact: a cached position holds the same keys and values the full prefill would compute.
  * Bounded by bytes; least recently used entries go first.
  */
-import type { LlamaDims } from "../model/llama-dims.js";
-import { KvBatch } from "./kv-batch.js";
+import type { LlamaDims } from "../model/llama-dims";
+import { KvBatch } from "./kv-batch";
 
 interface Entry {
   tokens: readonly number[];

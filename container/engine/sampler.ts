@@ -3,8 +3,8 @@
  * presence/frequency penalties (output), temperature, top-k, top-p, then a draw from a
  * seeded PRNG (so `seed` makes sampling reproducible). Greedy when temperature < 1e-5.
  */
-import { createRandom } from "../model/random-weights.js";
-import type { SamplingParams } from "./sampling-params.js";
+import { createRandom } from "../model/random-weights";
+import type { SamplingParams } from "./sampling-params";
 
 const SAMPLING_EPS = 1e-5;
 /** Candidates below this probability are dropped before sorting (their mass is negligible). */

@@ -2,13 +2,13 @@
  * One request's decoding state: sampler, streaming detokenizer and stop matcher. It turns
  * each sampled token into text deltas and decides when the sequence is finished.
  */
-import { EventChannel, type FinishReason, type GenerationEvent } from "./generation-events.js";
-import { IncrementalDetokenizer } from "./incremental-detokenizer.js";
-import { Sampler } from "./sampler.js";
-import type { SamplingParams } from "./sampling-params.js";
-import { StopMatcher } from "./stop-matcher.js";
-import type { TextCodec } from "./text-codec.js";
-import type { EmbeddingSplice } from "../omni/omni-prompt.js";
+import { EventChannel, type FinishReason, type GenerationEvent } from "./generation-events";
+import { IncrementalDetokenizer } from "./incremental-detokenizer";
+import { Sampler } from "./sampler";
+import type { SamplingParams } from "./sampling-params";
+import { StopMatcher } from "./stop-matcher";
+import type { TextCodec } from "./text-codec";
+import type { EmbeddingSplice } from "../omni/omni-prompt";
 
 export class Sequence {
   readonly outputIds: number[] = [];

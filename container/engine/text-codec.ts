@@ -7,7 +7,7 @@
  */
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
-import type { ModelFolder } from "./model-folder.js";
+import type { ModelFolder } from "./model-folder";
 
 export interface ChatMessage {
   role: string;

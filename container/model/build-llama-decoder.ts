@@ -6,10 +6,10 @@
  * The attention mask is built in-graph from `attention_mask` (causal by absolute index),
  * so left-padded batches give the same tokens per row as each prompt alone.
  */
-import { GraphBuilder } from "../onnx/graph-builder.js";
-import type { OnnxDataType, OnnxModel, TensorBytes } from "../onnx/onnx-model.js";
-import { bytesOf } from "../onnx/tensor-bytes.js";
-import { type LlamaDims, llamaWeightShapes } from "./llama-dims.js";
+import { GraphBuilder } from "../onnx/graph-builder";
+import type { OnnxDataType, OnnxModel, TensorBytes } from "../onnx/onnx-model";
+import { bytesOf } from "../onnx/tensor-bytes";
+import { type LlamaDims, llamaWeightShapes } from "./llama-dims";
 
 /** Supplies a weight's raw bytes (in `x @ W` layout) by name; thunks let converters stream. */
 export type WeightSource = (name: string, shape: readonly number[]) => TensorBytes;

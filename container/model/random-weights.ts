@@ -3,7 +3,7 @@
  * platforms. Scales are chosen so a tiny model's logits are well spread (greedy picks are
  * not near-ties), which keeps parity tests between runtimes meaningful.
  */
-import { type LlamaDims, llamaWeightShapes } from "./llama-dims.js";
+import { type LlamaDims, llamaWeightShapes } from "./llama-dims";
 
 /** mulberry32: tiny, fast, 32-bit state PRNG returning floats in [0, 1). */
 export function createRandom(seed: number): () => number {

@@ -3,7 +3,7 @@
  * Written straight from the HF LlamaForCausalLM equations (RMSNorm, rotate-half RoPE,
  * repeat-KV GQA, SwiGLU), independent of the graph builder's tricks, and intentionally slow.
  */
-import type { LlamaDims } from "./llama-dims.js";
+import type { LlamaDims } from "./llama-dims";
 
 type Weights = ReadonlyMap<string, Float32Array>;
 

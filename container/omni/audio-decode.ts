@@ -3,10 +3,10 @@
  * WebAssembly (`mpg123-decoder`). The format is sniffed from the bytes, never trusted from a file name or MIME type.
  */
 import { MPEGDecoder } from "mpg123-decoder";
-import { OmniInputError } from "./omni-input-error.js";
-import { decodeWav, isWav, type DecodedAudio } from "./wav-decode.js";
+import { OmniInputError } from "./omni-input-error";
+import { decodeWav, isWav, type DecodedAudio } from "./wav-decode";
 
-export type { DecodedAudio } from "./wav-decode.js";
+export type { DecodedAudio } from "./wav-decode";
 
 function looksLikeMp3(bytes: Uint8Array): boolean {
   if (bytes.byteLength < 4) return false;

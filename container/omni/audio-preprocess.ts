@@ -3,10 +3,10 @@
  * log-mel over a 30 s window, then the encoder's length arithmetic: conv1 (k3, s1) keeps the frame count, conv2
  * (k3, s2) halves it, AvgPool1d(2, 2) halves it again; the prompt span holds those tokens plus audio BOS and EOS.
  */
-import { decodeAudio } from "./audio-decode.js";
-import { OmniInputError } from "./omni-input-error.js";
-import { resample } from "./resample.js";
-import { WHISPER_LARGE_V3, WhisperLogMel, type LogMelOptions } from "./whisper-log-mel.js";
+import { decodeAudio } from "./audio-decode";
+import { OmniInputError } from "./omni-input-error";
+import { resample } from "./resample";
+import { WHISPER_LARGE_V3, WhisperLogMel, type LogMelOptions } from "./whisper-log-mel";
 
 export type AudioInputs = {
   /** [1, melBins, encoderFrames]: the log-mel frames the encoder reads (2 × its post-conv length). */

@@ -4,12 +4,12 @@
  * LayerNorm, Linear to the LLM's hidden size, and the learned audio BOS/EOS embeddings around the result:
  *   input_features [1, mels, 2·T] → audio_embeds [1, T/2 + 2, hidden]  (one audio clip per run).
  */
-import { GraphBuilder } from "../onnx/graph-builder.js";
-import type { OnnxModel } from "../onnx/onnx-model.js";
-import { bytesOf } from "../onnx/tensor-bytes.js";
-import { attention, geluErf, layerNorm, linear, type WeightLookup } from "./encoder-graph-ops.js";
-import { omniWeightShapes, type AudioDims } from "./omni-dims.js";
-import { weightLookup, type VisionEncoderOptions } from "./build-vision-encoder.js";
+import { GraphBuilder } from "../onnx/graph-builder";
+import type { OnnxModel } from "../onnx/onnx-model";
+import { bytesOf } from "../onnx/tensor-bytes";
+import { attention, geluErf, layerNorm, linear, type WeightLookup } from "./encoder-graph-ops";
+import { omniWeightShapes, type AudioDims } from "./omni-dims";
+import { weightLookup, type VisionEncoderOptions } from "./build-vision-encoder";
 
 /** Whisper's `sinusoids(length, channels)`: [sin(t·s_i) | cos(t·s_i)], s_i = exp(−i·ln(10000)/(channels/2 − 1)). */
 export function whisperSinusoids(length: number, channels: number): Float32Array {

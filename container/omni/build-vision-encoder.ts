@@ -6,11 +6,11 @@
  *   pixel_values [S, 3, P, L·P], patch_attention_mask [S, L], patch_position_ids [S, L], resampler_grid [S, L, 2]
  *   → image_features [S, queries, hidden].
  */
-import { GraphBuilder } from "../onnx/graph-builder.js";
-import type { OnnxModel } from "../onnx/onnx-model.js";
-import { attention, geluTanh, keyPaddingBias, layerNorm, linear, sinCos2d, type WeightLookup } from "./encoder-graph-ops.js";
-import type { OmniWeightSource } from "./omni-weights.js";
-import { omniWeightShapes, type AudioDims, type VisionDims } from "./omni-dims.js";
+import { GraphBuilder } from "../onnx/graph-builder";
+import type { OnnxModel } from "../onnx/onnx-model";
+import { attention, geluTanh, keyPaddingBias, layerNorm, linear, sinCos2d, type WeightLookup } from "./encoder-graph-ops";
+import type { OmniWeightSource } from "./omni-weights";
+import { omniWeightShapes, type AudioDims, type VisionDims } from "./omni-dims";
 
 export function weightLookup(g: GraphBuilder, shapes: Map<string, number[]>, weights: OmniWeightSource): WeightLookup {
   const registered = new Set<string>();

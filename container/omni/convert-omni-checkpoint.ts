@@ -7,16 +7,16 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import { SafetensorsCheckpoint } from "../convert/safetensors-reader.js";
-import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder.js";
-import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes, type LlamaDims } from "../model/llama-dims.js";
-import { openExternalDataFile } from "../onnx/external-data-file.js";
-import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model.js";
-import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes.js";
-import { buildAudioEncoder } from "./build-audio-encoder.js";
-import { buildVisionEncoder } from "./build-vision-encoder.js";
-import { checkpointSources, type TensorSource } from "./omni-checkpoint-names.js";
-import { OMNI_TOKENS, omniConfigToJson, omniWeightShapes, type OmniConfig, type OmniTokens } from "./omni-dims.js";
+import { SafetensorsCheckpoint } from "../convert/safetensors-reader";
+import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder";
+import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes, type LlamaDims } from "../model/llama-dims";
+import { openExternalDataFile } from "../onnx/external-data-file";
+import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model";
+import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes";
+import { buildAudioEncoder } from "./build-audio-encoder";
+import { buildVisionEncoder } from "./build-vision-encoder";
+import { checkpointSources, type TensorSource } from "./omni-checkpoint-names";
+import { OMNI_TOKENS, omniConfigToJson, omniWeightShapes, type OmniConfig, type OmniTokens } from "./omni-dims";
 
 const positive = z.number().int().positive();
 

@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { convertOmniCheckpoint } from "./convert-omni-checkpoint.js";
-import { omniConfigSchema, omniTokensFromJson } from "./omni-dims.js";
+import { convertOmniCheckpoint } from "./convert-omni-checkpoint";
+import { omniConfigSchema, omniTokensFromJson } from "./omni-dims";
 
 const argsSchema = z.object({
   in: z.string({ error: "--in HF_DIR is required" }).min(1),

@@ -3,7 +3,7 @@
  * ORT build): biased Linear, LayerNormalization, exact (erf) and tanh GELU, multi-head attention with an additive
  * key bias, and the 2-D sin-cos position embedding of the resampler.
  */
-import type { GraphBuilder } from "../onnx/graph-builder.js";
+import type { GraphBuilder } from "../onnx/graph-builder";
 
 /** Returns the graph value for a weight (registering its initializer on first use). */
 export type WeightLookup = (name: string) => string;

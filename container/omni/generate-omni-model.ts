@@ -10,8 +10,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { writeOmniDemoModel } from "./write-omni-demo-model.js";
-import { writeSizedOmniModel } from "./write-sized-omni-model.js";
+import { writeOmniDemoModel } from "./write-omni-demo-model";
+import { writeSizedOmniModel } from "./write-sized-omni-model";
 
 const argsSchema = z.object({
   out: z.string().min(1).default(".cache/models/megrez-omni-demo"),

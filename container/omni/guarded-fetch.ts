@@ -7,7 +7,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { BlockList, isIP } from "node:net";
-import { OmniInputError } from "./omni-input-error.js";
+import { OmniInputError } from "./omni-input-error";
 
 export type FetchLimits = { maxBytes: number; timeoutMs: number; maxRedirects: number };
 

@@ -4,8 +4,8 @@
  * is not applied. A pixel cap guards against decompression bombs.
  */
 import sharp, { type OutputInfo } from "sharp";
-import { OmniInputError } from "./omni-input-error.js";
-import type { RgbImage } from "./bicubic-resize.js";
+import { OmniInputError } from "./omni-input-error";
+import type { RgbImage } from "./bicubic-resize";
 
 export type ImageDecodeLimits = { maxPixels: number };
 

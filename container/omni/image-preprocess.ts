@@ -4,9 +4,9 @@
  * of patches (the NaViT "reshape by patch" layout the Idefics2 patch convolution consumes). Also computes the
  * per-patch position ids (70×70 bucketed fractional coordinates) and the resampler's (column, row) grid.
  */
-import { cropRgb, resizeBicubic, type RgbImage } from "./bicubic-resize.js";
-import { decodeImage, type ImageDecodeLimits, DEFAULT_IMAGE_DECODE_LIMITS } from "./image-decode.js";
-import { MEGREZ_SLICE_OPTIONS, planImageSlices, type SliceOptions, type SlicePlan } from "./image-slicing.js";
+import { cropRgb, resizeBicubic, type RgbImage } from "./bicubic-resize";
+import { decodeImage, type ImageDecodeLimits, DEFAULT_IMAGE_DECODE_LIMITS } from "./image-decode";
+import { MEGREZ_SLICE_OPTIONS, planImageSlices, type SliceOptions, type SlicePlan } from "./image-slicing";
 
 export type VisionSlice = {
   /** Patches along height / width (tgt_sizes in the reference). */

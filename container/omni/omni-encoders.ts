@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import type { InferenceSession } from "../runtime/inference-session.js";
-import type { AudioInputs } from "./audio-preprocess.js";
-import type { VisionInputs } from "./image-preprocess.js";
-import { omniConfigFromJson, omniConfigSchema, type OmniConfig } from "./omni-dims.js";
+import type { InferenceSession } from "../runtime/inference-session";
+import type { AudioInputs } from "./audio-preprocess";
+import type { VisionInputs } from "./image-preprocess";
+import { omniConfigFromJson, omniConfigSchema, type OmniConfig } from "./omni-dims";
 
 export type SessionFactory = (path: string) => Promise<InferenceSession>;
 

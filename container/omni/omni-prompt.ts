@@ -9,10 +9,10 @@
  * between the audio boundary tokens. Placeholder ids come only from here: message text is encoded without
  * special-token parsing, so a user cannot spell a pad token to misplace embeddings.
  */
-import { preprocessAudio } from "./audio-preprocess.js";
-import { preprocessImage, MEGREZ_IMAGE_OPTIONS } from "./image-preprocess.js";
-import type { OmniEncoders } from "./omni-encoders.js";
-import type { ContentSegment } from "../engine/text-codec.js";
+import { preprocessAudio } from "./audio-preprocess";
+import { preprocessImage, MEGREZ_IMAGE_OPTIONS } from "./image-preprocess";
+import type { OmniEncoders } from "./omni-encoders";
+import type { ContentSegment } from "../engine/text-codec";
 
 export type OmniMedia = { kind: "image"; bytes: Uint8Array } | { kind: "audio"; bytes: Uint8Array };
 

@@ -6,12 +6,12 @@
  * Rules (the Megrez-3B-Omni demo's): media only in `user` messages, at most one image and one audio per message, and
  * images only in the first user message (the model card: "Please input the images in the first round").
  */
-import { EngineError } from "../engine/engine-errors.js";
-import type { MediaReference } from "./content-parts.js";
-import { DEFAULT_FETCH_LIMITS, guardedFetch, publicAddressesOnly, type AddressPolicy, type FetchLimits } from "./guarded-fetch.js";
-import { loadOmniEncoders, type OmniEncoders, type SessionFactory } from "./omni-encoders.js";
-import { isOmniInputError } from "./omni-input-error.js";
-import { buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt, type SegmentCodec } from "./omni-prompt.js";
+import { EngineError } from "../engine/engine-errors";
+import type { MediaReference } from "./content-parts";
+import { DEFAULT_FETCH_LIMITS, guardedFetch, publicAddressesOnly, type AddressPolicy, type FetchLimits } from "./guarded-fetch";
+import { loadOmniEncoders, type OmniEncoders, type SessionFactory } from "./omni-encoders";
+import { isOmniInputError } from "./omni-input-error";
+import { buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt, type SegmentCodec } from "./omni-prompt";
 
 export type MessageWithMedia = { role: string; content: string; media?: readonly MediaReference[] };
 

@@ -2,10 +2,10 @@
  * Weights for the Omni towers: the source type the graph builders read from (thunks let a converter stream), and
  * seeded random weights for tiny test/demo models. Scales keep activations O(1) so parity tests are meaningful.
  */
-import type { TensorBytes } from "../onnx/onnx-model.js";
-import { bytesOf } from "../onnx/tensor-bytes.js";
-import { createRandom } from "../model/random-weights.js";
-import { omniWeightShapes, type AudioDims, type VisionDims } from "./omni-dims.js";
+import type { TensorBytes } from "../onnx/onnx-model";
+import { bytesOf } from "../onnx/tensor-bytes";
+import { createRandom } from "../model/random-weights";
+import { omniWeightShapes, type AudioDims, type VisionDims } from "./omni-dims";
 
 export type OmniWeightSource = (name: string, shape: readonly number[]) => TensorBytes;
 

@@ -2,7 +2,7 @@
  * Tower sizes for the tiny random Omni demo/test model: the real structure (patch 14, 70×70 buckets, 64 queries,
  * 128 mels, 1500 audio positions) at toy widths, so tests and `npm start` run the whole path on a CPU in seconds.
  */
-import { OMNI_TOKENS, type OmniConfig } from "./omni-dims.js";
+import { OMNI_TOKENS, type OmniConfig } from "./omni-dims";
 
 export function TINY_OMNI_DIMS(llmHiddenSize: number): OmniConfig {
   return {

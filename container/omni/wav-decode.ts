@@ -2,7 +2,7 @@
  * A small RIFF/WAVE reader: PCM 8/16/24/32-bit integer and 32/64-bit float (also inside WAVE_FORMAT_EXTENSIBLE),
  * any channel count, mixed down to mono by averaging (what ffmpeg's `-ac 1` does for the reference loader).
  */
-import { OmniInputError } from "./omni-input-error.js";
+import { OmniInputError } from "./omni-input-error";
 
 export type DecodedAudio = { samples: Float32Array; sampleRate: number };
 

@@ -5,7 +5,7 @@
  * Frames that lie wholly in the zero padding are known to be log10(1e-10), so only frames touching real audio are
  * transformed; the result is identical to transforming all 3000.
  */
-import { MixedRadixFft } from "./mixed-radix-fft.js";
+import { MixedRadixFft } from "./mixed-radix-fft";
 
 export type LogMelOptions = { melBins: number; sampleRate: number; fftSize: number; hopLength: number; chunkSeconds: number };
 

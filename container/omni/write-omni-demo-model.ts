@@ -6,14 +6,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeDemoModel, type DemoModelOptions, type DemoModelResult } from "../demo/write-demo-model.js";
-import { buildEmbedTokens, buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder.js";
-import { encodeOnnxModel } from "../onnx/onnx-model.js";
-import { buildAudioEncoder } from "./build-audio-encoder.js";
-import { buildVisionEncoder } from "./build-vision-encoder.js";
-import { OMNI_TOKENS, omniConfigToJson, type OmniConfig } from "./omni-dims.js";
-import { float32OmniWeightSource, randomOmniWeights } from "./omni-weights.js";
-import { TINY_OMNI_DIMS } from "./tiny-omni-dims.js";
+import { writeDemoModel, type DemoModelOptions, type DemoModelResult } from "../demo/write-demo-model";
+import { buildEmbedTokens, buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder";
+import { encodeOnnxModel } from "../onnx/onnx-model";
+import { buildAudioEncoder } from "./build-audio-encoder";
+import { buildVisionEncoder } from "./build-vision-encoder";
+import { OMNI_TOKENS, omniConfigToJson, type OmniConfig } from "./omni-dims";
+import { float32OmniWeightSource, randomOmniWeights } from "./omni-weights";
+import { TINY_OMNI_DIMS } from "./tiny-omni-dims";
 
 export const OMNI_ONNX_FILES = {
   decoder: "model.onnx",

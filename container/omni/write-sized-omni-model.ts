@@ -8,16 +8,16 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeDemoModel } from "../demo/write-demo-model.js";
-import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder.js";
-import { MEGREZ_3B_DIMS, type LlamaDims } from "../model/llama-dims.js";
-import { createRandom } from "../model/random-weights.js";
-import { openExternalDataFile } from "../onnx/external-data-file.js";
-import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model.js";
-import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes.js";
-import { buildAudioEncoder } from "./build-audio-encoder.js";
-import { buildVisionEncoder } from "./build-vision-encoder.js";
-import { OMNI_TOKENS, omniConfigToJson, type OmniConfig } from "./omni-dims.js";
+import { writeDemoModel } from "../demo/write-demo-model";
+import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder";
+import { MEGREZ_3B_DIMS, type LlamaDims } from "../model/llama-dims";
+import { createRandom } from "../model/random-weights";
+import { openExternalDataFile } from "../onnx/external-data-file";
+import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model";
+import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes";
+import { buildAudioEncoder } from "./build-audio-encoder";
+import { buildVisionEncoder } from "./build-vision-encoder";
+import { OMNI_TOKENS, omniConfigToJson, type OmniConfig } from "./omni-dims";
 
 export type SizedOmniOptions = { outDir: string; llmLayers?: number; visionLayers?: number; audioLayers?: number; seed?: number };
 

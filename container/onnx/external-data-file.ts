@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
-import type { ExternalDataSink } from "./onnx-model.js";
+import type { ExternalDataSink } from "./onnx-model";
 
 export interface ExternalDataFile {
   sink: ExternalDataSink;

@@ -9,8 +9,8 @@
  *   g.output(y, "y", "float32", ["batch", 4]);
  *   const bytes = encodeOnnxModel(g.toModel());
  */
-import type { OnnxAttributeValue, OnnxDataType, OnnxDim, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo, TensorBytes } from "./onnx-model.js";
-import { bytesOf, int64Bytes } from "./tensor-bytes.js";
+import type { OnnxAttributeValue, OnnxDataType, OnnxDim, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo, TensorBytes } from "./onnx-model";
+import { bytesOf, int64Bytes } from "./tensor-bytes";
 
 export type AttributeInput = number | string | readonly number[] | { float: number } | { floats: readonly number[] } | OnnxAttributeValue;
 

@@ -4,7 +4,7 @@
  * so models above protobuf's 2 GB limit can be written; the sink receives bytes in order,
  * so callers can stream them to disk without holding the whole model twice.
  */
-import { ProtoWriter } from "./protobuf-writer.js";
+import { ProtoWriter } from "./protobuf-writer";
 
 /** ONNX TensorProto.DataType codes for the element types we use. */
 export const ONNX_DATA_TYPE = {

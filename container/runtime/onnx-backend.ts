@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ortNode from "onnxruntime-node";
-import type { EngineTensor, ExecutionProvider, InferenceSession, SessionInputInfo, SessionOptions } from "./inference-session.js";
+import type { EngineTensor, ExecutionProvider, InferenceSession, SessionInputInfo, SessionOptions } from "./inference-session";
 
 type OrtModule = typeof ortNode;
 type OrtTensor = ortNode.Tensor;

@@ -2,8 +2,8 @@
  * Drains a generation's events into the final text, finish reason and usage (non-streaming
  * responses); an error event becomes a thrown error for the route's error mapping.
  */
-import type { FinishReason, GenerationEvent, Usage } from "../engine/generation-events.js";
-import { EngineError } from "../engine/engine-errors.js";
+import type { FinishReason, GenerationEvent, Usage } from "../engine/generation-events";
+import { EngineError } from "../engine/engine-errors";
 
 export interface CollectedGeneration {
   text: string;

@@ -4,14 +4,14 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Engine } from "../engine/create-engine.js";
-import { isEngineError } from "../engine/engine-errors.js";
-import { errorReply } from "./error-response.js";
-import { registerChatCompletions } from "./routes/chat-completions.js";
-import { registerCompletions } from "./routes/completions.js";
-import { registerServerInfo } from "./routes/server-info.js";
-import { registerTokenize } from "./routes/tokenize.js";
-import { replyWith, type ServerContext } from "./server-context.js";
+import type { Engine } from "../engine/create-engine";
+import { isEngineError } from "../engine/engine-errors";
+import { errorReply } from "./error-response";
+import { registerChatCompletions } from "./routes/chat-completions";
+import { registerCompletions } from "./routes/completions";
+import { registerServerInfo } from "./routes/server-info";
+import { registerTokenize } from "./routes/tokenize";
+import { replyWith, type ServerContext } from "./server-context";
 
 export interface ServerAppOptions {
   engine: Engine;

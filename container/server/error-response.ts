@@ -3,7 +3,7 @@
  * mapping from engine errors, zod failures and unexpected exceptions (masked) to it.
  */
 import type { z } from "zod";
-import { type EngineErrorCode, isEngineError } from "../engine/engine-errors.js";
+import { type EngineErrorCode, isEngineError } from "../engine/engine-errors";
 
 export interface OpenAiError {
   error: { message: string; type: string; param: string | null; code: string };

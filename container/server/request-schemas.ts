@@ -4,7 +4,7 @@
  * send more than we read; fields we cannot honour (n > 1, logprobs, tools, JSON mode) are rejected clearly.
  */
 import { z } from "zod";
-import { messageContentSchema } from "../omni/content-parts.js";
+import { messageContentSchema } from "../omni/content-parts";
 
 /** `content` may carry images/audio (OpenAI parts or the Megrez dict); their references land in `media`. */
 export const chatMessageSchema = z

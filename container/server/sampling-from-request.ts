@@ -2,9 +2,9 @@
  * Turns a validated request into engine SamplingParams: request fields first, then the model's
  * generation_config defaults, then OpenAI's defaults (vLLM's precedence).
  */
-import type { SamplingParams } from "../engine/sampling-params.js";
-import type { ModelFolder } from "../engine/model-folder.js";
-import type { SamplingRequest } from "./request-schemas.js";
+import type { SamplingParams } from "../engine/sampling-params";
+import type { ModelFolder } from "../engine/model-folder";
+import type { SamplingRequest } from "./request-schemas";
 
 export function samplingFromRequest(request: SamplingRequest, defaults: ModelFolder["generationDefaults"], maxTokens: number): SamplingParams {
   return {

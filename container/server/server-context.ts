@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import type { z } from "zod";
-import type { Engine } from "../engine/create-engine.js";
-import { EngineError, isEngineError } from "../engine/engine-errors.js";
-import { type ErrorReply, type OpenAiError, errorReply, validationReply } from "./error-response.js";
+import type { Engine } from "../engine/create-engine";
+import { EngineError, isEngineError } from "../engine/engine-errors";
+import { type ErrorReply, type OpenAiError, errorReply, validationReply } from "./error-response";
 
 export interface ServerContext {
   engine: Engine;

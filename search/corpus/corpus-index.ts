@@ -7,7 +7,7 @@
  */
 import MiniSearch from "minisearch";
 import { z } from "zod";
-import { tokenizeTerms } from "../text-terms.js";
+import { tokenizeTerms } from "../text-terms";
 
 export const CORPUS_INDEX_VERSION = 1;
 

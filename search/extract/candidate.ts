@@ -4,9 +4,9 @@
  * and the winner is widened when several strong candidates share an ancestor. Then the winner's
  * siblings that read like more of the same article are gathered with it.
  */
-import { classAndId, isElement, isText, walk, type AnyNode, type Element } from "./dom.js";
-import { BLOCK_TAGS, PARAGRAPH_TAGS, classWeight } from "./patterns.js";
-import { linkDensity, type StatsTable } from "./stats.js";
+import { classAndId, isElement, isText, walk, type AnyNode, type Element } from "./dom";
+import { BLOCK_TAGS, PARAGRAPH_TAGS, classWeight } from "./patterns";
+import { linkDensity, type StatsTable } from "./stats";
 
 export type ScoreTable = Map<Element, number>;
 

@@ -3,10 +3,10 @@
  * image galleries without prose, share/related widgets, short link-heavy teasers. The test mirrors
  * the "clean conditionally" idea of readability-style extractors, driven by precomputed stats.
  */
-import { classAndId, isElement, plainText, walk, type Element } from "./dom.js";
-import { HEADING_TAGS, NEGATIVE, classWeight } from "./patterns.js";
-import type { ScoreTable } from "./candidate.js";
-import { linkDensity, type ElementStats, type StatsTable } from "./stats.js";
+import { classAndId, isElement, plainText, walk, type Element } from "./dom";
+import { HEADING_TAGS, NEGATIVE, classWeight } from "./patterns";
+import type { ScoreTable } from "./candidate";
+import { linkDensity, type ElementStats, type StatsTable } from "./stats";
 
 const CONDITIONAL_TAGS = new Set(["div", "section", "ul", "ol", "table", "form", "fieldset", "figure", "dl", "header"]);
 

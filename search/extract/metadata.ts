@@ -4,7 +4,7 @@
  * (`<title>`, the first `<time>`), because CMS templates often leave `<title>` stuffed with site names.
  */
 import { z } from "zod";
-import { attribute, isElement, plainText, walk, type AnyNode, type Element } from "./dom.js";
+import { attribute, isElement, plainText, walk, type AnyNode, type Element } from "./dom";
 
 export interface PageMetadata {
   title: string;

@@ -3,8 +3,8 @@
  * controls, hidden elements, ARIA landmarks for chrome) and what only CMS chrome is named like
  * (share bars, comment threads, "related" rails). Mutates the tree in place, iteratively.
  */
-import { classAndId, isElement, walk, type AnyNode, type Element } from "./dom.js";
-import { DROP_ROLES, DROP_TAGS, MAYBE_CONTENT, UNLIKELY } from "./patterns.js";
+import { classAndId, isElement, walk, type AnyNode, type Element } from "./dom";
+import { DROP_ROLES, DROP_TAGS, MAYBE_CONTENT, UNLIKELY } from "./patterns";
 
 const HIDDEN_STYLE = /display\s*:\s*none|visibility\s*:\s*hidden/i;
 

@@ -3,8 +3,8 @@
  * tables as `| a | b |` rows, code as fenced blocks, quotes as `> `. Whitespace is collapsed the way a
  * browser lays text out. Very deep subtrees (hostile markup) fall back to flat text instead of recursing.
  */
-import { isElement, isText, plainText, type AnyNode, type Element } from "./dom.js";
-import { BLOCK_TAGS } from "./patterns.js";
+import { isElement, isText, plainText, type AnyNode, type Element } from "./dom";
+import { BLOCK_TAGS } from "./patterns";
 
 const MAX_DEPTH = 120;
 

@@ -2,8 +2,8 @@
  * Bottom-up text statistics for every element (text length, link text, commas, child counts), computed
  * once in a single post-order sweep so scoring and cleaning never re-read a subtree.
  */
-import { isElement, isText, type AnyNode, type Element } from "./dom.js";
-import { BLOCK_TAGS } from "./patterns.js";
+import { isElement, isText, type AnyNode, type Element } from "./dom";
+import { BLOCK_TAGS } from "./patterns";
 
 export interface ElementStats {
   /** Non-whitespace-collapsed text length (runs of whitespace count as one). */

@@ -7,10 +7,10 @@
  * hour): we fetch single pages a user asked about rather than crawl, and the page request itself
  * will surface a dead host.
  */
-import { createLruCache } from "../cache.js";
-import { checkAddress, type AddressPolicy } from "./address-guard.js";
-import { readCappedBody } from "./read-body.js";
-import { isAllowed, parseRobots, type RobotsRules } from "./robots.js";
+import { createLruCache } from "../cache";
+import { checkAddress, type AddressPolicy } from "./address-guard";
+import { readCappedBody } from "./read-body";
+import { isAllowed, parseRobots, type RobotsRules } from "./robots";
 
 const ROBOTS_MAX_BYTES = 512 * 1024;
 

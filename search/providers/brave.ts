@@ -1,9 +1,9 @@
 /** Brave Search web API (`GET /res/v1/web/search`, `X-Subscription-Token`). */
 import { z } from "zod";
-import type { SearchOptions, SearchProvider } from "../types.js";
-import { normalizeResults } from "./normalize-results.js";
-import { requestJson } from "./request-json.js";
-import { SearchError } from "./search-error.js";
+import type { SearchOptions, SearchProvider } from "../types";
+import { normalizeResults } from "./normalize-results";
+import { requestJson } from "./request-json";
+import { SearchError } from "./search-error";
 
 export interface BraveOptions {
   fetch: typeof fetch;

@@ -4,9 +4,9 @@
  * reported rate-limiting with Retry-After is skipped until that time has passed. When nothing
  * answers, the last failure is thrown (an empty answer is not an error unless asked).
  */
-import type { SearchProvider, SearchResult } from "../types.js";
-import { dedupeResults } from "./normalize-results.js";
-import { SearchError, isSearchError } from "./search-error.js";
+import type { SearchProvider, SearchResult } from "../types";
+import { dedupeResults } from "./normalize-results";
+import { SearchError, isSearchError } from "./search-error";
 
 export interface FallbackChainOptions {
   /** Throw a SearchError of kind "empty" when every provider answered with nothing (default false: return []). */

@@ -3,13 +3,13 @@
  * `createSearchProvider("serper", { fetch, apiKey })`. Missing settings fail fast with a
  * `config` SearchError naming what is missing. Also re-exports the provider building blocks.
  */
-import type { SearchProvider } from "../types.js";
-import { createBraveProvider } from "./brave.js";
-import { createLocalIndexProvider } from "./local-index.js";
-import { SearchError } from "./search-error.js";
-import { createSearxngProvider } from "./searxng.js";
-import { createSerperProvider } from "./serper.js";
-import { createTavilyProvider } from "./tavily.js";
+import type { SearchProvider } from "../types";
+import { createBraveProvider } from "./brave";
+import { createLocalIndexProvider } from "./local-index";
+import { SearchError } from "./search-error";
+import { createSearxngProvider } from "./searxng";
+import { createSerperProvider } from "./serper";
+import { createTavilyProvider } from "./tavily";
 
 export const SEARCH_PROVIDER_NAMES = ["local", "serper", "searxng", "brave", "tavily"] as const;
 export type SearchProviderName = (typeof SEARCH_PROVIDER_NAMES)[number];
@@ -65,6 +65,6 @@ export function createSearchProvider(name: SearchProviderName, deps: SearchProvi
   }
 }
 
-export { createFallbackChain, type FallbackChainOptions } from "./fallback-chain.js";
-export { SearchError, isSearchError } from "./search-error.js";
+export { createFallbackChain, type FallbackChainOptions } from "./fallback-chain";
+export { SearchError, isSearchError } from "./search-error";
 export { createBraveProvider, createLocalIndexProvider, createSearxngProvider, createSerperProvider, createTavilyProvider };

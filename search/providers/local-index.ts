@@ -4,10 +4,10 @@
  * (the worker serves them from its static assets under `/corpus/`). The index loads once, lazily;
  * a failed load is reported as `config` and retried on the next query.
  */
-import type { SearchProvider } from "../types.js";
-import { loadCorpusIndex, type LoadedCorpusIndex } from "../corpus/corpus-index.js";
-import { normalizeResults } from "./normalize-results.js";
-import { SearchError } from "./search-error.js";
+import type { SearchProvider } from "../types";
+import { loadCorpusIndex, type LoadedCorpusIndex } from "../corpus/corpus-index";
+import { normalizeResults } from "./normalize-results";
+import { SearchError } from "./search-error";
 
 export interface LocalIndexOptions {
   /** Returns the parsed `index.json` (validated here). */

@@ -3,8 +3,8 @@
  * SearXNG mark matches with <strong>), whitespace collapsed, de-duplicated by canonical URL, cut to
  * the limit and ranked 1..n in the provider's order.
  */
-import type { SearchResult } from "../types.js";
-import { isWebUrl, normalizeUrl } from "../canonical-url.js";
+import type { SearchResult } from "../types";
+import { isWebUrl, normalizeUrl } from "../canonical-url";
 
 export interface RawHit {
   url: string;

@@ -5,7 +5,7 @@
  * provider's minimal zod schema.
  */
 import type { z } from "zod";
-import { SearchError } from "./search-error.js";
+import { SearchError } from "./search-error";
 
 export interface JsonRequest<Schema extends z.ZodType> {
   provider: string;

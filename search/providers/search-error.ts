@@ -3,7 +3,7 @@
  * contract; callers branch on it (or on `retryable`), never on message text. Messages may carry
  * upstream detail for logs, so the public layer maps `kind` to its own wording.
  */
-import type { SearchErrorKind } from "../types.js";
+import type { SearchErrorKind } from "../types";
 
 export class SearchError extends Error {
   readonly kind: SearchErrorKind;

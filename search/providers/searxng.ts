@@ -3,10 +3,10 @@
  * answers 403; that is a configuration problem, not a bad key, so it is reported as `config`.
  */
 import { z } from "zod";
-import type { SearchOptions, SearchProvider } from "../types.js";
-import { normalizeResults } from "./normalize-results.js";
-import { requestJson } from "./request-json.js";
-import { SearchError } from "./search-error.js";
+import type { SearchOptions, SearchProvider } from "../types";
+import { normalizeResults } from "./normalize-results";
+import { requestJson } from "./request-json";
+import { SearchError } from "./search-error";
 
 export interface SearxngOptions {
   fetch: typeof fetch;

@@ -4,10 +4,10 @@
  * as an option because the reference used it (whether Serper honours it is unverified).
  */
 import { z } from "zod";
-import type { SearchOptions, SearchProvider } from "../types.js";
-import { normalizeResults } from "./normalize-results.js";
-import { requestJson } from "./request-json.js";
-import { SearchError } from "./search-error.js";
+import type { SearchOptions, SearchProvider } from "../types";
+import { normalizeResults } from "./normalize-results";
+import { requestJson } from "./request-json";
+import { SearchError } from "./search-error";
 
 export interface SerperOptions {
   fetch: typeof fetch;

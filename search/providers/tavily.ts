@@ -1,9 +1,9 @@
 /** Tavily search API (`POST /search`, bearer key). */
 import { z } from "zod";
-import type { SearchProvider } from "../types.js";
-import { normalizeResults } from "./normalize-results.js";
-import { requestJson } from "./request-json.js";
-import { SearchError } from "./search-error.js";
+import type { SearchProvider } from "../types";
+import { normalizeResults } from "./normalize-results";
+import { requestJson } from "./request-json";
+import { SearchError } from "./search-error";
 
 export interface TavilyOptions {
   fetch: typeof fetch;

@@ -69,6 +69,16 @@ describe("dependency direction", () => {
       expect(violations[0]).toMatchObject({ file, specifier, rule: expect.stringContaining("outside the repository") });
     });
 
+    it("catches a relative import of a TypeScript module with a .js suffix", () => {
+      for (const dir of ["agent", "search", "workers", "container", "test", "bench", "scripts"]) rmSync(join(root, dir), { recursive: true, force: true });
+      write("search/types.ts", "export type T = 1;\n");
+      write("search/uses.ts", 'import type { T } from "./types.js";\nimport "./plain.js";\n');
+      write("search/plain.js", "export {};\n");
+      expect(findViolations(root)).toEqual([
+        expect.objectContaining({ file: "search/uses.ts", specifier: "./types.js", rule: expect.stringContaining("without a suffix") }),
+      ]);
+    });
+
     it("allows what the rules allow", () => {
       for (const dir of ["agent", "search", "workers", "container", "test", "bench", "scripts"]) rmSync(join(root, dir), { recursive: true, force: true });
       write("agent/ok.ts", 'import { z } from "zod";\nimport type { SearchResult } from "../search/types";\n');

@@ -148,6 +148,27 @@ function checkPaths(root: string, file: string, source: string): Violation[] {
   return violations;
 }
 
+const IMPORT_STYLE = "relative imports name the module without a suffix (./x, not ./x.js): one style across the repository";
+
+/** A relative import of a TypeScript module spelled with a `.js` suffix. */
+function checkImportStyle(root: string, file: string, source: string): Violation[] {
+  return importSpecifiers(source)
+    .filter((specifier) => specifier.startsWith(".") && /\.[cm]?js$/.test(specifier))
+    .filter((specifier) => {
+      const base = resolve(dirname(file), specifier).replace(/\.[cm]?js$/, "");
+      return [".ts", ".tsx", ".mts"].some((ext) => exists(`${base}${ext}`));
+    })
+    .map((specifier) => ({ file: relative(root, file), specifier, rule: IMPORT_STYLE }));
+}
+
+function exists(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Source folders checked for paths that leave the repository. */
 const PATH_CHECKED = ["agent", "search", "container", "workers", "test", "bench", "scripts"];
 
@@ -168,6 +189,7 @@ export function findViolations(root: string): Violation[] {
           return rule ? [{ file: relative(root, file), specifier, rule }] : [];
         })
       : [];
-    return [...direction, ...checkPaths(root, file, source)];
+    const style = /\.[cm]?tsx?$/.test(file) ? checkImportStyle(root, file, source) : [];
+    return [...direction, ...checkPaths(root, file, source), ...style];
   });
 }

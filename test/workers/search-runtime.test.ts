@@ -2,10 +2,10 @@
 // Shift_JIS), cheerio/slim extraction bundles and runs, and the fetcher's redirect handling works
 // with the runtime's own Response objects (via an injected fetch: no network from tests).
 import { describe, expect, it } from "vitest";
-import { decodeHtmlBytes } from "../../search/charset.js";
-import { extractPage } from "../../search/extract.js";
-import { createPageFetcher } from "../../search/fetcher.js";
-import { selectPassages } from "../../search/passages.js";
+import { decodeHtmlBytes } from "../../search/charset";
+import { extractPage } from "../../search/extract";
+import { createPageFetcher } from "../../search/fetcher";
+import { selectPassages } from "../../search/passages";
 
 const gbkPage = new Uint8Array([
   ...new TextEncoder().encode('<html><head><meta charset="gbk"><title>t</title></head><body><p>'),

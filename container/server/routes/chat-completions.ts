@@ -3,13 +3,13 @@
  * queues the generation and answers as JSON or as OpenAI SSE chunks.
  */
 import type { Hono } from "hono";
-import { EngineError } from "../../engine/engine-errors.js";
-import { collectGeneration, usageJson } from "../collect-generation.js";
-import { chatCompletionRequestSchema } from "../request-schemas.js";
-import { samplingFromRequest } from "../sampling-from-request.js";
-import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
-import { SSE_HEADERS, sseBody } from "../sse.js";
-import { hasMedia, rejectMedia } from "../../omni/omni-support.js";
+import { EngineError } from "../../engine/engine-errors";
+import { collectGeneration, usageJson } from "../collect-generation";
+import { chatCompletionRequestSchema } from "../request-schemas";
+import { samplingFromRequest } from "../sampling-from-request";
+import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context";
+import { SSE_HEADERS, sseBody } from "../sse";
+import { hasMedia, rejectMedia } from "../../omni/omni-support";
 
 export function registerChatCompletions(app: Hono, context: ServerContext): void {
   app.post("/v1/chat/completions", async (c) => {

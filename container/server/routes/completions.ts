@@ -4,14 +4,14 @@
  * as special tokens, as with vLLM. All prompts join the running batch together.
  */
 import type { Hono } from "hono";
-import type { Engine } from "../../engine/create-engine.js";
-import { EngineError } from "../../engine/engine-errors.js";
-import type { GenerationEvent } from "../../engine/generation-events.js";
-import { collectGeneration, usageJson } from "../collect-generation.js";
-import { type CompletionRequest, completionRequestSchema } from "../request-schemas.js";
-import { samplingFromRequest } from "../sampling-from-request.js";
-import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context.js";
-import { SSE_HEADERS, sseBody } from "../sse.js";
+import type { Engine } from "../../engine/create-engine";
+import { EngineError } from "../../engine/engine-errors";
+import type { GenerationEvent } from "../../engine/generation-events";
+import { collectGeneration, usageJson } from "../collect-generation";
+import { type CompletionRequest, completionRequestSchema } from "../request-schemas";
+import { samplingFromRequest } from "../sampling-from-request";
+import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context";
+import { SSE_HEADERS, sseBody } from "../sse";
 
 function promptIdLists(engine: Engine, prompt: CompletionRequest["prompt"]): number[][] {
   if (typeof prompt === "string") return [engine.codec.encodePrompt(prompt)];

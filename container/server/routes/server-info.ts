@@ -2,7 +2,7 @@
  * GET /v1/models (and /v1/models/{id}), GET /health and GET /metrics (Prometheus text).
  */
 import type { Hono } from "hono";
-import { checkModel, type ServerContext } from "../server-context.js";
+import { checkModel, type ServerContext } from "../server-context";
 
 export function registerServerInfo(app: Hono, context: ServerContext, startedAt: number): void {
   const { engine, modelName } = context;

@@ -3,8 +3,8 @@
  * budgets with /tokenize; chat messages are encoded exactly as /v1/chat/completions does.
  */
 import type { Hono } from "hono";
-import { detokenizeRequestSchema, tokenizeRequestSchema } from "../request-schemas.js";
-import { checkModel, parseBody, replyWith, type ServerContext } from "../server-context.js";
+import { detokenizeRequestSchema, tokenizeRequestSchema } from "../request-schemas";
+import { checkModel, parseBody, replyWith, type ServerContext } from "../server-context";
 
 export function registerTokenize(app: Hono, context: ServerContext): void {
   app.post("/tokenize", async (c) => {

@@ -4,9 +4,9 @@
  * queue refuses with queue_full, and the per-request deadline ends a request.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Engine } from "../../../container/engine/create-engine.js";
-import { isEngineError } from "../../../container/engine/engine-errors.js";
-import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine.js";
+import type { Engine } from "../../../container/engine/create-engine";
+import { isEngineError } from "../../../container/engine/engine-errors";
+import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine";
 
 const model = makeTestModel(21);
 let engine: Engine;

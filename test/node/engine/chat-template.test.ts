@@ -3,9 +3,9 @@
  * template: message text that spells a special token stays plain text.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { loadModelFolder } from "../../../container/engine/model-folder.js";
-import { TextCodec } from "../../../container/engine/text-codec.js";
-import { makeTestModel } from "./support/test-engine.js";
+import { loadModelFolder } from "../../../container/engine/model-folder";
+import { TextCodec } from "../../../container/engine/text-codec";
+import { makeTestModel } from "./support/test-engine";
 
 const model = makeTestModel();
 afterAll(() => model.cleanup());

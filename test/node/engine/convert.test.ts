@@ -7,13 +7,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { convertCheckpoint } from "../../../container/convert/convert-checkpoint.js";
-import { llamaWeightShapes } from "../../../container/model/llama-dims.js";
-import { referenceGreedy } from "../../../container/model/reference-forward.js";
-import { createEngine } from "../../../container/engine/create-engine.js";
-import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
-import { greedy, makeTestModel, runToEnd } from "./support/test-engine.js";
-import { bfloat16Round, hfConfig, writeSafetensors } from "./support/write-safetensors.js";
+import { convertCheckpoint } from "../../../container/convert/convert-checkpoint";
+import { llamaWeightShapes } from "../../../container/model/llama-dims";
+import { referenceGreedy } from "../../../container/model/reference-forward";
+import { createEngine } from "../../../container/engine/create-engine";
+import { createInferenceSession } from "../../../container/runtime/onnx-backend";
+import { greedy, makeTestModel, runToEnd } from "./support/test-engine";
+import { bfloat16Round, hfConfig, writeSafetensors } from "./support/write-safetensors";
 
 const demo = makeTestModel(31);
 const root = mkdtempSync(join(tmpdir(), "convert-"));

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MEGREZ_CHAT_TEMPLATE, MEGREZ_SPECIAL_TOKENS } from "../../../container/demo/megrez-template.js";
-import { writeDemoModel } from "../../../container/demo/write-demo-model.js";
+import { MEGREZ_CHAT_TEMPLATE, MEGREZ_SPECIAL_TOKENS } from "../../../container/demo/megrez-template";
+import { writeDemoModel } from "../../../container/demo/write-demo-model";
 
 const workDir = mkdtempSync(join(tmpdir(), "demo-model-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));

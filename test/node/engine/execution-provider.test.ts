@@ -4,7 +4,7 @@
  * them fails with an actionable message instead of a loader error.
  */
 import { describe, expect, it } from "vitest";
-import { cudaProviderInstalled, resolveExecutionProvider } from "../../../container/runtime/onnx-backend.js";
+import { cudaProviderInstalled, resolveExecutionProvider } from "../../../container/runtime/onnx-backend";
 
 describe("resolveExecutionProvider", () => {
   it("resolves auto by the presence of the CUDA provider libraries", () => {

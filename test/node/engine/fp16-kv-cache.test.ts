@@ -5,10 +5,10 @@
  * weights, and batching (padding, joins) still gives each request exactly its tokens alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../../container/engine/create-engine.js";
-import { type EngineTensor, int64Tensor } from "../../../container/runtime/inference-session.js";
-import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
-import { greedy, makeTestModel, runToEnd, testEngine, type TestModel } from "./support/test-engine.js";
+import type { Engine } from "../../../container/engine/create-engine";
+import { type EngineTensor, int64Tensor } from "../../../container/runtime/inference-session";
+import { createInferenceSession } from "../../../container/runtime/onnx-backend";
+import { greedy, makeTestModel, runToEnd, testEngine, type TestModel } from "./support/test-engine";
 
 const half = makeTestModel(23, { kvType: "float16" });
 const full = makeTestModel(23);

@@ -4,9 +4,9 @@
  * ids end generation with finish_reason "stop", max_tokens gives "length", seeds reproduce.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../../container/engine/create-engine.js";
-import { referenceGreedy } from "../../../container/model/reference-forward.js";
-import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine.js";
+import type { Engine } from "../../../container/engine/create-engine";
+import { referenceGreedy } from "../../../container/model/reference-forward";
+import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine";
 
 const model = makeTestModel(9);
 let engine: Engine;

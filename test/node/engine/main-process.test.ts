@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeTestModel } from "./support/test-engine.js";
+import { makeTestModel } from "./support/test-engine";
 
 const model = makeTestModel(2);
 const children: ChildProcess[] = [];

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseEngineConfig } from "../../../container/engine-config.js";
-import { loadModelFolder } from "../../../container/engine/model-folder.js";
-import { writeDemoModel } from "../../../container/demo/write-demo-model.js";
+import { parseEngineConfig } from "../../../container/engine-config";
+import { loadModelFolder } from "../../../container/engine/model-folder";
+import { writeDemoModel } from "../../../container/demo/write-demo-model";
 
 const root = mkdtempSync(join(tmpdir(), "model-folder-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

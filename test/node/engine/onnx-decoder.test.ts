@@ -6,14 +6,14 @@ import { mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, closeSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildEmbedTokens, buildLlamaDecoder, float32WeightSource } from "../../../container/model/build-llama-decoder.js";
-import { randomLlamaWeights } from "../../../container/model/random-weights.js";
-import { referenceGreedy } from "../../../container/model/reference-forward.js";
-import { encodeOnnxModel } from "../../../container/onnx/onnx-model.js";
-import { bytesOf, float32ToFloat16Array } from "../../../container/onnx/tensor-bytes.js";
-import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
-import { int64Tensor } from "../../../container/runtime/inference-session.js";
-import { TINY_DIMS, maxAbsDifference, rawGreedy } from "./support/tiny-model.js";
+import { buildEmbedTokens, buildLlamaDecoder, float32WeightSource } from "../../../container/model/build-llama-decoder";
+import { randomLlamaWeights } from "../../../container/model/random-weights";
+import { referenceGreedy } from "../../../container/model/reference-forward";
+import { encodeOnnxModel } from "../../../container/onnx/onnx-model";
+import { bytesOf, float32ToFloat16Array } from "../../../container/onnx/tensor-bytes";
+import { createInferenceSession } from "../../../container/runtime/onnx-backend";
+import { int64Tensor } from "../../../container/runtime/inference-session";
+import { TINY_DIMS, maxAbsDifference, rawGreedy } from "./support/tiny-model";
 
 const weights = randomLlamaWeights(TINY_DIMS, 7);
 const source = float32WeightSource(weights);

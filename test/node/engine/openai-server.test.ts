@@ -5,9 +5,9 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Engine } from "../../../container/engine/create-engine.js";
-import { makeTestModel, testEngine } from "./support/test-engine.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import type { Engine } from "../../../container/engine/create-engine";
+import { makeTestModel, testEngine } from "./support/test-engine";
+import { startTestServer, type TestServer } from "./support/test-server";
 
 const model = makeTestModel(17);
 let engine: Engine;

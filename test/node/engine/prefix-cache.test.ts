@@ -5,8 +5,8 @@
  * cache stays within its byte budget.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../../container/engine/create-engine.js";
-import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine.js";
+import type { Engine } from "../../../container/engine/create-engine";
+import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine";
 
 const model = makeTestModel(27);
 let cached: Engine;

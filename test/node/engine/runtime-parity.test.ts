@@ -3,12 +3,12 @@
  * greedy tokens and near-identical logits, and the whole engine works on the wasm backend.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { buildLlamaDecoder, float32WeightSource } from "../../../container/model/build-llama-decoder.js";
-import { randomLlamaWeights } from "../../../container/model/random-weights.js";
-import { encodeOnnxModel } from "../../../container/onnx/onnx-model.js";
-import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
-import { TINY_DIMS, maxAbsDifference, rawGreedy } from "./support/tiny-model.js";
-import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine.js";
+import { buildLlamaDecoder, float32WeightSource } from "../../../container/model/build-llama-decoder";
+import { randomLlamaWeights } from "../../../container/model/random-weights";
+import { encodeOnnxModel } from "../../../container/onnx/onnx-model";
+import { createInferenceSession } from "../../../container/runtime/onnx-backend";
+import { TINY_DIMS, maxAbsDifference, rawGreedy } from "./support/tiny-model";
+import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine";
 
 const model = makeTestModel(13);
 afterAll(() => model.cleanup());

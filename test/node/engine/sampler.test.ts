@@ -3,8 +3,8 @@
  * and top-p restrict the candidates, and the penalties move the logits the documented way.
  */
 import { describe, expect, it } from "vitest";
-import { Sampler } from "../../../container/engine/sampler.js";
-import { DEFAULT_SAMPLING, type SamplingParams } from "../../../container/engine/sampling-params.js";
+import { Sampler } from "../../../container/engine/sampler";
+import { DEFAULT_SAMPLING, type SamplingParams } from "../../../container/engine/sampling-params";
 
 const logits = Float32Array.from([1.0, 3.0, 2.9, -1.0, 0.5]);
 const params = (overrides: Partial<SamplingParams>): SamplingParams => ({ ...DEFAULT_SAMPLING, ...overrides });

@@ -4,11 +4,11 @@
  * strings are matched across token boundaries without leaking.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { IncrementalDetokenizer } from "../../../container/engine/incremental-detokenizer.js";
-import { loadModelFolder } from "../../../container/engine/model-folder.js";
-import { StopMatcher } from "../../../container/engine/stop-matcher.js";
-import { TextCodec } from "../../../container/engine/text-codec.js";
-import { makeTestModel } from "./support/test-engine.js";
+import { IncrementalDetokenizer } from "../../../container/engine/incremental-detokenizer";
+import { loadModelFolder } from "../../../container/engine/model-folder";
+import { StopMatcher } from "../../../container/engine/stop-matcher";
+import { TextCodec } from "../../../container/engine/text-codec";
+import { makeTestModel } from "./support/test-engine";
 
 const model = makeTestModel();
 afterAll(() => model.cleanup());

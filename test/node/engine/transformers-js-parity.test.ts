@@ -5,7 +5,7 @@
 import { dirname, basename } from "node:path";
 import { AutoModelForCausalLM, Tensor, env } from "@huggingface/transformers";
 import { afterAll, describe, expect, it } from "vitest";
-import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine.js";
+import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine";
 
 const model = makeTestModel(41);
 afterAll(() => model.cleanup());

@@ -1,13 +1,13 @@
 // Audio path: Whisper-large-v3 log-mel against transformers.js on the real Megrez samples, token arithmetic, decoders.
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeAudio } from "../../../container/omni/audio-decode.js";
-import { audioInputsFromWaveform, audioTokenCount, preprocessAudio } from "../../../container/omni/audio-preprocess.js";
-import { isOmniInputError } from "../../../container/omni/omni-input-error.js";
-import { resample } from "../../../container/omni/resample.js";
-import { WhisperLogMel } from "../../../container/omni/whisper-log-mel.js";
-import { whisperLargeV3Extractor } from "../../../bench/omni/transformers-js-preprocess.js";
-import { encodeWav } from "./wav-fixture.js";
+import { decodeAudio } from "../../../container/omni/audio-decode";
+import { audioInputsFromWaveform, audioTokenCount, preprocessAudio } from "../../../container/omni/audio-preprocess";
+import { isOmniInputError } from "../../../container/omni/omni-input-error";
+import { resample } from "../../../container/omni/resample";
+import { WhisperLogMel } from "../../../container/omni/whisper-log-mel";
+import { whisperLargeV3Extractor } from "../../../bench/omni/transformers-js-preprocess";
+import { encodeWav } from "./wav-fixture";
 
 const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const SAMPLE_MP3 = new URL("sample_audio.mp3", FIXTURES);

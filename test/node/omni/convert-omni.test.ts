@@ -5,13 +5,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../../../container/engine/create-engine.js";
-import { DEFAULT_SAMPLING } from "../../../container/engine/sampling-params.js";
-import { llamaWeightShapes } from "../../../container/model/llama-dims.js";
-import { convertOmniCheckpoint } from "../../../container/omni/convert-omni-checkpoint.js";
-import { checkpointSources } from "../../../container/omni/omni-checkpoint-names.js";
-import { omniWeightShapes } from "../../../container/omni/omni-dims.js";
-import { writeOmniDemoModel, type OmniDemoModelResult } from "../../../container/omni/write-omni-demo-model.js";
+import { createEngine, type Engine } from "../../../container/engine/create-engine";
+import { DEFAULT_SAMPLING } from "../../../container/engine/sampling-params";
+import { llamaWeightShapes } from "../../../container/model/llama-dims";
+import { convertOmniCheckpoint } from "../../../container/omni/convert-omni-checkpoint";
+import { checkpointSources } from "../../../container/omni/omni-checkpoint-names";
+import { omniWeightShapes } from "../../../container/omni/omni-dims";
+import { writeOmniDemoModel, type OmniDemoModelResult } from "../../../container/omni/write-omni-demo-model";
 
 const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const image = readFileSync(new URL("sample_image.jpg", FIXTURES)).toString("base64");

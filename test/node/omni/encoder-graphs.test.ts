@@ -1,15 +1,15 @@
 // The generated vision and audio ONNX graphs against float64 reference forward passes, on the real Megrez samples.
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildAudioEncoder } from "../../../container/omni/build-audio-encoder.js";
-import { buildVisionEncoder } from "../../../container/omni/build-vision-encoder.js";
-import { preprocessAudio } from "../../../container/omni/audio-preprocess.js";
-import { preprocessImage } from "../../../container/omni/image-preprocess.js";
-import { float32OmniWeightSource, randomOmniWeights } from "../../../container/omni/omni-weights.js";
-import { TINY_OMNI_DIMS } from "../../../container/omni/tiny-omni-dims.js";
-import { encodeOnnxModel } from "../../../container/onnx/onnx-model.js";
-import { createInferenceSession } from "../../../container/runtime/onnx-backend.js";
-import { referenceAudio, referenceVisionSlice } from "./reference-encoders.js";
+import { buildAudioEncoder } from "../../../container/omni/build-audio-encoder";
+import { buildVisionEncoder } from "../../../container/omni/build-vision-encoder";
+import { preprocessAudio } from "../../../container/omni/audio-preprocess";
+import { preprocessImage } from "../../../container/omni/image-preprocess";
+import { float32OmniWeightSource, randomOmniWeights } from "../../../container/omni/omni-weights";
+import { TINY_OMNI_DIMS } from "../../../container/omni/tiny-omni-dims";
+import { encodeOnnxModel } from "../../../container/onnx/onnx-model";
+import { createInferenceSession } from "../../../container/runtime/onnx-backend";
+import { referenceAudio, referenceVisionSlice } from "./reference-encoders";
 
 const FIXTURES = new URL("../../fixtures/omni/", import.meta.url);
 const dims = TINY_OMNI_DIMS(64);

@@ -3,8 +3,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guardedFetch, publicAddressesOnly, type AddressPolicy } from "../../../container/omni/guarded-fetch.js";
-import { isOmniInputError } from "../../../container/omni/omni-input-error.js";
+import { guardedFetch, publicAddressesOnly, type AddressPolicy } from "../../../container/omni/guarded-fetch";
+import { isOmniInputError } from "../../../container/omni/omni-input-error";
 
 let server: Server;
 let base: string;

@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { resizeBicubic } from "../../../container/omni/bicubic-resize.js";
-import { decodeImage } from "../../../container/omni/image-decode.js";
-import { bucketedCoordinates, preprocessImage, sliceImage } from "../../../container/omni/image-preprocess.js";
-import { planImageSlices, roundHalfEven, sliceCount } from "../../../container/omni/image-slicing.js";
-import { isOmniInputError } from "../../../container/omni/omni-input-error.js";
+import { resizeBicubic } from "../../../container/omni/bicubic-resize";
+import { decodeImage } from "../../../container/omni/image-decode";
+import { bucketedCoordinates, preprocessImage, sliceImage } from "../../../container/omni/image-preprocess";
+import { planImageSlices, roundHalfEven, sliceCount } from "../../../container/omni/image-slicing";
+import { isOmniInputError } from "../../../container/omni/omni-input-error";
 
 const SAMPLE_IMAGE = new URL("../../fixtures/omni/sample_image.jpg", import.meta.url);
 const QUERIES_PER_SLICE = 64;

@@ -1,9 +1,9 @@
 // Test oracle: float64 forward passes of the vision tower (+ resampler) and the audio tower, written directly from
 // the architecture description (loops, no graph), so the ONNX graphs are checked against an independent computation.
-import { whisperSinusoids } from "../../../container/omni/build-audio-encoder.js";
-import type { AudioDims, VisionDims } from "../../../container/omni/omni-dims.js";
-import type { AudioInputs } from "../../../container/omni/audio-preprocess.js";
-import type { VisionInputs } from "../../../container/omni/image-preprocess.js";
+import { whisperSinusoids } from "../../../container/omni/build-audio-encoder";
+import type { AudioDims, VisionDims } from "../../../container/omni/omni-dims";
+import type { AudioInputs } from "../../../container/omni/audio-preprocess";
+import type { VisionInputs } from "../../../container/omni/image-preprocess";
 
 type Weights = ReadonlyMap<string, Float32Array>;
 type Matrix = Float64Array[]; // rows

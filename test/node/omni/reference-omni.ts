@@ -1,13 +1,13 @@
 // Test oracle for whole Omni requests: prompt ids + media → float64 tower outputs spliced into the float64 LLaMA
 // reference. Spliced rows are fed through ReferenceLlama as extra embedding rows appended past the vocabulary (the
 // untied lm_head never sees them), so the engine's own reference forward pass is reused unchanged.
-import type { LlamaDims } from "../../../container/model/llama-dims.js";
-import { argmax, ReferenceLlama } from "../../../container/model/reference-forward.js";
-import { preprocessAudio } from "../../../container/omni/audio-preprocess.js";
-import { preprocessImage } from "../../../container/omni/image-preprocess.js";
-import type { OmniConfig } from "../../../container/omni/omni-dims.js";
-import type { OmniMedia } from "../../../container/omni/omni-prompt.js";
-import { referenceAudio, referenceVisionSlice } from "./reference-encoders.js";
+import type { LlamaDims } from "../../../container/model/llama-dims";
+import { argmax, ReferenceLlama } from "../../../container/model/reference-forward";
+import { preprocessAudio } from "../../../container/omni/audio-preprocess";
+import { preprocessImage } from "../../../container/omni/image-preprocess";
+import type { OmniConfig } from "../../../container/omni/omni-dims";
+import type { OmniMedia } from "../../../container/omni/omni-prompt";
+import { referenceAudio, referenceVisionSlice } from "./reference-encoders";
 
 type Weights = ReadonlyMap<string, Float32Array>;
 

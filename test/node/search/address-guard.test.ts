@@ -1,6 +1,6 @@
 // The address policy on literal hosts: every spelling of a private target is refused.
 import { describe, expect, it } from "vitest";
-import { checkAddress } from "../../../search/fetch/address-guard.js";
+import { checkAddress } from "../../../search/fetch/address-guard";
 
 describe("checkAddress", () => {
   it.each([

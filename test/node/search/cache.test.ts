@@ -1,8 +1,8 @@
 // The cache interface: LRU eviction and TTL expiry, normalized keys, and the provider/page wrappers
 // (hits served from cache, failures and empty answers not remembered).
 import { describe, expect, it } from "vitest";
-import { createLruCache, normalizeQuery, normalizeUrl, pageCacheKey, searchCacheKey, withPageCache, withSearchCache } from "../../../search/cache.js";
-import type { FetchOutcome, SearchProvider, SearchResult } from "../../../search/types.js";
+import { createLruCache, normalizeQuery, normalizeUrl, pageCacheKey, searchCacheKey, withPageCache, withSearchCache } from "../../../search/cache";
+import type { FetchOutcome, SearchProvider, SearchResult } from "../../../search/types";
 
 describe("createLruCache", () => {
   it("evicts the least recently used entry and expires by TTL", async () => {

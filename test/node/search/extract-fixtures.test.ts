@@ -1,9 +1,9 @@
 // Extraction quality floor on the 121 real pages of test/fixtures/extraction, scored with the
 // README's exact shingle metric. The benchmark (bench/extract/run.ts) reports the full comparison.
 import { describe, expect, it } from "vitest";
-import { extractPage } from "../../../search/extract.js";
-import { loadFixturePages, loadPeerOutputs } from "../../../bench/extract/fixtures.js";
-import { scoreCorpus, scorePage } from "../../../bench/extract/metric.js";
+import { extractPage } from "../../../search/extract";
+import { loadFixturePages, loadPeerOutputs } from "../../../bench/extract/fixtures";
+import { scoreCorpus, scorePage } from "../../../bench/extract/metric";
 
 describe("extractPage on the real-page fixtures", () => {
   const pages = loadFixturePages();

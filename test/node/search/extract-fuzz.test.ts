@@ -1,7 +1,7 @@
 // Hostile and malformed HTML must never make extraction throw or run away: deep nesting (stack
 // depth), huge attributes, unclosed tags, random bytes and tag soup from a seeded generator.
 import { describe, expect, it } from "vitest";
-import { extractPage } from "../../../search/extract.js";
+import { extractPage } from "../../../search/extract";
 
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0;

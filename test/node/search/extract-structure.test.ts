@@ -1,7 +1,7 @@
 // Golden-output tests for extraction: structure kept as Markdown-ish text, boilerplate dropped,
 // metadata read from the places CMSs put it.
 import { describe, expect, it } from "vitest";
-import { extractPage } from "../../../search/extract.js";
+import { extractPage } from "../../../search/extract";
 
 const filler = "The committee met on Tuesday, reviewed the budget, and agreed on the plan for next year. ";
 

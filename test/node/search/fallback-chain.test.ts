@@ -1,8 +1,8 @@
 // The fallback chain: first provider with results wins, failures move on, Retry-After cools a
 // provider down, an all-empty answer is [] (or an "empty" error when asked), results are de-duplicated.
 import { describe, expect, it } from "vitest";
-import { SearchError, createFallbackChain, isSearchError } from "../../../search/providers/index.js";
-import type { SearchOptions, SearchProvider, SearchResult } from "../../../search/types.js";
+import { SearchError, createFallbackChain, isSearchError } from "../../../search/providers/index";
+import type { SearchOptions, SearchProvider, SearchResult } from "../../../search/types";
 
 function result(url: string, provider: string, rank = 1): SearchResult {
   return { rank, url, title: url, snippet: "", provider };

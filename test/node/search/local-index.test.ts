@@ -5,12 +5,12 @@ import { createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildIndex } from "../../../scripts/build-index.js";
-import { extractPage } from "../../../search/extract.js";
-import { createPageFetcher } from "../../../search/fetcher.js";
-import { createLocalIndexProvider } from "../../../search/providers/local-index.js";
-import { isSearchError } from "../../../search/providers/search-error.js";
-import { startServer, type TestServer } from "./support/http-server.js";
+import { buildIndex } from "../../../scripts/build-index";
+import { extractPage } from "../../../search/extract";
+import { createPageFetcher } from "../../../search/fetcher";
+import { createLocalIndexProvider } from "../../../search/providers/local-index";
+import { isSearchError } from "../../../search/providers/search-error";
+import { startServer, type TestServer } from "./support/http-server";
 
 let folder: string;
 let out: string;

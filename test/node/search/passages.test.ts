@@ -1,9 +1,9 @@
 // Passage selection: BM25 ranking picks the paragraph that answers, the token budget holds with the
 // estimate and with an injected (async) counter, CJK works, and passages rejoin in reading order.
 import { describe, expect, it } from "vitest";
-import { joinPassages, selectPassages, splitIntoPassages } from "../../../search/passages.js";
-import { estimateTokens, tokenizeTerms } from "../../../search/text-terms.js";
-import type { ExtractedPage } from "../../../search/types.js";
+import { joinPassages, selectPassages, splitIntoPassages } from "../../../search/passages";
+import { estimateTokens, tokenizeTerms } from "../../../search/text-terms";
+import type { ExtractedPage } from "../../../search/types";
 
 const filler = (topic: string): string =>
   `This paragraph talks about ${topic} in general terms and repeats itself a little so that it is long enough. `.repeat(4);

@@ -2,8 +2,8 @@
 // parameters), the normalized and de-duplicated results, and the classification of failures.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createSearchProvider, isSearchError, type SearchProviderName } from "../../../search/providers/index.js";
-import { fakeFetch, jsonResponse } from "./support/fake-fetch.js";
+import { createSearchProvider, isSearchError, type SearchProviderName } from "../../../search/providers/index";
+import { fakeFetch, jsonResponse } from "./support/fake-fetch";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), "utf8"));
 

@@ -1,6 +1,6 @@
 // robots.txt matching per RFC 9309: group selection, longest match, allow on ties, wildcards.
 import { describe, expect, it } from "vitest";
-import { isAllowed, parseRobots } from "../../../search/fetch/robots.js";
+import { isAllowed, parseRobots } from "../../../search/fetch/robots";
 
 describe("parseRobots / isAllowed", () => {
   const text = `# comment

@@ -1,7 +1,7 @@
 // The pre-parse strip: comments, scripts (not JSON-LD), styles and inline SVG go; text stays;
 // unclosed script/comment run to the end like in HTML; hostile repetitions stay linear.
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, stripInert } from "../../../search/extract/strip-inert.js";
+import { MAX_DEPTH, stripInert } from "../../../search/extract/strip-inert";
 
 describe("stripInert", () => {
   it("removes inert markup and keeps content and JSON-LD", () => {

@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Engine, type EngineOptions, createEngine } from "../../../../container/engine/create-engine.js";
-import type { GenerateRequest } from "../../../../container/engine/batch-scheduler.js";
-import type { FinishReason } from "../../../../container/engine/generation-events.js";
-import { DEFAULT_SAMPLING, type SamplingParams } from "../../../../container/engine/sampling-params.js";
-import { type DemoModelResult, writeDemoModel } from "../../../../container/demo/write-demo-model.js";
+import { type Engine, type EngineOptions, createEngine } from "../../../../container/engine/create-engine";
+import type { GenerateRequest } from "../../../../container/engine/batch-scheduler";
+import type { FinishReason } from "../../../../container/engine/generation-events";
+import { DEFAULT_SAMPLING, type SamplingParams } from "../../../../container/engine/sampling-params";
+import { type DemoModelResult, writeDemoModel } from "../../../../container/demo/write-demo-model";
 
 export interface TestModel extends DemoModelResult {
   dir: string;

@@ -3,8 +3,8 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { Engine } from "../../../../container/engine/create-engine.js";
-import { createServerApp } from "../../../../container/server/create-server-app.js";
+import type { Engine } from "../../../../container/engine/create-engine";
+import { createServerApp } from "../../../../container/server/create-server-app";
 
 export interface TestServer {
   url: string;

@@ -2,10 +2,10 @@
  * Test helpers: tiny random LLaMA dims and a raw greedy loop over an InferenceSession
  * (no engine code), so graph tests check the ONNX graph alone.
  */
-import { DEMO_DEFAULT_DIMS } from "../../../../container/demo/write-demo-model.js";
-import type { LlamaDims } from "../../../../container/model/llama-dims.js";
-import { argmax } from "../../../../container/model/reference-forward.js";
-import { type EngineTensor, type InferenceSession, int64Tensor } from "../../../../container/runtime/inference-session.js";
+import { DEMO_DEFAULT_DIMS } from "../../../../container/demo/write-demo-model";
+import type { LlamaDims } from "../../../../container/model/llama-dims";
+import { argmax } from "../../../../container/model/reference-forward";
+import { type EngineTensor, type InferenceSession, int64Tensor } from "../../../../container/runtime/inference-session";
 
 export const TINY_DIMS: LlamaDims = { vocabSize: 300, ...DEMO_DEFAULT_DIMS };
 

@@ -3,7 +3,7 @@
  * F32 or BF16) from our `x @ W` weights, for converter tests.
  */
 import { writeFileSync } from "node:fs";
-import { llamaConfigJson, type LlamaDims } from "../../../../container/model/llama-dims.js";
+import { llamaConfigJson, type LlamaDims } from "../../../../container/model/llama-dims";
 
 function hfLayout(name: string, data: Float32Array, shape: readonly number[]): { data: Float32Array; shape: number[] } {
   if (!(name.endsWith("_proj.weight") || name === "lm_head.weight")) return { data, shape: [...shape] };
