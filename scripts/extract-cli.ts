@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { decodeHtmlBytes } from "../search/charset";
 import { extractPage } from "../search/extract";
-import { createPageFetcher } from "../search/fetcher";
+import { createPageFetcher } from "../search/fetch";
 import type { ExtractedPage } from "../search/types";
 
 type Extraction = { ok: true; page: ExtractedPage } | { ok: false; error: string };

@@ -9,7 +9,7 @@
  */
 import type { AgentDeps } from "../agent/run-agent";
 import { extractPage } from "../search/extract";
-import { createPageFetcher } from "../search/fetcher";
+import { createPageFetcher } from "../search/fetch";
 import { selectPassages } from "../search/passages";
 import { withPageCache, withSearchCache } from "../search/cache";
 import { createFallbackChain, createSearchProvider, type SearchProviderName } from "../search/providers/index";

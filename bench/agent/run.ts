@@ -16,7 +16,7 @@ import type { ChatEvent } from "../../agent/events";
 import { createHttpModelClient } from "../../agent/model-client";
 import { runAgent } from "../../agent/run-agent";
 import { extractPage } from "../../search/extract";
-import { createPageFetcher } from "../../search/fetcher";
+import { createPageFetcher } from "../../search/fetch";
 import { selectPassages } from "../../search/passages";
 import type { SearchProvider } from "../../search/types";
 import { startBackends, type Latencies } from "./backends";

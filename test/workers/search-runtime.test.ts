@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeHtmlBytes } from "../../search/charset";
 import { extractPage } from "../../search/extract";
-import { createPageFetcher } from "../../search/fetcher";
+import { createPageFetcher } from "../../search/fetch";
 import { selectPassages } from "../../search/passages";
 
 const gbkPage = new Uint8Array([

@@ -1,7 +1,7 @@
 // The guarded page fetcher against a real local HTTP server: private-address redirects, stalls,
 // a 50 MB body, lying content types, GBK/Big5 pages, robots.txt, bot challenges and paywalls.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPageFetcher, type PageFetcherOptions } from "../../../search/fetcher";
+import { createPageFetcher, type PageFetcherOptions } from "../../../search/fetch";
 import { startServer, type TestServer } from "./support/http-server";
 
 const html = (body: string, head = ""): string => `<!doctype html><html><head>${head}<title>t</title></head><body>${body}</body></html>`;

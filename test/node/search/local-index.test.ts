@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildIndex } from "../../../scripts/build-index";
 import { extractPage } from "../../../search/extract";
-import { createPageFetcher } from "../../../search/fetcher";
+import { createPageFetcher } from "../../../search/fetch";
 import { createLocalIndexProvider } from "../../../search/providers/local-index";
 import { isSearchError } from "../../../search/providers/search-error";
 import { startServer, type TestServer } from "./support/http-server";

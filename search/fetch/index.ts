@@ -14,13 +14,13 @@
  * const outcome = await fetchPage("https://example.com/article");
  * if (outcome.ok) console.log(extractPage(outcome.body, outcome.finalUrl).text);
  */
-import type { FetchOutcome, PageFetcher } from "./types";
-import { checkAddress, type AddressPolicy } from "./fetch/address-guard";
-import { decodeHtmlBytes } from "./charset";
-import { classifyContent, isBotChallenge, isPaywallStub, mayBeReadable, mediaType } from "./fetch/classify-content";
-import { createLimiter } from "./fetch/limit";
-import { readCappedBody } from "./fetch/read-body";
-import { createRobotsPolicy, type RobotsPolicy } from "./fetch/robots-policy";
+import type { FetchOutcome, PageFetcher } from "../types";
+import { checkAddress, type AddressPolicy } from "./address-guard";
+import { decodeHtmlBytes } from "../charset";
+import { classifyContent, isBotChallenge, isPaywallStub, mayBeReadable, mediaType } from "./classify-content";
+import { createLimiter } from "./limit";
+import { readCappedBody } from "./read-body";
+import { createRobotsPolicy, type RobotsPolicy } from "./robots-policy";
 
 export const DEFAULT_USER_AGENT = "MegrezEdgeBot/0.1 (+https://github.com/megrez-edge/megrez-edge; search-augmented chat, fetches pages a user asked about)";
 export const DEFAULT_ROBOTS_TOKEN = "MegrezEdgeBot";

@@ -12,15 +12,15 @@
  * console.log(page.title, page.text);
  */
 import { load } from "cheerio/slim";
-import { stripInert } from "./extract/strip-inert";
-import type { ExtractedPage } from "./types";
-import { Element, findFirst, type AnyNode } from "./extract/dom";
-import { extractMetadata, guessLanguage } from "./extract/metadata";
-import { pruneBoilerplate, pruneUnlikely } from "./extract/prune";
-import { computeStats, staleAncestors } from "./extract/stats";
-import { chooseContent } from "./extract/candidate";
-import { isArticleEnd, isByline, isChrome, repeatsTitle } from "./extract/clean";
-import { renderBlocks } from "./extract/render";
+import { stripInert } from "./strip-inert";
+import type { ExtractedPage } from "../types";
+import { Element, findFirst, type AnyNode } from "./dom";
+import { extractMetadata, guessLanguage } from "./metadata";
+import { pruneBoilerplate, pruneUnlikely } from "./prune";
+import { computeStats, staleAncestors } from "./stats";
+import { chooseContent } from "./candidate";
+import { isArticleEnd, isByline, isChrome, repeatsTitle } from "./clean";
+import { renderBlocks } from "./render";
 
 /** Pages beyond this many characters are cut before parsing: the fetcher caps bytes too. */
 const MAX_HTML_CHARS = 5_000_000;
