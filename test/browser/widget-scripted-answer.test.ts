@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath, launchChromium } from "./support/chromium";
-import { hostileTitle, startFakeChatBackend, type FakeChatBackend } from "./support/fake-chat-backend";
+import { hostileTitle, startFakeChatBackend, type FakeChatBackend } from "../support/fake-chat-backend";
 import { ask, openWidget, readProgress, recordProgress, snapshot, waitForAnswer } from "./support/widget-page";
 import { startWorkerOnly, type RunningWorker } from "./support/worker-only";
 

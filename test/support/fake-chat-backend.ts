@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { z } from "zod";
-import type { ChatEvent } from "../../../agent/events";
+import type { ChatEvent } from "../../agent/events";
 
 const chatBodySchema = z.object({ sessionId: z.string().optional(), message: z.string() });
 

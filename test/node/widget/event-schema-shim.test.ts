@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatEventSchema } from "../../agent/events";
-import { ROOT } from "../../scripts/build";
-import { bundleForBrowser } from "../../scripts/build-widget";
-import { scriptedAnswer } from "./support/fake-chat-backend";
+import { chatEventSchema } from "../../../agent/events";
+import { ROOT } from "../../../scripts/build";
+import { bundleForBrowser } from "../../../scripts/build-widget";
+import { scriptedAnswer } from "../../support/fake-chat-backend";
 
 interface SafeParser {
   safeParse(input: unknown): { success: boolean; data?: unknown };

@@ -5,7 +5,7 @@
  * chunks, the last id carried to frames without one (what resume sends back).
  */
 import { describe, expect, it } from "vitest";
-import { readSSEFrames, type SSEFrame } from "../../agent/sse-frames";
+import { readSSEFrames, type SSEFrame } from "../../../agent/sse-frames";
 
 async function framesOf(chunks: readonly string[]): Promise<SSEFrame[]> {
   const encoder = new TextEncoder();

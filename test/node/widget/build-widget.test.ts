@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildWidget, widgetGzipBudget } from "../../scripts/build-widget";
+import { buildWidget, widgetGzipBudget } from "../../../scripts/build-widget";
 
 const directory = mkdtempSync(join(tmpdir(), "widget-build-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
