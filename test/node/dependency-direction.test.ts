@@ -33,6 +33,7 @@ describe("dependency direction", () => {
       ["agent/b.ts", 'import fs from "fs";', "fs"],
       ["search/c.ts", 'import { env } from "cloudflare:workers";', "cloudflare:workers"],
       ["search/d.ts", 'export { x } from "../workers/x";', "../workers/x"],
+      ["search/providers/o.ts", 'import type { ChatEvent } from "../../agent/events";', "../../agent/events"],
       ["agent/e.ts", 'const m = await import("../container/engine");', "../container/engine"],
       ["agent/f.ts", 'import * as ort from "onnxruntime-node";', "onnxruntime-node"],
       ["workers/g.ts", 'import { spawn } from "node:child_process";', "node:child_process"],

@@ -39,8 +39,13 @@ export function importSpecifiers(source: string): string[] {
   return [...found];
 }
 
+/** The top-level folder a path lies in. */
+function topFolder(root: string, path: string): string | undefined {
+  return relative(root, path).split(sep)[0];
+}
+
 function areaOf(root: string, file: string): Area | undefined {
-  const top = relative(root, file).split(sep)[0];
+  const top = topFolder(root, file);
   if (top === "agent" || top === "search") return "core";
   if (top === "container") return "container";
   if (top === "workers") return "workers";
@@ -84,12 +89,14 @@ function checkImageContents(root: string, file: string, specifier: string, depen
 
 function checkSpecifier(root: string, file: string, area: Area, specifier: string, dependencies: ReadonlySet<string>): string | undefined {
   const target = specifier.startsWith(".") ? areaOf(root, resolve(dirname(file), specifier)) : undefined;
+  const targetTop = specifier.startsWith(".") ? topFolder(root, resolve(dirname(file), specifier)) : undefined;
   const cloudflare = specifier.startsWith("cloudflare:");
   if (area === "core") {
     if (isBuiltin(specifier)) return "agent/ and search/ must not import Node built-ins";
     if (cloudflare) return "agent/ and search/ must not import cloudflare:* modules";
     if (isNodeOnlyPackage(specifier)) return "agent/ and search/ must not import Node-only packages";
     if (target === "workers" || target === "container") return `agent/ and search/ must not import from ${target}/`;
+    if (targetTop === "agent" && topFolder(root, file) === "search") return "search/ must not import from agent/: the agent uses search, never the reverse";
   }
   if (area === "container") {
     if (cloudflare) return "container/ is Node-only: no cloudflare:* modules";
