@@ -14,7 +14,7 @@ import { audioFormat, type Attachment } from "./attachments";
 import { AgentError, isAbortError } from "./errors";
 import { safeParseJSON } from "./json";
 import { readSSEFrames } from "./sse-frames";
-import { estimateTokens } from "./token-estimate";
+import { estimateTokens } from "../search/token-estimate";
 
 export interface ModelMessage {
   role: string;

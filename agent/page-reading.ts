@@ -13,7 +13,7 @@ import { readPage } from "./read-page";
 import type { PageOutcome, ResearchDeps, ResearchRequest, ResearchSource } from "./research";
 import { SummaryBatcher } from "./summary-batcher";
 import { truncateToTokens } from "./token-budget";
-import { estimateTokens } from "./token-estimate";
+import { estimateTokens } from "../search/token-estimate";
 
 /** Yields page-read events (and at most one summary-failed error); returns the number of summary batches. */
 export async function* readPages(sources: ResearchSource[], request: ResearchRequest, deps: ResearchDeps): AsyncGenerator<ChatEvent, number> {

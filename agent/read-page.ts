@@ -9,7 +9,7 @@ import { joinPassages } from "../search/passages";
 import { renderChatTemplate } from "./chat-template";
 import { buildSummaryPrompt, SUMMARY_SYSTEM_PROMPT } from "./prompts";
 import { truncateToTokens } from "./token-budget";
-import { estimateTokens } from "./token-estimate";
+import { estimateTokens } from "../search/token-estimate";
 
 export type SelectPassages = (page: ExtractedPage, question: string, options: { budgetTokens: number; countTokens?: TokenCounter }) => Promise<Passage[]>;
 

@@ -6,7 +6,7 @@
  * few times instead of searched token by token.
  */
 import type { TokenCounter } from "../search/types";
-import { estimateTokens } from "./token-estimate";
+import { estimateTokens } from "../search/token-estimate";
 
 export const TRUNCATION_MARKER = "\n[…]";
 

@@ -10,7 +10,8 @@
  */
 import MiniSearch from "minisearch";
 import type { ExtractedPage, Passage, TokenCounter } from "./types";
-import { estimateTokens, tokenizeTerms } from "./text-terms";
+import { estimateTokens } from "./token-estimate";
+import { tokenizeTerms } from "./text-terms";
 
 export interface SelectPassagesOptions {
   /** Token budget for all selected passages together (default 2048, the reference's per-page cut). */

@@ -28,15 +28,3 @@ export function tokenizeTerms(text: string): string[] {
   }
   return terms;
 }
-
-/**
- * A conservative token estimate for when the engine's tokenizer is not reachable: one token per CJK
- * character and one per three other characters (real BPE vocabularies average three to four), so
- * a budget computed with it is rarely exceeded by the real count.
- */
-export function estimateTokens(text: string): number {
-  let cjk = 0;
-  for (const match of text.matchAll(CJK_RUN)) cjk += [...match[0]].length;
-  const other = text.length - cjk;
-  return cjk + Math.ceil(Math.max(0, other) / 3);
-}

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { estimateTokens } from "../../agent/token-estimate";
+import { estimateTokens } from "../../search/token-estimate";
 
 export interface Latencies {
   searchMs: number;

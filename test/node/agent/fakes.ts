@@ -5,7 +5,7 @@
  */
 import type { ChatStreamRequest, CompletionRequest, ModelClient, ModelStreamPart } from "../../../agent/model-client";
 import { AgentError } from "../../../agent/errors";
-import { estimateTokens } from "../../../agent/token-estimate";
+import { estimateTokens } from "../../../search/token-estimate";
 import { parseAgentConfig, type AgentConfigInput } from "../../../agent/config";
 import type { AgentDeps } from "../../../agent/run-agent";
 import type { ChatEvent } from "../../../agent/events";

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createHttpModelClient } from "../../../agent/model-client";
-import { estimateTokens } from "../../../agent/token-estimate";
+import { estimateTokens } from "../../../search/token-estimate";
 
 interface Recorded {
   url: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TRUNCATION_MARKER, truncateToTokens } from "../../../agent/token-budget";
-import { estimateTokens } from "../../../agent/token-estimate";
+import { estimateTokens } from "../../../search/token-estimate";
 
 describe("estimateTokens", () => {
   it("over-counts prose, digits, punctuation, CJK and emoji", () => {

@@ -1,5 +1,6 @@
 /**
- * A conservative token estimate for servers without `/tokenize` (plain
+ * The one token estimate of the codebase (agent budgets and search passages
+ * alike), conservative, for servers without `/tokenize` (plain
  * OpenAI, an engine that is down) and for cheap "surely fits" checks. It
  * over-counts on ordinary text on purpose: ASCII letters and spaces at ~2.8
  * characters per token (BPE averages ~4 on prose), digits at 2 per token,
