@@ -38,14 +38,21 @@ function indexOptions() {
   return { fields: FIELDS, storeFields: STORE_FIELDS, tokenize: tokenizeTerms, processTerm: (term: string) => term };
 }
 
-/** First ~300 characters of prose, skipping Markdown headings and fences. */
+/**
+ * First ~300 characters of prose, skipping Markdown headings, fences and tables. Markup is
+ * removed where it is markup (backticks, block-quote and list markers, emphasis at word edges),
+ * never inside words: `API_KEYS` and `[A-Za-z0-9._-]` stay as written.
+ */
 export function excerptOf(text: string): string {
   const prose = text
     .split(/\n{2,}/)
     .map((block) => block.trim())
-    .filter((block) => block.length > 0 && !/^(#|```|\|)/.test(block))
+    .filter((block) => block.length > 0 && !/^(#|```|~~~|\|)/.test(block))
+    .map((block) => block.replace(/^\s*(?:>\s?|[-*+]\s+|\d+[.)]\s+)/gm, ""))
     .join(" ")
-    .replace(/[*_`>#]/g, "")
+    .replace(/`/g, "")
+    .replace(/(^|[\s(])(?:\*\*|__|\*|_)(?=\S)/g, "$1")
+    .replace(/(?<=\S)(?:\*\*|__|\*|_)(?=$|[\s).,;:!?])/g, "")
     .replace(/\s+/g, " ")
     .trim();
   return prose.length > 300 ? `${prose.slice(0, 297).replace(/\s+\S*$/, "")}…` : prose;
