@@ -1,6 +1,8 @@
 /**
  * Complex FFT for any length whose factors are small (Whisper's n_fft = 400 = 2⁴·5²), by recursive Cooley–Tukey
  * decimation in time with in-place butterflies of the smallest remaining factor. Float64 throughout.
+ * Why not `fft.js`: it takes power-of-two sizes only, and zero-padding the 400-sample frame to 512 gives other
+ * frequency bins than Whisper's STFT, so the log-mel would no longer match the reference.
  */
 function factorize(length: number): number[] {
   const factors: number[] = [];
