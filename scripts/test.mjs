@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: installs dependencies if needed, builds the local artifacts
- * (demo model, search index, widget), checks formatting and lint (Biome),
- * type-checks every runtime's project
+ * (demo model, search index, widget), checks formatting and lint (Biome) and
+ * that the worker's generated types match wrangler.toml, type-checks every runtime's project
  * (tsc --noEmit for each tsconfig.<runtime>.json), makes sure Debian chromium
  * is there for the browser tests, then runs every vitest project (node,
  * workers inside workerd, e2e across real processes, browser).
@@ -45,6 +45,15 @@ if (status !== 0) fail("build", status);
 
 status = step("format and lint (biome ci; `npx biome check --write .` fixes)", bin("biome"), ["ci", "--reporter=summary", "."]);
 if (status !== 0) fail("format and lint", status);
+
+status = step("worker types match wrangler.toml (`npm run types` regenerates them)", bin("wrangler"), [
+  "types",
+  "workers/worker-configuration.d.ts",
+  "--include-runtime=false",
+  "--strict-vars=false",
+  "--check",
+]);
+if (status !== 0) fail("worker types", status);
 
 const projects = readdirSync(root)
   .filter((f) => /^tsconfig\.[\w-]+\.json$/.test(f) && f !== "tsconfig.base.json")

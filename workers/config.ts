@@ -43,6 +43,20 @@ const nonNegativeInt = (fallback: number) =>
       return n;
     });
 
+const boundedInt = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `expected an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const originSchema = z
   .string()
   .url()
@@ -152,7 +166,33 @@ const envSchema = z.object({
   ALLOW_PRIVATE_FETCH: booleanFlag(false),
   AGENT_CONFIG: agentConfigJson,
   LOG_LEVEL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(LOG_LEVELS).default("info")),
+  // Scheduled digests (docs/jobs.md).
+  JOBS_MAX_PER_KEY: boundedInt(1, 10_000, 50),
+  JOBS_MIN_INTERVAL_MINUTES: boundedInt(1, 1440, 15),
+  JOBS_RUN_MAX_ATTEMPTS: boundedInt(1, 10, 3),
+  JOBS_RUN_RETRY_BASE_MS: boundedInt(0, 3_600_000, 60_000),
+  JOBS_RUN_TIMEOUT_MS: boundedInt(1_000, 900_000, 300_000),
+  JOBS_WEBHOOK_MAX_ATTEMPTS: boundedInt(1, 20, 5),
+  JOBS_WEBHOOK_RETRY_BASE_MS: boundedInt(0, 3_600_000, 30_000),
+  JOBS_WEBHOOK_TIMEOUT_MS: boundedInt(100, 60_000, 10_000),
+  JOBS_RUNS_KEPT: boundedInt(1, 10_000, 100),
 });
+
+/** Every variable the worker reads, as the strings wrangler passes in (workers/env.ts types them from this). */
+export type WorkerVariables = { [Name in keyof typeof envSchema.shape]?: string };
+
+/** The scheduled-digest settings (`JOBS_*`). */
+export interface JobsConfig {
+  maxJobsPerKey: number;
+  minIntervalMinutes: number;
+  runMaxAttempts: number;
+  runRetryBaseMs: number;
+  runTimeoutMs: number;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
+  webhookTimeoutMs: number;
+  runsKept: number;
+}
 
 export interface WorkerConfig {
   engine: { url: string; model: string; apiKey: string | undefined; timeoutMs: number };
@@ -176,6 +216,7 @@ export interface WorkerConfig {
   /** AGENT_CONFIG with SEARCH_MODE as its default search mode. */
   agent: AgentConfig;
   logLevel: LogLevel;
+  jobs: JobsConfig;
 }
 
 /** A configuration variable is invalid; the message names variables, never values. */
@@ -238,6 +279,17 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
       allowPrivateFetch: e.ALLOW_PRIVATE_FETCH,
       agent: { ...e.AGENT_CONFIG, defaultSearchMode: e.SEARCH_MODE },
       logLevel: e.LOG_LEVEL,
+      jobs: {
+        maxJobsPerKey: e.JOBS_MAX_PER_KEY,
+        minIntervalMinutes: e.JOBS_MIN_INTERVAL_MINUTES,
+        runMaxAttempts: e.JOBS_RUN_MAX_ATTEMPTS,
+        runRetryBaseMs: e.JOBS_RUN_RETRY_BASE_MS,
+        runTimeoutMs: e.JOBS_RUN_TIMEOUT_MS,
+        webhookMaxAttempts: e.JOBS_WEBHOOK_MAX_ATTEMPTS,
+        webhookRetryBaseMs: e.JOBS_WEBHOOK_RETRY_BASE_MS,
+        webhookTimeoutMs: e.JOBS_WEBHOOK_TIMEOUT_MS,
+        runsKept: e.JOBS_RUNS_KEPT,
+      },
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Env } from "../env";
 import { jobSpecSchema, type JobSpec } from "./job-spec";
 import { safeParseJSON } from "../../agent/json";
 import { latestSlotAtOrBefore, nextSlot } from "./schedule";
+import { randomHex, randomToken } from "../random-id";
 
 export interface StoredJob {
   id: string;
@@ -186,17 +187,4 @@ function toJob(raw: Record<string, SqlStorageValue>): StoredJob {
 
 export function registryStub(env: Env): DurableObjectStub<JobRegistry> {
   return env.JOB_REGISTRY.get(env.JOB_REGISTRY.idFromName("registry"));
-}
-
-export function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** 32 random bytes, base64url: the unguessable feed token. */
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
 }

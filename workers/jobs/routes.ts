@@ -13,7 +13,6 @@ import { rateLimit } from "../middleware/rate-limit";
 import { requestContext } from "../middleware/request-context";
 import { formatIssues, readJsonBody } from "../request-body";
 import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
-import { parseJobsConfig } from "./config";
 import { jobPatchSchema, jobSpecSchema, MAX_BODY_BYTES, mergePatch, type JobSpec } from "./job-spec";
 import { registryStub, type StoredJob } from "./registry";
 import { runnerStub } from "./runner";
@@ -53,7 +52,7 @@ jobsRoutes.onError((err, c) => {
 
 jobsRoutes.post("/api/jobs", async (c) => {
   const spec = await readJsonBody(c, jobSpecSchema, MAX_BODY_BYTES);
-  const config = jobsConfig(c);
+  const config = c.get("config").jobs;
   assertSchedule(spec, config.minIntervalMinutes);
   const outcome = await registryStub(c.env).createJob(ownerOf(c.get("principal")), spec, baseUrl(c), Date.now(), config.maxJobsPerKey);
   if (!outcome.ok) {
@@ -80,7 +79,7 @@ jobsRoutes.patch("/api/jobs/:id", async (c) => {
   if (!merged.success) {
     throw new ApiError("invalid_body", `Invalid job after the patch: ${formatIssues(merged.error)}`);
   }
-  assertSchedule(merged.data, jobsConfig(c).minIntervalMinutes);
+  assertSchedule(merged.data, c.get("config").jobs.minIntervalMinutes);
   const updated = await registryStub(c.env).updateJob(job.owner, job.id, merged.data, Date.now());
   if (!updated) throw notFound(job.id);
   return c.json(jobView(updated, Date.now(), baseUrl(c)));
@@ -158,14 +157,6 @@ jobsRoutes.all("/api/jobs", () => {
 jobsRoutes.all("/api/jobs/*", () => {
   throw new ApiError("not_found", "No such route; see docs/jobs.md.");
 });
-
-function jobsConfig(c: Context<ApiEnv>) {
-  try {
-    return parseJobsConfig(c.env);
-  } catch (err) {
-    throw new ApiError("config_invalid", err instanceof Error ? err.message : "Invalid jobs configuration.");
-  }
-}
 
 function assertSchedule(spec: JobSpec, minIntervalMinutes: number): void {
   const check = checkSchedule(spec.schedule, minIntervalMinutes, new Date());

@@ -6,7 +6,8 @@
  */
 import { isAgentError } from "../../agent/errors";
 import { isDigestError, type Digest } from "../../agent/digest";
-import { backoffMs, type JobsConfig } from "./config";
+import type { JobsConfig } from "../config";
+import { backoffMs } from "./backoff";
 import type { JobSpec } from "./job-spec";
 import type { DeliveryStore, PendingDelivery } from "./delivery-store";
 import { storedDigestOf, type Run, type RunStore } from "./run-store";

@@ -8,10 +8,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { parseJobsConfig, type JobsConfig } from "./config";
+import { configFromEnv, type JobsConfig } from "../config";
 import type { JobSpec } from "./job-spec";
 import { createRunPipeline } from "./pipeline";
-import { randomHex } from "./registry";
+import { randomHex } from "../random-id";
 import { DeliveryStore, type Delivery } from "./delivery-store";
 import { nextWakeAt, processDue, STALE_GRACE_MS, type RunPipeline } from "./run-executor";
 import { RunStore, type Run, type RunAttempt } from "./run-store";
@@ -38,7 +38,10 @@ export class JobRunner extends DurableObject<Env> {
     super(ctx, env);
     this.store = new RunStore(ctx.storage.sql);
     this.deliveries = new DeliveryStore(ctx.storage.sql);
-    this.config = parseJobsConfig(env);
+    const config = configFromEnv(env);
+    // Requests reach this object only through routes that already refused a bad configuration.
+    if (!config.ok) throw config.error;
+    this.config = config.value.jobs;
     this.pipeline = createRunPipeline(env);
   }
 

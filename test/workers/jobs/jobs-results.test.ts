@@ -3,13 +3,19 @@ import { runInDurableObject } from "cloudflare:test";
 import { load } from "cheerio";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Digest } from "../../../agent/digest";
-import { parseJobsConfig } from "../../../workers/jobs/config";
+import { parseConfig } from "../../../workers/config";
 import { DeliveryStore } from "../../../workers/jobs/delivery-store";
 import { processDue } from "../../../workers/jobs/run-executor";
 import { RunStore } from "../../../workers/jobs/run-store";
 import { runnerStub } from "../../../workers/jobs/runner";
 import { jobSpecSchema } from "../../../workers/jobs/job-spec";
 import { api, createJob, KEY_B, type JobJson } from "./support/api";
+
+function defaultJobsConfig() {
+  const parsed = parseConfig({});
+  if (!parsed.ok) throw parsed.error;
+  return parsed.value.jobs;
+}
 
 const created: string[] = [];
 afterEach(async () => {
@@ -50,7 +56,7 @@ async function seedDigests(job: JobJson, days: number[]) {
         deliveries,
         pipeline: async () => digestFor(day),
         send: fetch,
-        config: parseJobsConfig({}),
+        config: defaultJobsConfig(),
         now: () => Date.now(),
         newId: (p) => `${p}_${day}`,
       });

@@ -2,14 +2,20 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DigestError, type Digest } from "../../../agent/digest";
-import { parseJobsConfig } from "../../../workers/jobs/config";
+import { parseConfig } from "../../../workers/config";
 import type { JobSpec } from "../../../workers/jobs/job-spec";
 import { DeliveryStore } from "../../../workers/jobs/delivery-store";
 import { nextWakeAt, processDue, type RunPipeline } from "../../../workers/jobs/run-executor";
 import { RunStore } from "../../../workers/jobs/run-store";
 import { runnerStub } from "../../../workers/jobs/runner";
 
-const config = { ...parseJobsConfig({}), runRetryBaseMs: 5, webhookRetryBaseMs: 5 };
+function defaultJobsConfig() {
+  const parsed = parseConfig({});
+  if (!parsed.ok) throw parsed.error;
+  return parsed.value.jobs;
+}
+
+const config = { ...defaultJobsConfig(), runRetryBaseMs: 5, webhookRetryBaseMs: 5 };
 const egress = (request: Request) => {
   if (!env.JOBS_EGRESS) throw new Error("JOBS_EGRESS test binding missing");
   return env.JOBS_EGRESS.fetch(request);
