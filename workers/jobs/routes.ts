@@ -150,13 +150,9 @@ jobsRoutes.get("/api/jobs/:id/feed.xml", async (c) => {
   return c.body(renderAtomFeed(job, runs, baseUrl(c)), 200, { "content-type": ATOM_CONTENT_TYPE, "cache-control": "private, max-age=60" });
 });
 
-// Unknown paths and methods under /api/jobs answer in the error shape.
-jobsRoutes.all("/api/jobs", () => {
-  throw new ApiError("method_not_allowed", "Use GET or POST on /api/jobs; see docs/jobs.md.");
-});
-jobsRoutes.all("/api/jobs/*", () => {
-  throw new ApiError("not_found", "No such route; see docs/jobs.md.");
-});
+// Unknown paths and methods under /api/jobs: the app's 404 / 405 with Allow (workers/no-route.ts).
+jobsRoutes.all("/api/jobs", (c) => c.notFound());
+jobsRoutes.all("/api/jobs/*", (c) => c.notFound());
 
 function assertSchedule(spec: JobSpec, minIntervalMinutes: number): void {
   const check = checkSchedule(spec.schedule, minIntervalMinutes, new Date());

@@ -1,14 +1,17 @@
 /**
  * The streaming form of /v1/chat/completions: the agent's events become
  * `chat.completion.chunk` frames (`data: <json>`), ending with `data: [DONE]`.
- * A failure is sent as `data: {"error":…}` (the OpenAI SDKs raise it). The
+ * An answer that failed, before or after its first text, ends with one
+ * `data: {"error":…}` frame instead (the OpenAI SDKs raise it): no
+ * `finish_reason` and no `[DONE]`, so no client takes it as complete. The
  * frames are written, kept alive and cancelled by workers/sse-stream.ts; the
  * events come through its finish guarantee, so they always end with `finish`.
  */
-import type { ChatEvent } from "../../agent/events";
+import type { ChatEvent, ChatEventOf } from "../../agent/events";
 import { jsonFrame, sseFrame } from "../sse-stream";
+import { answerFailure, endsTheAnswer } from "./answer-failure";
 import { CitationLinker, type LinkedText, type UrlCitation } from "./citation-links";
-import { toOpenAIUsage, type CompletionMeta } from "./completion";
+import { toOpenAIUsage, toTurnUsage, type CompletionMeta } from "./completion";
 
 interface Delta {
   role?: "assistant";
@@ -22,8 +25,6 @@ export interface ChunkFrameOptions {
 
 export const DONE_FRAME = sseFrame({ data: "[DONE]" });
 
-const errorFrame = (message: string, code: "engine_unavailable" | "internal_error") => jsonFrame({ error: { message, type: "server_error", code } });
-
 /** The frames for the agent's events, in order. */
 export async function* openAIChunkFrames(events: AsyncIterable<ChatEvent>, meta: CompletionMeta, options: ChunkFrameOptions): AsyncGenerator<string> {
   const chunk = (delta: Delta, finishReason: "stop" | "length" | null = null) =>
@@ -35,24 +36,23 @@ export async function* openAIChunkFrames(events: AsyncIterable<ChatEvent>, meta:
 
   yield chunk({ role: "assistant", content: "" });
   const linker = new CitationLinker();
-  let sentText = false;
-  let lastError: { code: string; message: string } | undefined;
+  let failure: ChatEventOf<"error"> | undefined;
   for await (const event of events) {
     if (event.type === "source") linker.addSource(event.index, event.url, event.title);
-    else if (event.type === "error") lastError = { code: event.code, message: event.message };
-    else if (event.type === "text-delta") {
-      const part = linker.push(event.delta);
-      sentText ||= part.text.length > 0;
-      yield* content(part);
-    } else if (event.type === "finish") {
+    else if (endsTheAnswer(event)) failure = event;
+    else if (event.type === "text-delta") yield* content(linker.push(event.delta));
+    else if (event.type === "finish") {
       yield* content(linker.end());
-      if (event.reason === "error" && (!sentText || lastError?.code === "internal")) {
-        const internal = lastError?.code === "internal";
-        yield errorFrame(lastError?.message ?? "The language model is unavailable.", internal ? "internal_error" : "engine_unavailable");
+      // The client went away (that is what aborts a stream): nobody reads an ending.
+      if (event.reason === "aborted") return;
+      if (event.reason === "error") {
+        yield jsonFrame(answerFailure(failure).body);
         return;
       }
       yield chunk({}, event.reason === "length" ? "length" : "stop");
-      if (options.includeUsage) yield jsonFrame({ ...meta, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(event.usage) });
+      if (options.includeUsage) {
+        yield jsonFrame({ ...meta, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(event.usage), turn_usage: toTurnUsage(event) });
+      }
       yield DONE_FRAME;
       return;
     }

@@ -22,10 +22,14 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const config = c.get("config");
   const body = await readJsonBody(c, chatCompletionRequestSchema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   if (body.model !== config.engine.model) {
-    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`);
+    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`, {}, "model");
   }
   const messages = toAgentMessages(body, config.attachments);
+  // Aborted when the client goes away: a streamed response is cancelled (below), and the
+  // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
   const abort = new AbortController();
+  const clientGone = () => abort.abort(new Error("client disconnected"));
+  c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const events = run({
@@ -43,7 +47,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const finished = withFinish(events, (err) => log.error("chat completion stream failed", describeError(err)));
   return sseResponse(openAIChunkFrames(finished, meta, { includeUsage: body.stream_options?.include_usage === true }), {
     keepAliveMs: config.keepAliveMs,
-    onCancel: () => abort.abort(),
+    onCancel: clientGone,
   });
 });
 
