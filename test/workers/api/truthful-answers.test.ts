@@ -196,7 +196,10 @@ describe("4. limits are honoured or refused, and usage counts the answer", () =>
     const res = await request("/v1/chat/completions", ask("Please search: how does the edge API cite sources?", { search: "always", max_tokens: 40 }), {
       ENGINE: createFakeEngine(),
     });
-    const body: { usage: Record<string, number>; turn_usage: Record<string, number> } = await res.json();
+    const body: {
+      usage: { prompt_tokens: number; completion_tokens: number };
+      turn_usage: { prompt_tokens: number; completion_tokens: number; model_calls: number };
+    } = await res.json();
     // The fake engine reports 100 prompt tokens for every chat call and ceil(chars / 4) generated.
     const answerTokens = Math.ceil("The worker cites its sources [citation:1] and [citation:2].".length / 4);
     expect(body.usage).toEqual({ prompt_tokens: 100, completion_tokens: answerTokens, total_tokens: 100 + answerTokens });
