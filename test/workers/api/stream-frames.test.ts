@@ -13,10 +13,35 @@ import { createFakeEngine, type FakeEngineScript } from "./support/fake-engine";
 const searchQuestion = "Please search: how does the edge API cite sources?";
 
 function normalize(text: string): string {
-  return text
+  return pageReadsInIndexOrder(text)
     .replace(/chatcmpl-[0-9a-f]{32}/g, "chatcmpl-<id>")
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
     .replace(/"created":\d+/g, '"created":0');
+}
+
+/**
+ * Pages are read as they arrive, so the order of a run of `page-read` events
+ * depends on timing: the run is put in index order (ids and `done` counts stay
+ * where they were), everything else stays byte for byte.
+ */
+function pageReadsInIndexOrder(text: string): string {
+  const frames = text.split("\n\n");
+  const isRead = (frame: string) => frame.includes("\nevent: page-read\n");
+  const dataOf = (frame: string) => JSON.parse(frame.slice(frame.indexOf("data: ") + 6)) as { index: number; done: number };
+  for (let start = 0; start < frames.length; start += 1) {
+    if (!isRead(frames[start]!)) continue;
+    let end = start;
+    while (end < frames.length && isRead(frames[end]!)) end += 1;
+    const run = frames.slice(start, end);
+    const sorted = run.map(dataOf).sort((a, b) => a.index - b.index);
+    for (const [offset, frame] of run.entries()) {
+      const original = dataOf(frame);
+      const data = JSON.stringify({ ...sorted[offset], done: original.done });
+      frames[start + offset] = `${frame.slice(0, frame.indexOf("data: ") + 6)}${data}`;
+    }
+    start = end;
+  }
+  return frames.join("\n\n");
 }
 
 async function framesOf(path: string, body: unknown, script: FakeEngineScript = {}): Promise<string> {
