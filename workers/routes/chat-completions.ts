@@ -10,6 +10,7 @@ import { createAgentRunner } from "../agent-deps";
 import { chatBodyLimit } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
+import { conversationKey } from "../pool/affinity-key";
 import { collectCompletion } from "../openai/completion";
 import { OPENAI_STREAM_HEADERS, toChunkStream } from "../openai/chunk-stream";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
@@ -25,7 +26,10 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   }
   const messages = toAgentMessages(body, config.attachments);
   const abort = new AbortController();
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
+    key: conversationKey(messages, body.prompt_cache_key ?? undefined),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const events = run({
     messages,

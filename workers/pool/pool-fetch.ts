@@ -1,0 +1,196 @@
+/**
+ * The pool as a `fetch`: the engine client (agent/model-client.ts) is unchanged and sends its
+ * requests here, so its typed errors stay what they were. Each request goes to the first
+ * replica of its key's order (pool-router.ts). A failure before the first token — the
+ * connection refused or reset, a 5xx, a busy or draining refusal (429/503), an error frame
+ * or a broken stream before any text — is retried once on the next replica: nothing reached
+ * the client yet, so nothing can be duplicated. After the first token the answer belongs to
+ * that replica; if its stream dies, the client gets a stream error (sse-guard.ts), never a
+ * silent retry. Every outcome feeds the replica's passive health (replica-health.ts).
+ */
+import type { EnginePool, PoolLog, WaitUntil } from "./engine-pool";
+import { retryAfterMs } from "./health-probe";
+import type { Replica } from "./replica";
+import { recordBusy, recordFailure, recordSuccess } from "./replica-health";
+import type { SharedPoolStore } from "./shared-pool-state";
+import { awaitFirstToken, guardStream } from "./sse-guard";
+
+/** The first replica and one retry. */
+const MAX_ATTEMPTS = 2;
+/** Error codes an engine sends when it is full or draining: a refusal, not a fault. */
+const BUSY_CODES = new Set(["queue_full", "engine_draining", "engine_starting"]);
+
+export interface PoolFetchOptions {
+  pool: EnginePool;
+  replicas: readonly Replica[];
+  /** The affinity key (affinity-key.ts): requests with the same key meet the same replica. */
+  key: string;
+  store: SharedPoolStore;
+  waitUntil: WaitUntil;
+  log?: PoolLog;
+}
+
+type Attempt = { kind: "answer"; response: Response } | { kind: "refused"; response: Response } | { kind: "failed"; error: unknown };
+
+/**
+ * @example
+ *   const fetch = createPoolFetch({ pool, replicas, key: "session:abc", store, waitUntil });
+ *   createHttpModelClient({ baseUrl: "http://engine.pool/v1", model: "megrez", fetch });
+ */
+export function createPoolFetch(options: PoolFetchOptions): typeof fetch {
+  const byId = new Map(options.replicas.map((replica) => [replica.id, replica]));
+  const ids = options.replicas.map((replica) => replica.id);
+  return async (input, init) => {
+    const request = await normalize(input, init);
+    await options.pool.refresh(options.replicas, options.store, options.waitUntil, options.log);
+    const order = options.pool.rank(options.key, ids).slice(0, MAX_ATTEMPTS);
+    const initial: Attempt = { kind: "failed", error: new Error("the engine pool has no replica") };
+    let last: Attempt = initial;
+    for (const id of order) {
+      const replica = byId.get(id);
+      // A timed-out or cancelled request has no second attempt (its signal is spent).
+      if (!replica || (last !== initial && request.init.signal?.aborted)) break;
+      last = await attempt(options, replica, request.path, request.init);
+      if (last.kind === "answer") return last.response;
+    }
+    if (last.kind === "failed") throw last.error;
+    return last.response;
+  };
+}
+
+async function normalize(input: RequestInfo | URL, init: RequestInit | undefined): Promise<{ path: string; init: RequestInit }> {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  if (!(input instanceof Request)) return { path: url.pathname + url.search, init: init ?? {} };
+  // A Request's body can be read once; keep it as bytes so a retry can send it again.
+  const body = input.body ? await input.arrayBuffer() : undefined;
+  return {
+    path: url.pathname + url.search,
+    init: { method: input.method, headers: input.headers, signal: input.signal, ...(body ? { body } : {}), ...init },
+  };
+}
+
+async function attempt(options: PoolFetchOptions, replica: Replica, path: string, init: RequestInit): Promise<Attempt> {
+  const { pool, store, log } = options;
+  const state = pool.state(replica.id);
+  state.inflight += 1;
+  let settled = false;
+  const settle = () => {
+    if (!settled) {
+      settled = true;
+      state.inflight -= 1;
+    }
+  };
+  const failed = (why: string): void => {
+    const outcome = recordFailure(state, pool.now(), pool.settings);
+    if (outcome === "ejected") {
+      pool.report(replica.id, outcome, log, why);
+      options.waitUntil(pool.publish(replica.id, store));
+    }
+  };
+  const busy = (forMs: number): void => {
+    recordBusy(state, pool.now(), forMs);
+    options.waitUntil(pool.publish(replica.id, store));
+  };
+  const callerAborted = () => init.signal?.aborted === true && !isTimeout(init.signal.reason);
+
+  let response: Response;
+  try {
+    response = await replica.fetch(path, init);
+  } catch (error) {
+    settle();
+    if (callerAborted()) throw error;
+    failed(`request failed: ${describe(error)}`);
+    return { kind: "failed", error };
+  }
+
+  if (response.status === 429 || response.status === 503 || response.status >= 500) {
+    const body = await response.arrayBuffer().catch(() => new ArrayBuffer(0));
+    settle();
+    if (response.status >= 500 && response.status !== 503) failed(`HTTP ${response.status}`);
+    else busy(retryAfterMs(response, 1_000));
+    return { kind: "refused", response: new Response(body, response) };
+  }
+  if (!response.ok || !response.body) {
+    // A client error (400 context too long, 404 model): the replica is fine, the answer is final.
+    settle();
+    recordSuccess(state, pool.now());
+    return { kind: "answer", response };
+  }
+
+  if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    let first: Awaited<ReturnType<typeof awaitFirstToken>>;
+    try {
+      first = await awaitFirstToken(response.body);
+    } catch (error) {
+      first = { kind: "broken", error };
+    }
+    if (first.kind === "broken") {
+      settle();
+      if (callerAborted()) throw first.error;
+      failed(`stream broke before the first token: ${describe(first.error)}`);
+      return { kind: "failed", error: first.error };
+    }
+    if (first.kind === "error-frame") {
+      settle();
+      if (first.code !== null && BUSY_CODES.has(first.code)) busy(1_000);
+      else failed(`error frame before the first token (${first.code ?? "no code"})`);
+      return { kind: "refused", response: new Response(concat(first.replay), response) };
+    }
+    recordSuccess(state, pool.now());
+    if (first.kind === "complete") {
+      settle();
+      return { kind: "answer", response: new Response(concat(first.replay), response) };
+    }
+    const body = guardStream(first.replay, first.reader, first.scanner, (end) => {
+      settle();
+      if (end.kind === "broken") failed(`stream broke mid-answer: ${describe(end.error)}`);
+    });
+    return { kind: "answer", response: new Response(body, response) };
+  }
+
+  // Not streamed: nothing reaches the client before the whole body, so a body cut short is a
+  // failure before the first token too.
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    settle();
+    if (callerAborted()) throw error;
+    failed(`body broke off: ${describe(error)}`);
+    return { kind: "failed", error };
+  }
+  settle();
+  if ((response.headers.get("content-type") ?? "").includes("json") && !parsesAsJson(text)) {
+    failed("body is not complete JSON");
+    return { kind: "failed", error: new Error("the engine's answer was cut short (incomplete JSON)") };
+  }
+  recordSuccess(state, pool.now());
+  return { kind: "answer", response: new Response(text, response) };
+}
+
+function isTimeout(reason: unknown): boolean {
+  return typeof reason === "object" && reason !== null && "name" in reason && reason.name === "TimeoutError";
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
