@@ -56,8 +56,12 @@ describe("wrangler deploy --dry-run", () => {
       const output = `${result.stdout}\n${result.stderr}`;
       expect(result.status, output).toBe(0);
       expect(output).toMatch(/env\.ENGINE_CONTAINER \(MegrezEngine\)\s+Durable Object/);
-      for (const binding of ["SESSIONS", "RATE_LIMITER", "JOB_REGISTRY", "JOB_RUNNER", "ASSETS", "ENGINE_INSTANCES"]) expect(output).toContain(`env.${binding}`);
-      const build = readFileSync(join(dockerDir, "calls"), "utf8").split("\n").find((line) => line.startsWith("build ")) ?? "";
+      for (const binding of ["SESSIONS", "RATE_LIMITER", "JOB_REGISTRY", "JOB_RUNNER", "ASSETS", "ENGINE_INSTANCES"])
+        expect(output).toContain(`env.${binding}`);
+      const build =
+        readFileSync(join(dockerDir, "calls"), "utf8")
+          .split("\n")
+          .find((line) => line.startsWith("build ")) ?? "";
       for (const arg of ["BASE_IMAGE=ubuntu:24.04", "ORT_INSTALL=skip", "ENGINE_EP=cpu", "BAKE_DEMO_MODEL=true"]) expect(build).toContain(`--build-arg ${arg}`);
       expect(build.endsWith(`-f - ${ROOT}`)).toBe(true);
       expect(readFileSync(join(dockerDir, "dockerfile"), "utf8")).toBe(readFileSync(join(ROOT, "container", "Dockerfile"), "utf8"));
