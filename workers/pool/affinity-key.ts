@@ -9,7 +9,7 @@
  *   send them all to one replica;
  * - a job run: the job's id.
  */
-import { hashHex } from "./rendezvous";
+import { hashHex } from "../stable-hash";
 
 /** Characters of the opening that are hashed (enough to tell conversations apart). */
 const OPENING_CHARS = 4_096;

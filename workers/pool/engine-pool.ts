@@ -10,7 +10,7 @@ import { probeReplica } from "./health-probe";
 import { rankReplicas } from "./pool-router";
 import type { Replica } from "./replica";
 import { freshReplicaState, mergeShared, type PoolSettings, type ProbeOutcome, type ReplicaState, recordProbe, sharedRecord } from "./replica-health";
-import { hashHex } from "./rendezvous";
+import { hashHex } from "../stable-hash";
 import type { SharedPoolStore } from "./shared-pool-state";
 
 /** How often an isolate re-reads the shared view. */
