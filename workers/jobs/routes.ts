@@ -14,7 +14,6 @@ import { requestContext } from "../middleware/request-context";
 import { formatIssues, readJsonBody } from "../request-body";
 import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
 import { jobPatchSchema, jobSpecSchema, MAX_BODY_BYTES, mergePatch, type JobSpec } from "./job-spec";
-import type { StoredJob } from "./registry";
 import { createOwnerJob, findJob, type LocatedJob, listOwnerJobs } from "./registry-shards";
 import { runnerStub } from "./runner";
 import { checkSchedule } from "./schedule";
