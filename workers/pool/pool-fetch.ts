@@ -6,8 +6,10 @@
  * or a broken stream before any text — is retried once on the next replica: nothing reached
  * the client yet, so nothing can be duplicated. After the first token the answer belongs to
  * that replica; if its stream dies, the client gets a stream error (sse-guard.ts), never a
- * silent retry. Every outcome feeds the replica's passive health (replica-health.ts).
+ * silent retry. Every outcome feeds the replica's passive health (replica-health.ts). Each
+ * request carries `x-affinity-key` (a hash of its key), for a proxy that balances in-cluster.
  */
+import { hashHex } from "../stable-hash";
 import type { EnginePool, PoolLog, WaitUntil } from "./engine-pool";
 import { retryAfterMs } from "./health-probe";
 import type { Replica } from "./replica";
@@ -15,6 +17,8 @@ import { recordBusy, recordFailure, recordSuccess } from "./replica-health";
 import type { SharedPoolStore } from "./shared-pool-state";
 import { awaitFirstToken, guardStream } from "./sse-guard";
 
+/** Sent with every engine request: a hash of the affinity key (docs/engine.md, "GPU replicas on Kubernetes"). */
+export const AFFINITY_HEADER = "x-affinity-key";
 /** The first replica and one retry. */
 const MAX_ATTEMPTS = 2;
 /** Error codes an engine sends when it is full or draining: a refusal, not a fault. */
@@ -42,6 +46,10 @@ export function createPoolFetch(options: PoolFetchOptions): typeof fetch {
   const ids = options.replicas.map((replica) => replica.id);
   return async (input, init) => {
     const request = await normalize(input, init);
+    // For a single ingress in front of many replicas: an in-cluster proxy can hash on this.
+    const headers = new Headers(request.init.headers);
+    headers.set(AFFINITY_HEADER, hashHex(options.key));
+    request.init = { ...request.init, headers };
     await options.pool.refresh(options.replicas, options.store, options.waitUntil, options.log);
     const order = options.pool.rank(options.key, ids).slice(0, MAX_ATTEMPTS);
     const initial: Attempt = { kind: "failed", error: new Error("the engine pool has no replica") };

@@ -12,6 +12,7 @@ import { createPoolFetch } from "../../../workers/pool/pool-fetch";
 import { isAdmitted, type PoolSettings } from "../../../workers/pool/replica-health";
 import { rendezvousOrder } from "../../../workers/pool/rendezvous";
 import { NO_SHARED_STORE } from "../../../workers/pool/shared-pool-state";
+import { hashHex } from "../../../workers/stable-hash";
 import { type Behaviour, type FakeReplica, fakeReplica } from "./support/fake-replicas";
 
 const SETTINGS: PoolSettings = { spillAt: 4, ejectAfter: 3, ejectMs: 60_000, probeMs: 0 };
@@ -143,6 +144,8 @@ describe("affinity and health across requests", () => {
   it("sends every request of a key to the same replica, and other keys elsewhere", async () => {
     const h = harness(3);
     for (let i = 0; i < 4; i++) expect(await answer(h)).toContain(h.order[0]?.id);
+    // Each request names its key's hash, for an in-cluster proxy that balances by it.
+    expect(new Set(h.order[0]?.affinityKeys)).toEqual(new Set([hashHex("session:test")]));
     const seen = new Set<string>();
     for (let i = 0; i < 30; i++) seen.add((await answer(h, `session:${i}`)).split(":")[0] ?? "");
     expect(seen.size).toBe(3);

@@ -25,6 +25,8 @@ export interface FakeReplica extends Replica {
   health: { status: number; body: unknown } | null;
   /** Chat/completion requests received (probes not counted). */
   requests: number;
+  /** The x-affinity-key header of each request. */
+  affinityKeys: string[];
   probes: number;
   /** Words of the answer; each is one SSE chunk. */
   words: string[];
@@ -53,6 +55,7 @@ export function fakeReplica(id: string, behaviour: Behaviour = "answer"): FakeRe
     behaviour,
     health: { status: 200, body: { ok: true, queue_depth: 0, running_sequences: 0, batch_size: 0, max_batch: 8, kv_free_bytes: 1000, prefix_cache_bytes: 0 } },
     requests: 0,
+    affinityKeys: [],
     probes: 0,
     words: [`from ${id}:`, " one", " two", " three"],
     async fetch(path, init) {
@@ -62,6 +65,7 @@ export function fakeReplica(id: string, behaviour: Behaviour = "answer"): FakeRe
         return Response.json(replica.health.body, { status: replica.health.status });
       }
       replica.requests += 1;
+      replica.affinityKeys.push(new Headers(init.headers).get("x-affinity-key") ?? "");
       if (init.signal?.aborted) throw init.signal.reason;
       const sse = { headers: { "content-type": "text/event-stream" } };
       const role = frame({ choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
