@@ -77,102 +77,131 @@ async function normalize(input: RequestInfo | URL, init: RequestInit | undefined
   };
 }
 
-async function attempt(options: PoolFetchOptions, replica: Replica, path: string, init: RequestInit): Promise<Attempt> {
-  const { pool, store, log } = options;
-  const state = pool.state(replica.id);
-  state.inflight += 1;
-  let settled = false;
-  const settle = () => {
-    if (!settled) {
-      settled = true;
-      state.inflight -= 1;
-    }
-  };
-  const failed = (why: string): void => {
-    const outcome = recordFailure(state, pool.now(), pool.settings);
-    if (outcome === "ejected") {
-      pool.report(replica.id, outcome, log, why);
-      options.waitUntil(pool.publish(replica.id, store));
-    }
-  };
-  const busy = (forMs: number): void => {
-    recordBusy(state, pool.now(), forMs);
-    options.waitUntil(pool.publish(replica.id, store));
-  };
-  const callerAborted = () => init.signal?.aborted === true && !isTimeout(init.signal.reason);
+/** One attempt's bookkeeping: the replica's in-flight count and its passive health. */
+class AttemptTracker {
+  private settled = false;
 
+  constructor(
+    private readonly options: PoolFetchOptions,
+    private readonly replica: Replica,
+    private readonly init: RequestInit,
+  ) {
+    this.state.inflight += 1;
+  }
+
+  private get state() {
+    return this.options.pool.state(this.replica.id);
+  }
+
+  /** The request no longer occupies the replica. */
+  settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.state.inflight -= 1;
+  }
+
+  succeeded(): void {
+    recordSuccess(this.state, this.options.pool.now());
+  }
+
+  failed(why: string): void {
+    const { pool, store, log, waitUntil } = this.options;
+    const outcome = recordFailure(this.state, pool.now(), pool.settings);
+    if (outcome === "ejected") {
+      pool.report(this.replica.id, outcome, log, why);
+      waitUntil(pool.publish(this.replica.id, store));
+    }
+  }
+
+  busy(forMs: number): void {
+    const { pool, store, waitUntil } = this.options;
+    recordBusy(this.state, pool.now(), forMs);
+    waitUntil(pool.publish(this.replica.id, store));
+  }
+
+  /** The caller cancelled (not a timeout): neither a replica fault nor a reason to retry. */
+  callerAborted(): boolean {
+    return this.init.signal?.aborted === true && !isTimeout(this.init.signal.reason);
+  }
+
+  /** A failure before anything reached the client: rethrown if the caller cancelled, else retryable. */
+  broke(error: unknown, why: string): Attempt {
+    this.settle();
+    if (this.callerAborted()) throw error;
+    this.failed(`${why}: ${describe(error)}`);
+    return { kind: "failed", error };
+  }
+}
+
+async function attempt(options: PoolFetchOptions, replica: Replica, path: string, init: RequestInit): Promise<Attempt> {
+  const tracker = new AttemptTracker(options, replica, init);
   let response: Response;
   try {
     response = await replica.fetch(path, init);
   } catch (error) {
-    settle();
-    if (callerAborted()) throw error;
-    failed(`request failed: ${describe(error)}`);
-    return { kind: "failed", error };
+    return tracker.broke(error, "request failed");
   }
-
-  if (response.status === 429 || response.status === 503 || response.status >= 500) {
+  if (response.status === 429 || response.status >= 500) {
     const body = await response.arrayBuffer().catch(() => new ArrayBuffer(0));
-    settle();
-    if (response.status >= 500 && response.status !== 503) failed(`HTTP ${response.status}`);
-    else busy(retryAfterMs(response, 1_000));
+    tracker.settle();
+    if (response.status === 429 || response.status === 503) tracker.busy(retryAfterMs(response, 1_000));
+    else tracker.failed(`HTTP ${response.status}`);
     return { kind: "refused", response: new Response(body, response) };
   }
   if (!response.ok || !response.body) {
     // A client error (400 context too long, 404 model): the replica is fine, the answer is final.
-    settle();
-    recordSuccess(state, pool.now());
+    tracker.settle();
+    tracker.succeeded();
     return { kind: "answer", response };
   }
+  const streamed = (response.headers.get("content-type") ?? "").includes("text/event-stream");
+  return streamed ? readStreamed(tracker, response, response.body) : readWhole(tracker, response);
+}
 
-  if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
-    let first: Awaited<ReturnType<typeof awaitFirstToken>>;
-    try {
-      first = await awaitFirstToken(response.body);
-    } catch (error) {
-      first = { kind: "broken", error };
-    }
-    if (first.kind === "broken") {
-      settle();
-      if (callerAborted()) throw first.error;
-      failed(`stream broke before the first token: ${describe(first.error)}`);
-      return { kind: "failed", error: first.error };
-    }
-    if (first.kind === "error-frame") {
-      settle();
-      if (first.code !== null && BUSY_CODES.has(first.code)) busy(1_000);
-      else failed(`error frame before the first token (${first.code ?? "no code"})`);
-      return { kind: "refused", response: new Response(concat(first.replay), response) };
-    }
-    recordSuccess(state, pool.now());
-    if (first.kind === "complete") {
-      settle();
-      return { kind: "answer", response: new Response(concat(first.replay), response) };
-    }
-    const body = guardStream(first.replay, first.reader, first.scanner, (end) => {
-      settle();
-      if (end.kind === "broken") failed(`stream broke mid-answer: ${describe(end.error)}`);
-    });
-    return { kind: "answer", response: new Response(body, response) };
+/** An SSE answer: held until its first token (retryable before), then guarded to its end. */
+async function readStreamed(tracker: AttemptTracker, response: Response, body: ReadableStream<Uint8Array>): Promise<Attempt> {
+  let first: Awaited<ReturnType<typeof awaitFirstToken>>;
+  try {
+    first = await awaitFirstToken(body);
+  } catch (error) {
+    first = { kind: "broken", error };
   }
+  if (first.kind === "broken") return tracker.broke(first.error, "stream broke before the first token");
+  if (first.kind === "error-frame") {
+    tracker.settle();
+    if (first.code !== null && BUSY_CODES.has(first.code)) tracker.busy(1_000);
+    else tracker.failed(`error frame before the first token (${first.code ?? "no code"})`);
+    return { kind: "refused", response: new Response(concat(first.replay), response) };
+  }
+  tracker.succeeded();
+  if (first.kind === "complete") {
+    tracker.settle();
+    return { kind: "answer", response: new Response(concat(first.replay), response) };
+  }
+  const guarded = guardStream(first.replay, first.reader, first.scanner, (end) => {
+    tracker.settle();
+    if (end.kind === "broken") tracker.failed(`stream broke mid-answer: ${describe(end.error)}`);
+  });
+  return { kind: "answer", response: new Response(guarded, response) };
+}
 
-  // Not streamed: nothing reaches the client before the whole body, so a body cut short is a
-  // failure before the first token too.
+/**
+ * A whole-body answer: nothing reaches the client before the whole body, so a body cut
+ * short is a failure before the first token too.
+ */
+async function readWhole(tracker: AttemptTracker, response: Response): Promise<Attempt> {
   let text: string;
   try {
     text = await response.text();
   } catch (error) {
-    settle();
-    if (callerAborted()) throw error;
-    failed(`body broke off: ${describe(error)}`);
-    return { kind: "failed", error };
+    return tracker.broke(error, "body broke off");
   }
-  settle();
+  tracker.settle();
   if ((response.headers.get("content-type") ?? "").includes("json") && !parsesAsJson(text)) {
-    failed("body is not complete JSON");
+    tracker.failed("body is not complete JSON");
     return { kind: "failed", error: new Error("the engine's answer was cut short (incomplete JSON)") };
   }
-  recordSuccess(state, pool.now());
+  tracker.succeeded();
   return { kind: "answer", response: new Response(text, response) };
 }
 
