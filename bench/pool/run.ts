@@ -37,6 +37,8 @@ let poolCount = 0;
 interface Cluster {
   urls: string[];
   client(key: string): ModelClient;
+  /** A client pinned to replica `index`, no pool: the harness's own ceiling. */
+  direct(index: number): ModelClient;
   /** Cached prompt tokens of the request tagged `tag`, on whichever replica served it. */
   cached(tag: string): Promise<number>;
   kill(index: number): void;
@@ -69,6 +71,8 @@ async function cluster(replicas: number): Promise<Cluster> {
         fetch: createPoolFetch({ pool, replicas: targets, key, store: NO_SHARED_STORE, waitUntil: (p) => void p.catch(() => undefined) }),
         timeoutMs: 60_000,
       }),
+    direct: (index) =>
+      createHttpModelClient({ baseUrl: `${urls[index % urls.length]}/v1`, model: "sim", fetch: (input, init) => fetch(input, init), timeoutMs: 60_000 }),
     cached: async (tag) => {
       for (const url of urls) {
         const found = await fetch(`${url}/bench/cached/${encodeURIComponent(tag)}`)
@@ -204,6 +208,7 @@ async function offered(
   clients: number,
   ms: number,
   onOutcome: (outcome: Outcome) => void = () => {},
+  pinned = false,
 ): Promise<{ tokens: number; requests: number; elapsed: number }> {
   const started = performance.now();
   const until = started + ms;
@@ -211,13 +216,13 @@ async function offered(
   let requests = 0;
   let sessionId = 1_000;
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, index) => {
       while (performance.now() < until) {
         const id = sessionId++;
         const messages = [{ role: "system", content: SYSTEM }];
         for (let turn = 0; turn < TURNS && performance.now() < until; turn++) {
           messages.push({ role: "user", content: userMessage(`q-load-${id}-${turn}`, id) });
-          const outcome = await ask(c.client(`session:${id}`), messages);
+          const outcome = await ask(pinned ? c.direct(index) : c.client(`session:${id}`), messages);
           onOutcome(outcome);
           requests += 1;
           if (outcome.kind !== "lost") tokens += outcome.tokens;
@@ -233,15 +238,19 @@ async function scaling(): Promise<void> {
   const ms = quick ? 4_000 : 10_000;
   const perReplica = 2 * ENGINE.maxBatch;
   console.log(`\n## 2. Aggregate throughput, ${perReplica} concurrent sessions per replica (batch ${ENGINE.maxBatch}), ${ms / 1000} s each`);
-  console.log("| replicas | answer tokens/s | requests/s | vs linear (N x 1 replica) |");
-  console.log("|---|---|---|---|");
+  console.log("| replicas | answer tokens/s through the pool | vs linear (N x 1 replica) | pinned clients, no pool (harness ceiling) | pool / pinned |");
+  console.log("|---|---|---|---|---|");
   let single = 0;
   for (const replicas of [1, 2, 4]) {
     const c = await cluster(replicas);
+    await offered(c, perReplica * replicas, ms / 5); // warm-up: JIT, connections, caches
+    // Pinned: client i always on replica i mod N, perfectly balanced, no routing at all.
+    const pinned = await offered(c, perReplica * replicas, ms, () => {}, true);
     const run = await offered(c, perReplica * replicas, ms);
     const rate = run.tokens / run.elapsed;
+    const ceiling = pinned.tokens / pinned.elapsed;
     if (replicas === 1) single = rate;
-    console.log(`| ${replicas} | ${rate.toFixed(0)} | ${(run.requests / run.elapsed).toFixed(1)} | ${(rate / (single * replicas)).toFixed(2)}x |`);
+    console.log(`| ${replicas} | ${rate.toFixed(0)} | ${(rate / (single * replicas)).toFixed(2)}x | ${ceiling.toFixed(0)} | ${(rate / ceiling).toFixed(2)}x |`);
     await c.close();
   }
 }
