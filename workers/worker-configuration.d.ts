@@ -3,7 +3,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
-		durableNamespaces: "ChatSession" | "RateLimiter" | "JobRegistry" | "JobRunner";
+		durableNamespaces: "ChatSession" | "RateLimiter" | "JobRegistry" | "JobRunner" | "SiteCrawler";
 	}
 	interface ContainersEnv {
 		ASSETS: Fetcher;
@@ -19,6 +19,7 @@ declare namespace Cloudflare {
 		JOB_RUNNER: DurableObjectNamespace<import("./index").JobRunner>;
 	}
 	interface Env {
+		SITE_INDEX: D1Database;
 		ASSETS: Fetcher;
 		ENGINE_URL: string;
 		ENGINE_MODEL: string;
@@ -30,6 +31,7 @@ declare namespace Cloudflare {
 		RATE_LIMITER: DurableObjectNamespace<import("./index").RateLimiter>;
 		JOB_REGISTRY: DurableObjectNamespace<import("./index").JobRegistry>;
 		JOB_RUNNER: DurableObjectNamespace<import("./index").JobRunner>;
+		SITE_CRAWLER: DurableObjectNamespace<import("./index").SiteCrawler>;
 	}
 }
 interface Env extends Cloudflare.Env {}

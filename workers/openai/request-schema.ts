@@ -9,10 +9,10 @@
  */
 import { z } from "zod";
 import type { Attachment } from "../../agent/attachments";
-import { searchModeSchema } from "../../agent/config";
 import { attachmentListSchema, requireAllowed, type AttachmentPolicy } from "../attachments";
 import { ApiError } from "../errors";
 import { formatIssues } from "../request-body";
+import { searchFieldSchema } from "../sites/site-scope";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const imagePart = z.object({
@@ -51,7 +51,8 @@ export const chatCompletionRequestSchema = z
       .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
       .nullish()
       .transform((stop) => (stop === null || stop === undefined ? undefined : typeof stop === "string" ? [stop] : stop)),
-    search: searchModeSchema.optional(),
+    /** Our extension: a search mode, or `{mode?, sites?}` to answer from crawled sites only (docs/sites.md). */
+    search: searchFieldSchema.optional(),
     /** OpenAI's cache-routing hint: requests with the same key meet the same engine replica. */
     prompt_cache_key: z.string().max(1024).nullish(),
     // What this endpoint cannot honour is refused by name rather than silently ignored.

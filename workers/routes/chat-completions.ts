@@ -16,6 +16,7 @@ import { openAIChunkFrames } from "../openai/chunk-frames";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
 import { readJsonBody } from "../request-body";
 import { sseResponse, withFinish } from "../sse-stream";
+import { readSearchField, resolveSiteScope } from "../sites/site-scope";
 
 export const chatCompletionRoutes = new Hono<ApiEnv>();
 
@@ -26,19 +27,25 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`, {}, "model");
   }
   const messages = toAgentMessages(body, config.attachments);
+  const search = readSearchField(body.search);
+  const siteIds = await resolveSiteScope(c.env, config, c.get("principal"), search.sites);
   // Aborted when the client goes away: a streamed response is cancelled (below), and the
   // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
   const abort = new AbortController();
   const clientGone = () => abort.abort(new Error("client disconnected"));
   c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
-    key: conversationKey(messages, body.prompt_cache_key ?? undefined),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-  });
+  const run = createAgentRunner(
+    c.env,
+    config,
+    new URL(c.req.url).origin,
+    c.get("log"),
+    { key: conversationKey(messages, body.prompt_cache_key ?? undefined), waitUntil: (promise) => c.executionCtx.waitUntil(promise) },
+    siteIds ? { siteIds } : {},
+  );
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const events = run({
     messages,
-    ...(body.search ? { search: body.search } : {}),
+    ...(search.mode ? { search: search.mode } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
     ...(body.stop && body.stop.length > 0 ? { stop: body.stop } : {}),

@@ -10,7 +10,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AsyncQueue } from "../../agent/async-queue";
-import { searchModeSchema } from "../../agent/config";
 import { chatEventSchema, type ChatEvent } from "../../agent/events";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
@@ -21,6 +20,7 @@ import { sessionKey } from "../pool/affinity-key";
 import { readJsonBody } from "../request-body";
 import type { ReadEventsResult } from "../sessions/chat-session";
 import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
+import { readSearchField, resolveSiteScope, searchFieldSchema } from "../sites/site-scope";
 import { TurnRecorder } from "../sessions/turn-recorder";
 import { failureEvents, jsonFrame, sseResponse, withFinish } from "../sse-stream";
 
@@ -34,7 +34,7 @@ const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
       .string()
       .max(maxChars)
       .refine((m) => m.trim().length > 0, "must not be empty"),
-    search: searchModeSchema.optional(),
+    search: searchFieldSchema.optional(),
     attachments: attachmentListSchema(maxAttachmentBytes).optional(),
   });
 
@@ -56,15 +56,21 @@ chatRoutes.post("/api/chat", async (c) => {
   const body = await readJsonBody(c, schema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   const attachments = body.attachments ?? [];
   requireAllowed(attachments, config.attachments);
+  const search = readSearchField(body.search);
+  const siteIds = await resolveSiteScope(c.env, config, c.get("principal"), search.sites);
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
   const turn = await session.beginTurn(body.message, config.sessionTtlMs);
   if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
 
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
-    key: sessionKey(sessionId),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-  });
+  const run = createAgentRunner(
+    c.env,
+    config,
+    new URL(c.req.url).origin,
+    c.get("log"),
+    { key: sessionKey(sessionId), waitUntil: (promise) => c.executionCtx.waitUntil(promise) },
+    siteIds ? { siteIds } : {},
+  );
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
   const events = run({
@@ -72,7 +78,7 @@ chatRoutes.post("/api/chat", async (c) => {
       ...turn.history.map((m) => ({ role: m.role, content: m.content })),
       { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
     ],
-    ...(body.search ? { search: body.search } : {}),
+    ...(search.mode ? { search: search.mode } : {}),
     signal: cancel.signal,
   });
   const live = new AsyncQueue<ChatEvent>();
