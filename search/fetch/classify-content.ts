@@ -75,6 +75,9 @@ const CHALLENGE_MARKERS = [
   "verify you are human",
 ];
 
+/** Readable characters a challenge interstitial stays under (they show a line or two). */
+const CHALLENGE_MAX_TEXT = 1_500;
+
 /** Bot-management interstitials (Cloudflare, DataDome, PerimeterX, Imperva ...). */
 export function isBotChallenge(headers: Headers, status: number, html: string): boolean {
   const mitigated = headers.get("cf-mitigated");
@@ -82,7 +85,11 @@ export function isBotChallenge(headers: Headers, status: number, html: string): 
   if (headers.has("x-datadome") && status === 403) return true;
   const head = html.slice(0, 20_000).toLowerCase();
   const challenge = CHALLENGE_MARKERS.some((marker) => head.includes(marker));
-  return challenge && (status === 403 || status === 503 || status === 429 || html.length < 60_000);
+  if (!challenge) return false;
+  if (status === 403 || status === 503 || status === 429) return true;
+  // A successful page naming a marker is a challenge only when it has next to no text of its own:
+  // documentation that quotes "Just a moment..." or `_cf_chl_opt` is still a page to read.
+  return html.length < 60_000 && visibleTextLength(html) < CHALLENGE_MAX_TEXT;
 }
 
 const PAYWALL_MARKERS =

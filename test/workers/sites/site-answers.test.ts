@@ -54,7 +54,10 @@ describe("answers from a crawled site", () => {
     expect(answer.some((e) => e.type === "citation")).toBe(true);
 
     // The widget's page cannot widen the scope to another site.
-    const widen = await request("/api/chat", postJson({ message: "Where is the marmalade protocol?", search: { sites: [b.name] } }, widget), { ...vars, ENGINE: engine() });
+    const widen = await request("/api/chat", postJson({ message: "Where is the marmalade protocol?", search: { sites: [b.name] } }, widget), {
+      ...vars,
+      ENGINE: engine(),
+    });
     expect(widen.status).toBe(404);
     expect(((await widen.json()) as { error: { code: string } }).error.code).toBe("not_found");
   });
@@ -65,7 +68,10 @@ describe("answers from a crawled site", () => {
     const ask = (key: string, sites: string[]) =>
       request(
         "/v1/chat/completions",
-        postJson({ model: "megrez", messages: [{ role: "user", content: "Where is the marmalade protocol?" }], search: { mode: "always", sites } }, { authorization: `Bearer ${key}` }),
+        postJson(
+          { model: "megrez", messages: [{ role: "user", content: "Where is the marmalade protocol?" }], search: { mode: "always", sites } },
+          { authorization: `Bearer ${key}` },
+        ),
         { ...vars, ENGINE: engine() },
       );
     const own = await ask(KEY_B, [b.name]);
@@ -77,7 +83,10 @@ describe("answers from a crawled site", () => {
     for (const sites of [[a.name], [a.id], [b.name, a.name]]) {
       const other = await ask(KEY_B, sites);
       expect(other.status).toBe(404);
-      expect(((await other.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "not_found", message: `No site ${sites.at(-1)}.` });
+      expect(((await other.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: "not_found",
+        message: `No site ${sites.at(-1)}.`,
+      });
     }
   });
 });

@@ -11,7 +11,9 @@ describe("/api/sites", () => {
     const post = (body: unknown) => api("/api/sites", { method: "POST", json: body });
     expect((await errorOf(await post({ name: "x-site" }), 400)).message).toMatch(/startUrls: give `startUrls`, a `sitemap`, or both/);
     expect((await errorOf(await post({ name: "Bad Name", startUrls: ["https://docs.example.com/"] }), 400)).message).toMatch(/^Invalid request body: name:/);
-    expect((await errorOf(await post({ name: "x-site", startUrls: ["ftp://docs.example.com/"] }), 400)).message).toMatch(/startUrls\.0: must be an absolute http\(s\) URL/);
+    expect((await errorOf(await post({ name: "x-site", startUrls: ["ftp://docs.example.com/"] }), 400)).message).toMatch(
+      /startUrls\.0: must be an absolute http\(s\) URL/,
+    );
     expect((await errorOf(await post({ name: "x-site", startUrls: ["https://user:pw@docs.example.com/"] }), 400)).message).toMatch(/without credentials/);
     expect((await errorOf(await post({ name: "x-site", sitemap: "https://docs.example.com/s.xml", depth: 3 }), 400)).message).toMatch(/Unrecognized key/);
     expect((await errorOf(await post({ name: "x-site", sitemap: "https://docs.example.com/s.xml", budgets: { maxPages: 20_000 } }), 400)).message).toMatch(
@@ -27,22 +29,34 @@ describe("/api/sites", () => {
   it("keeps each key's sites to itself: another key's site is 404, a name is unique, site keys are refused", async () => {
     const name = uniqueName("owned");
     const { origin } = await newTestSite();
-    const site = await createSite({ name, sitemap: `${origin}/sitemaps/more.xml`, robotsSitemaps: false, schedule: { cron: "0 3 * * *", timezone: "Europe/Berlin" } });
+    const site = await createSite({
+      name,
+      sitemap: `${origin}/sitemaps/more.xml`,
+      robotsSitemaps: false,
+      schedule: { cron: "0 3 * * *", timezone: "Europe/Berlin" },
+    });
     expect(site).toMatchObject({ name, sitemap: [`${origin}/sitemaps/more.xml`], budgets: { maxPages: 500, maxDepth: 5 }, schedule: { cron: "0 3 * * *" } });
     expect(site.id).toMatch(/^site_[0-9a-f]{12}$/);
     // By id or by name, for its owner only.
     expect((await json<SiteJson>(await api(`/api/sites/${name}`), 200)).id).toBe(site.id);
-    for (const path of [`/api/sites/${site.id}`, `/api/sites/${name}`, `/api/sites/${site.id}/crawls`]) expect((await errorOf(await api(path, { key: KEY_B }), 404)).code).toBe("not_found");
+    for (const path of [`/api/sites/${site.id}`, `/api/sites/${name}`, `/api/sites/${site.id}/crawls`])
+      expect((await errorOf(await api(path, { key: KEY_B }), 404)).code).toBe("not_found");
     expect((await errorOf(await api(`/api/sites/${site.id}`, { method: "DELETE", key: KEY_B }), 404)).code).toBe("not_found");
     expect((await errorOf(await api(`/api/sites/${site.id}/crawls`, { method: "POST", key: KEY_B }), 404)).code).toBe("not_found");
     const listedByB = await json<{ sites: SiteJson[] }>(await api("/api/sites", { key: KEY_B }), 200);
     expect(listedByB.sites.map((s) => s.id)).not.toContain(site.id);
     // The name is the deployment-wide handle site keys use.
-    expect((await errorOf(await api("/api/sites", { method: "POST", json: { name, startUrls: ["https://b.example/"] }, key: KEY_B }), 409)).code).toBe("conflict");
+    expect((await errorOf(await api("/api/sites", { method: "POST", json: { name, startUrls: ["https://b.example/"] }, key: KEY_B }), 409)).code).toBe(
+      "conflict",
+    );
     // No key, a wrong key, a site key: refused.
     expect((await errorOf(await api("/api/sites", { key: null }), 401)).code).toBe("invalid_api_key");
     expect((await errorOf(await api("/api/sites", { key: "not-a-key" }), 401)).code).toBe("invalid_api_key");
-    const widget = await api("/api/sites", { key: null, headers: { "x-site-key": "pk-sites", origin: "https://docs.example.com" }, vars: { WIDGET_SITE_KEYS: JSON.stringify({ "pk-sites": { origins: ["https://docs.example.com"] } }) } });
+    const widget = await api("/api/sites", {
+      key: null,
+      headers: { "x-site-key": "pk-sites", origin: "https://docs.example.com" },
+      vars: { WIDGET_SITE_KEYS: JSON.stringify({ "pk-sites": { origins: ["https://docs.example.com"] } }) },
+    });
     expect((await errorOf(widget, 403)).code).toBe("site_key_not_allowed");
   });
 
@@ -61,7 +75,9 @@ describe("/api/sites", () => {
     expect(patched.exclude).toEqual(["/docs/slowish"]);
     expect(patched.schedule.nextRuns).toHaveLength(3);
     expect((await errorOf(await api(`/api/sites/${site.id}`, { method: "PATCH", json: { name: "renamed" } }), 400)).message).toMatch(/Unrecognized key/);
-    expect((await errorOf(await api(`/api/sites/${site.id}`, { method: "PATCH", json: { startUrls: [], sitemap: [] } }), 400)).message).toMatch(/give `startUrls`/);
+    expect((await errorOf(await api(`/api/sites/${site.id}`, { method: "PATCH", json: { startUrls: [], sitemap: [] } }), 400)).message).toMatch(
+      /give `startUrls`/,
+    );
 
     // A recrawl under the new exclude pattern drops the excluded page from the index.
     const crawl = await json<CrawlJson>(await api(`/api/sites/${site.id}/crawls`, { method: "POST" }), 202);
