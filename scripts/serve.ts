@@ -7,11 +7,14 @@
  * INSPECTOR_PORT (9229), HOST (127.0.0.1), MODEL_DIR (the demo model),
  * ENGINE_URL (use a running OpenAI-compatible server instead of the engine),
  * CORPUS (docs), SEARCH_MODE (always with the demo model, else auto).
+ * It also sets up the demo site `demo-docs` over the served corpus, which the
+ * demo page's widget answers from (scripts/demo-site.ts, docs/sites.md).
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { buildAssets, buildDemoModel, DEFAULT_MODEL_DIR, ROOT } from "./build";
+import { DEMO_SITE, demoSiteVars, devVar, ensureDemoSite, type DemoSiteOutcome } from "./demo-site";
 import { assertPortsFree, PortInUseError, startStack, type Stack } from "./stack";
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -33,7 +36,13 @@ const DEMO_BANNER = [
   "OpenAI-compatible server such as vLLM serving Megrez (see README).",
 ];
 
-function printBanner(stack: Stack, usingDemo: boolean, searchMode: string) {
+function demoSiteLine(outcome: DemoSiteOutcome): string {
+  if (!outcome.ok) return `  demo site          not set up: ${outcome.message}`;
+  const what = outcome.action === "created" ? "crawling" : "recrawling";
+  return `  demo site          ${DEMO_SITE}, ${what} the corpus; the demo page's widget answers from it (GET /api/sites/${DEMO_SITE})`;
+}
+
+function printBanner(stack: Stack, usingDemo: boolean, searchMode: string, demoSite: DemoSiteOutcome) {
   const lines = [
     "",
     "megrez-edge is running",
@@ -42,6 +51,7 @@ function printBanner(stack: Stack, usingDemo: boolean, searchMode: string) {
     `  event stream       ${stack.workerUrl}/api/chat`,
     `  engine             ${stack.engineUrl}/v1  (health: ${stack.engineUrl}/health)`,
     `  search             local index over the shipped corpus, mode ${searchMode}`,
+    demoSiteLine(demoSite),
     "",
     `  try: curl -N ${stack.workerUrl}/v1/chat/completions -H 'content-type: application/json' \\`,
     `         -d '{"model":"megrez","stream":true,"messages":[{"role":"user","content":"How does the agent cite sources?"}]}'`,
@@ -84,10 +94,17 @@ async function main() {
     inspectorPort: config.INSPECTOR_PORT,
     persistDir,
     // The demo model is the Omni variant (vision and audio towers): the widget may offer attachments.
-    vars: { SEARCH_MODE: searchMode, ...(usingDemo ? { ATTACHMENTS: "image,audio" } : {}) },
+    vars: {
+      SEARCH_MODE: searchMode,
+      // Your own WIDGET_SITE_KEYS in .dev.vars win over the demo's.
+      ...(devVar(ROOT, "WIDGET_SITE_KEYS") === undefined ? demoSiteVars(`http://${config.HOST}:${config.PORT}`) : {}),
+      ...(usingDemo ? { ATTACHMENTS: "image,audio" } : {}),
+    },
     onLine: (source, line) => process.stdout.write(`[${source}] ${line}\n`),
   });
-  printBanner(stack, usingDemo, searchMode);
+  // With API_KEYS set (in .dev.vars) the demo site needs one of them here.
+  const demoSite = await ensureDemoSite(stack.workerUrl, devVar(ROOT, "API_KEYS")?.split(",")[0]?.trim() || undefined);
+  printBanner(stack, usingDemo, searchMode, demoSite);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -14,8 +14,14 @@ export interface TestStack extends Stack {
   stateDir: string;
 }
 
-/** `externalEngineUrl`: wire the worker to this OpenAI-compatible server instead of starting the engine. */
-export async function startTestStack(vars: Record<string, string> = {}, options: { externalEngineUrl?: string } = {}): Promise<TestStack> {
+/**
+ * `vars` may depend on the worker's URL (known once the ports are picked).
+ * `externalEngineUrl`: wire the worker to this OpenAI-compatible server instead of starting the engine.
+ */
+export async function startTestStack(
+  vars: Record<string, string> | ((workerUrl: string) => Record<string, string>) = {},
+  options: { externalEngineUrl?: string } = {},
+): Promise<TestStack> {
   if (!options.externalEngineUrl) buildDemoModel(DEFAULT_MODEL_DIR);
   if (!existsSync(join(ASSETS_DIR, "corpus", "index.json")) || !existsSync(join(ASSETS_DIR, "widget.js"))) buildAssets();
   const stateDir = mkdtempSync(join(tmpdir(), "megrez-e2e-"));
@@ -27,7 +33,7 @@ export async function startTestStack(vars: Record<string, string> = {}, options:
     workerPort,
     inspectorPort,
     persistDir: stateDir,
-    vars,
+    vars: typeof vars === "function" ? vars(`http://127.0.0.1:${workerPort}`) : vars,
     ...(options.externalEngineUrl ? { externalEngineUrl: options.externalEngineUrl } : {}),
     onLine: process.env.E2E_VERBOSE ? (source, line) => console.log(`[${source}] ${line}`) : undefined,
   });
