@@ -46,6 +46,9 @@ describe("crawling a loopback site", () => {
     expect(requests.every((request) => request.userAgent?.startsWith("MegrezEdgeBot/"))).toBe(true);
 
     expect(crawl.skipped).toMatchObject({ "robots-disallowed": 1, "http-404": 1, "not-html": 2, "bot-challenge": 1, timeout: 1, "off-site": 1 });
+    // A same-site link that redirects to the cloud metadata address: the outbound guard refuses the hop.
+    expect(logOf(crawl, "/to-metadata")[0]).toMatchObject({ event: "skipped", reason: "blocked-address" });
+    expect(logOf(crawl, "/to-metadata")[0]?.detail).toContain("169.254.169.254");
     expect(logOf(crawl, "/old-page")[0]?.detail).toContain(`redirected to ${site.origin}/docs/moved`);
     expect(logOf(crawl, "/gbk")[0]?.detail).toContain("gbk");
     expect(logOf(crawl, "/never")[0]).toMatchObject({ event: "skipped", reason: "timeout" });

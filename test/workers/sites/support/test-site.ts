@@ -5,7 +5,8 @@
  * with everything a crawl meets: a robots.txt (Disallow, optional Crawl-delay, a Sitemap line), a
  * sitemap index with a gzip-compressed sitemap, a redirect, a page that never answers, a 404, a
  * PDF and a binary file, a GBK-encoded Chinese page, a bot challenge, pages reachable only through
- * links, ETag / Last-Modified with 304s, and a slow page (to stop the crawler mid-request).
+ * links, a redirect to the cloud metadata address, ETag / Last-Modified with 304s, and a slow page
+ * (to stop the crawler mid-request).
  *
  * Control API (JSON): POST /sites {crawlDelay?, slowMs?} → {origin}; GET <site>/__log → requests;
  * POST <site>/__change?path=… → that page's text changes (new version, new ETag).
@@ -55,7 +56,10 @@ function pages(origin: string): Record<string, [string, string]> {
         "Run the installer, then open the configuration page to finish setting up the quasar daemon.",
       )}<p><a href="/docs/configure">Configure</a> <a href="/docs/install#top">top</a> <a href="/docs/install?utm_source=nav">again</a> <a href="/docs/hidden">hidden gem</a> <a href="https://other.example/elsewhere">elsewhere</a> <a href="mailto:docs@acme.test">mail</a> <a href="/private/secret">secret</a> <a href="/docs/nofollowed" rel="nofollow">nf</a></p>`,
     ],
-    "/docs/configure": ["Configuring Acme", `${para("The configuration file sets the flux capacitor level and the telemetry endpoint.")}`],
+    "/docs/configure": [
+      "Configuring Acme",
+      `${para("The configuration file sets the flux capacitor level and the telemetry endpoint.")}<p><a href="/to-metadata">instance settings</a></p>`,
+    ],
     "/docs/hidden": ["Hidden gem", `${para("This page is linked from the install guide only: the marmalade protocol lives here.")}`],
     "/docs/moved": ["Moved page", `${para("The old page moved here; it explains the obsidian migration.")}`],
     "/docs/faq": ["Acme FAQ", `${para("Frequently asked: can Acme run offline? Yes, with the lighthouse cache enabled.")}`],
@@ -145,6 +149,8 @@ async function startSite(options: SiteOptions): Promise<{ origin: string; server
         );
       case "/old-page":
         return send(301, { location: "/docs/moved" });
+      case "/to-metadata":
+        return send(302, { location: "http://169.254.169.254/latest/meta-data/" });
       case "/never":
         entry.status = -1;
         return; // never answers
