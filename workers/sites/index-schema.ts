@@ -56,20 +56,17 @@ const STATEMENTS = [
 /** Passage ids are page id × PASSAGE_ID_STRIDE + position (positions stay below it). */
 export const PASSAGE_ID_STRIDE = 512;
 
-const ready = new WeakMap<D1Database, Promise<void>>();
+/** The worker has one SITE_INDEX database; its binding object may differ per request, the tables do not. */
+let ready: Promise<void> | undefined;
 
-/** Creates the tables once per isolate and database; a failure is retried on the next call. */
+/** Creates the tables once per isolate; a failure is retried on the next call. */
 export function ensureSchema(db: D1Database): Promise<void> {
-  let pending = ready.get(db);
-  if (!pending) {
-    pending = db
-      .batch(STATEMENTS.map((sql) => db.prepare(sql)))
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        ready.delete(db);
-        throw error;
-      });
-    ready.set(db, pending);
-  }
-  return pending;
+  ready ??= db
+    .batch(STATEMENTS.map((sql) => db.prepare(sql)))
+    .then(() => undefined)
+    .catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+  return ready;
 }
