@@ -61,12 +61,14 @@ let ready: Promise<void> | undefined;
 
 /** Creates the tables once per isolate; a failure is retried on the next call. */
 export function ensureSchema(db: D1Database): Promise<void> {
-  ready ??= db
-    .batch(STATEMENTS.map((sql) => db.prepare(sql)))
-    .then(() => undefined)
-    .catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
+  if (!ready) {
+    ready = db
+      .batch(STATEMENTS.map((sql) => db.prepare(sql)))
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+  }
   return ready;
 }
