@@ -34,7 +34,8 @@ describe("crawling a loopback site", () => {
     const site = await newTestSite();
     const created = await createSite({ name: uniqueName("full"), startUrls: [`${site.origin}/`] });
     const crawl = await waitForCrawl(created.id, created.latestCrawl!.id);
-    expect(crawl.status).toBe("done");
+    // The page that never answered and the bot challenge were not read: the crawl says so.
+    expect(crawl).toMatchObject({ status: "partial", reason: "2 URLs could not be read (bot-challenge 1, timeout 1)" });
     const requests = await site.requests();
     expectNoDuplicates(requests);
     const paths = new Set(requests.map((request) => request.path));
@@ -89,7 +90,7 @@ describe("crawling a loopback site", () => {
       name: uniqueName("recrawl"),
       sitemap: `${site.origin}/sitemaps/more.xml`,
       robotsSitemaps: false,
-      exclude: ["/docs/slowish"],
+      exclude: ["/docs/slowish", "/challenge"],
     });
     expect((await waitForCrawl(created.id, created.latestCrawl!.id)).status).toBe("done");
     const first = (await site.requests()).length;
@@ -121,12 +122,39 @@ describe("crawling a loopback site", () => {
     for (let i = 0; i < 200 && !(await site.requests()).some((request) => request.path === "/docs/slowish"); i++) await new Promise((r) => setTimeout(r, 50));
     await abortAllDurableObjects();
     const crawl = await waitForCrawl(created.id, created.latestCrawl!.id);
-    expect(crawl.status).toBe("done");
+    // The interrupted URL (and the bot challenge) were not read: partial, not done.
+    expect(crawl).toMatchObject({ status: "partial", reason: "2 URLs could not be read (bot-challenge 1, interrupted 1)" });
     expectNoDuplicates(await site.requests());
     expect(crawl.skipped?.interrupted).toBe(1);
     expect(logOf(crawl, "/docs/slowish")[0]).toMatchObject({ event: "skipped", reason: "interrupted" });
     // The URL after the slow one was still crawled, after the restart.
     expect(logOf(crawl, "/")[0]).toMatchObject({ event: "indexed" });
+  });
+
+  it("reports a recrawl of a site that is down as failed, and keeps the index it had", async () => {
+    const site = await newTestSite();
+    const created = await createSite({
+      name: uniqueName("outage"),
+      sitemap: `${site.origin}/sitemaps/more.xml`,
+      robotsSitemaps: false,
+      exclude: ["/docs/slowish", "/challenge"],
+    });
+    expect((await waitForCrawl(created.id, created.latestCrawl!.id)).status).toBe("done");
+    const before = await json<SiteJson>(await api(`/api/sites/${created.id}`), 200);
+    expect(before.index?.pages).toBeGreaterThan(1);
+
+    await site.goDown();
+    const started = await json<CrawlJson>(await api(`/api/sites/${created.id}/crawls`, { method: "POST" }), 202);
+    const outage = await waitForCrawl(created.id, started.id);
+    // robots.txt answers 503: RFC 9309 keeps the crawler off the origin, so no page is read.
+    expect(outage.status).toBe("failed");
+    expect(outage.reason).toMatch(/^no page could be read \(robots-unreachable \d+\)$/);
+    expect(outage.progress).toMatchObject({ pagesFetched: 0, removed: 0 });
+    expect(outage.log?.at(-1)).toMatchObject({ event: "failed", reason: outage.reason });
+    // Nothing was dropped: the index still answers from the pages of the last good crawl.
+    const after = await json<SiteJson>(await api(`/api/sites/${created.id}`), 200);
+    expect(after.index).toEqual(before.index);
+    expect((await search(created.id, "lighthouse cache"))[0]?.url).toBe(`${site.origin}/docs/faq`);
   });
 
   it("stops at its page budget and at its byte budget, with the reason", async () => {
@@ -149,7 +177,7 @@ describe("crawling a loopback site", () => {
       name: uniqueName("cron"),
       sitemap: `${site.origin}/sitemaps/more.xml`,
       robotsSitemaps: false,
-      exclude: ["/docs/slowish"],
+      exclude: ["/docs/slowish", "/challenge"],
       schedule: { cron: "0 * * * *" },
     });
     await waitForCrawl(created.id, created.latestCrawl!.id);

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { safeParseJSON } from "../../../agent/json";
 import { type SiteSpec, siteSpecSchema } from "../site-spec";
 
-export type CrawlStatus = "queued" | "running" | "done" | "stopped" | "cancelled" | "failed";
+export type CrawlStatus = "queued" | "running" | "done" | "partial" | "stopped" | "cancelled" | "failed";
 export type CrawlTrigger = "create" | "manual" | "schedule";
 export type FrontierKind = "sitemap" | "page";
 export type FrontierState = "queued" | "claimed" | "done" | "skipped";
@@ -118,7 +118,7 @@ const crawlRow = z.object({
   slot: z.number().nullable(),
   spec: z.string(),
   origin: z.string(),
-  status: z.enum(["queued", "running", "done", "stopped", "cancelled", "failed"]),
+  status: z.enum(["queued", "running", "done", "partial", "stopped", "cancelled", "failed"]),
   reason: z.string().nullable(),
   created_at: z.number(),
   started_at: z.number().nullable(),

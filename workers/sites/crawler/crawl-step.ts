@@ -2,12 +2,13 @@
  * One alarm invocation's share of a crawl: recover what a dead invocation left in flight (those
  * URLs are recorded as `interrupted`, never fetched again in this crawl), seed the frontier on the
  * first step, then visit URLs one at a time, pacing each host (the larger of the configured
- * interval and robots.txt's Crawl-delay), until the frontier is empty (done, stale pages leave the
- * index), a budget is spent (stopped, with the reason), or the invocation's time or request share
+ * interval and robots.txt's Crawl-delay), until the frontier is empty (done, partial or failed:
+ * crawl-outcome.ts; only a done crawl lets stale pages leave the index), a budget is spent (stopped, with the reason), or the invocation's time or request share
  * is used up (the next alarm goes on). Returns when the next alarm should fire, or null when the
  * crawl has ended.
  */
 import { type CrawlContext, logEvent } from "./crawl-context";
+import { crawlOutcome } from "./crawl-outcome";
 import { seedCrawl } from "./crawl-seed";
 import type { CrawlStatus } from "./crawl-store";
 import { visit } from "./crawl-visit";
@@ -37,7 +38,8 @@ export async function runCrawlStep(context: CrawlContext, claim: string, counter
     if (!current) return null;
     const item = store.next(crawl.id);
     if (!item) {
-      await finishCrawl(context, "done", null);
+      const outcome = crawlOutcome(store.skipCounts(crawl.id), current.counters);
+      await finishCrawl(context, outcome.status, outcome.reason);
       return null;
     }
     const { budgets } = current.spec;
@@ -72,19 +74,27 @@ export async function runCrawlStep(context: CrawlContext, claim: string, counter
   }
 }
 
-/** Ends the crawl; a finished (not stopped) crawl also drops the pages it no longer found. */
+/**
+ * Ends the crawl. A complete (`done`) crawl also drops the pages it no longer found; a `partial`
+ * one drops only those now outside the site's scope (an unreached page in scope may sit behind a
+ * page that failed this time, so it stays).
+ */
 export async function finishCrawl(context: CrawlContext, status: Exclude<CrawlStatus, "queued" | "running">, reason: string | null): Promise<void> {
   const { store, crawl } = context;
-  if (status === "done") {
+  if (status === "done" || status === "partial") {
+    const complete = status === "done";
     const kept = store.indexedUrls(crawl.id);
     for (const page of await context.index.pages(crawl.siteId)) {
-      if (kept.has(page.url)) continue;
+      if (kept.has(page.url) || (!complete && context.scope.check(page.url).ok)) continue;
       await context.index.removePage(crawl.siteId, page.url);
       store.bump(crawl.id, { removed: 1 });
-      logEvent(context, "removed", page.url, "not-found-again", "not reached by this crawl (no longer linked, listed or in scope)");
+      const why = complete ? "not reached by this crawl (no longer linked, listed or in scope)" : "outside the site's scope now";
+      logEvent(context, "removed", page.url, "not-found-again", why);
     }
     const visited = store.frontierKeys(crawl.id);
-    for (const known of store.knownPages()) if (!visited.has(known.key)) store.forgetKnown(known.key);
+    for (const known of store.knownPages()) {
+      if (!visited.has(known.key) && (complete || !context.scope.check(known.url).ok)) store.forgetKnown(known.key);
+    }
   }
   if (status === "stopped" || status === "cancelled") {
     const left = store.queuedCount(crawl.id);

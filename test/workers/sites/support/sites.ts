@@ -34,6 +34,8 @@ export interface TestSite {
   origin: string;
   requests(): Promise<LoggedRequest[]>;
   change(path: string): Promise<void>;
+  /** Every URL answers 503 from now on. */
+  goDown(): Promise<void>;
 }
 
 export async function newTestSite(options: { crawlDelay?: number; slowMs?: number } = {}): Promise<TestSite> {
@@ -44,6 +46,9 @@ export async function newTestSite(options: { crawlDelay?: number; slowMs?: numbe
     requests: async () => (await (await fetch(`${origin}/__log`)).json()) as LoggedRequest[],
     change: async (path) => {
       await (await fetch(`${origin}/__change?path=${encodeURIComponent(path)}`, { method: "POST" })).arrayBuffer();
+    },
+    goDown: async () => {
+      await (await fetch(`${origin}/__down`, { method: "POST" })).arrayBuffer();
     },
   };
 }

@@ -9,7 +9,8 @@
  * (to stop the crawler mid-request).
  *
  * Control API (JSON): POST /sites {crawlDelay?, slowMs?} → {origin}; GET <site>/__log → requests;
- * POST <site>/__change?path=… → that page's text changes (new version, new ETag).
+ * POST <site>/__change?path=… → that page's text changes (new version, new ETag); POST <site>/__down →
+ * from then on every URL (robots.txt too) answers 503, as a site in an outage does.
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -86,6 +87,7 @@ function sitemapXml(entries: string[], index = false): string {
 async function startSite(options: SiteOptions): Promise<{ origin: string; server: Server }> {
   const log: LoggedRequest[] = [];
   const versions = new Map<string, number>();
+  let down = false;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://x");
     const path = url.pathname;
@@ -94,6 +96,10 @@ async function startSite(options: SiteOptions): Promise<{ origin: string; server
       const target = url.searchParams.get("path") ?? "/";
       versions.set(target, (versions.get(target) ?? 1) + 1);
       return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: target, version: versions.get(target) }));
+    }
+    if (path === "/__down" && request.method === "POST") {
+      down = true;
+      return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ down }));
     }
     const entry: LoggedRequest = {
       path: `${path}${url.search}`,
@@ -108,6 +114,7 @@ async function startSite(options: SiteOptions): Promise<{ origin: string; server
       entry.status = status;
       response.writeHead(status, headers).end(body);
     };
+    if (down) return send(503, { "content-type": "text/html", "retry-after": "60" }, html("Service unavailable", para("Down for maintenance.")));
     serve(path, url, request, send, entry);
   });
 
