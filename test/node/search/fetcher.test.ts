@@ -2,6 +2,7 @@
 // a 50 MB body, lying content types, GBK/Big5 pages, robots.txt, bot challenges and paywalls.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPageFetcher, type PageFetcherOptions } from "../../../search/fetch";
+import { REFUSED_URLS } from "../url-guard/guard-table";
 import { startServer, type TestServer } from "./support/http-server";
 
 const html = (body: string, head = ""): string => `<!doctype html><html><head>${head}<title>t</title></head><body>${body}</body></html>`;
@@ -33,6 +34,7 @@ beforeAll(async () => {
     "/to-decimal": (_request, response) => response.writeHead(302, { location: "http://2130706433/" }).end(),
     "/to-file": (_request, response) => response.writeHead(302, { location: "file:///etc/passwd" }).end(),
     "/to-page": (_request, response) => response.writeHead(302, { location: "/page" }).end(),
+    "/redirect": (request, response) => response.writeHead(302, { location: new URL(request.url ?? "/", "http://x").searchParams.get("to") ?? "/" }).end(),
     "/loop": (_request, response) => response.writeHead(302, { location: "/loop" }).end(),
     "/bad-location": (_request, response) => response.writeHead(302, { location: "http://[not-an-ip/" }).end(),
     "/stall": () => undefined,
@@ -125,6 +127,19 @@ describe("createPageFetcher", () => {
   it.each(["/to-metadata", "/to-ten", "/to-localhost", "/to-ipv6", "/to-decimal"])("refuses a redirect to a private address (%s)", async (path) => {
     const outcome = await fetchPage(`${server.origin}${path}`);
     expect(outcome).toMatchObject({ ok: false, reason: "blocked-address" });
+  });
+
+  it("refuses a redirect to every private spelling of the guard's table, without following it", async () => {
+    const latin1 = REFUSED_URLS.filter((url) => /^[\x20-\x7e]*$/.test(url));
+    const noRobots = fetcher({ robots: false });
+    const followed: string[] = [];
+    for (const url of latin1) {
+      const outcome = await noRobots(`${server.origin}/redirect?to=${encodeURIComponent(url)}`);
+      if (!outcome.ok && outcome.reason === "blocked-address" && outcome.status === 302) continue;
+      followed.push(url);
+    }
+    expect(latin1.length).toBeGreaterThan(700);
+    expect(followed).toEqual([]);
   });
 
   it("refuses non-http schemes, at the start and on redirect", async () => {
