@@ -1,7 +1,8 @@
 /**
  * Engine server entry point: `npx tsx container/main.ts [--model DIR] [--port N] [--host H]`.
  * Prints one "engine listening on ..." line when ready; exits non-zero with a clear message
- * if the model folder is unusable or the port is taken.
+ * if the model folder is unusable or the port is taken. An error that escapes every request's
+ * handling is logged with its request id and the engine keeps serving (container/last-resort.ts).
  */
 import { createServer } from "node:net";
 import { resolve } from "node:path";
@@ -9,6 +10,7 @@ import { serve } from "@hono/node-server";
 import { z } from "zod";
 import { parseEngineConfig } from "./engine-config";
 import { createEngine } from "./engine/create-engine";
+import { installLastResortHandlers } from "./last-resort";
 import { createServerApp } from "./server/create-server-app";
 
 function fail(message: string): never {
@@ -30,6 +32,7 @@ function checkPortFree(host: string, port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  installLastResortHandlers({ log: (line) => console.error(line) });
   let config: ReturnType<typeof parseEngineConfig>;
   try {
     config = parseEngineConfig(process.env, process.argv.slice(2));
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     maxQueue: config.ENGINE_MAX_QUEUE,
     requestTimeoutMs: config.ENGINE_REQUEST_TIMEOUT_MS,
     prefixCacheBytes: config.ENGINE_PREFIX_CACHE_MB * 2 ** 20,
+    mediaFetchAllowHosts: config.ENGINE_FETCH_ALLOW_HOSTS,
     log: (line) => console.error(line),
     ...(config.ENGINE_MAX_MODEL_LEN > 0 ? { maxModelLen: config.ENGINE_MAX_MODEL_LEN } : {}),
   });

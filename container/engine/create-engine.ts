@@ -10,6 +10,7 @@ import { DecoderRunner } from "./decoder-runner";
 import { EngineMetrics } from "./engine-metrics";
 import { type ModelFolder, loadModelFolder } from "./model-folder";
 import { TextCodec } from "./text-codec";
+import { DEFAULT_FETCH_LIMITS } from "../omni/guarded-fetch";
 import { OmniSupport } from "../omni/omni-support";
 
 export interface EngineOptions {
@@ -25,6 +26,8 @@ export interface EngineOptions {
   maxModelLen?: number;
   /** Bytes of prompt KV kept for automatic prefix caching (default 0: off). */
   prefixCacheBytes?: number;
+  /** Hosts image/audio URLs may reach although private (`host` or `host:port`); default none. */
+  mediaFetchAllowHosts?: readonly string[];
 }
 
 export interface Engine {
@@ -74,7 +77,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     metrics,
     prefixCacheBytes: options.prefixCacheBytes ?? 0,
   });
-  const omni = await OmniSupport.load(folder.dir, codec, async (path) => createInferenceSession(source(path), sessionOptions));
+  const omni = await OmniSupport.load(folder.dir, codec, async (path) => createInferenceSession(source(path), sessionOptions), {
+    fetchPolicy: { allowHosts: options.mediaFetchAllowHosts ?? [] },
+    fetchLimits: DEFAULT_FETCH_LIMITS,
+  });
   if (omni !== null && !folder.embedTokensPath)
     throw new Error(`model folder ${folder.dir} has Omni towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);
   const release = async (): Promise<void> => {

@@ -8,16 +8,17 @@
  */
 import { EngineError } from "../engine/engine-errors";
 import type { MediaReference } from "./content-parts";
-import { DEFAULT_FETCH_LIMITS, guardedFetch, publicAddressesOnly, type AddressPolicy, type FetchLimits } from "./guarded-fetch";
+import type { OutboundUrlPolicy } from "../url-guard";
+import { DEFAULT_FETCH_LIMITS, guardedFetch, type FetchLimits } from "./guarded-fetch";
 import { loadOmniEncoders, type OmniEncoders, type SessionFactory } from "./omni-encoders";
 import { isOmniInputError } from "./omni-input-error";
 import { buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt, type SegmentCodec } from "./omni-prompt";
 
 export type MessageWithMedia = { role: string; content: string; media?: readonly MediaReference[] };
 
-export type OmniSupportOptions = { fetchPolicy: AddressPolicy; fetchLimits: FetchLimits };
+export type OmniSupportOptions = { fetchPolicy: OutboundUrlPolicy; fetchLimits: FetchLimits };
 
-const DEFAULT_OPTIONS: OmniSupportOptions = { fetchPolicy: publicAddressesOnly, fetchLimits: DEFAULT_FETCH_LIMITS };
+const DEFAULT_OPTIONS: OmniSupportOptions = { fetchPolicy: {}, fetchLimits: DEFAULT_FETCH_LIMITS };
 
 function invalid(message: string, param: string): EngineError {
   return new EngineError("invalid_request", message, param);
