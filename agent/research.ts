@@ -117,7 +117,8 @@ async function searchSafely(
   const timeout = AbortSignal.timeout(deps.config.deadlines.searchMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   try {
-    const results = await raceSignal(deps.search.search(request.query, { limit: deps.config.pages, signal }), signal);
+    const deadline = Date.now() + deps.config.deadlines.searchMs;
+    const results = await raceSignal(deps.search.search(request.query, { limit: deps.config.pages, signal, deadline }), signal);
     return results.length === 0 ? { ok: false, code: "search-empty", reason: "no results" } : { ok: true, results };
   } catch (error) {
     if (request.signal?.aborted) throw new AgentError("aborted", { cause: error });
