@@ -75,7 +75,7 @@ chatRoutes.post("/api/chat", async (c) => {
   const recorder = new TurnRecorder(
     session,
     turn.turnId,
-    turn.firstEventId,
+    turn,
     (err) => log.error("recording the turn failed", describeError(err)),
     () => cancel.abort(new Error("turn cancelled")),
   );
@@ -85,13 +85,17 @@ chatRoutes.post("/api/chat", async (c) => {
 });
 
 async function pumpTurn(events: AsyncIterable<ChatEvent>, sessionId: string, recorder: TurnRecorder, live: AsyncQueue<ChatEvent>, log: Logger): Promise<void> {
-  const forward = (event: ChatEvent) => {
+  // An id is streamed only once the session has reserved it, so a later turn never reuses it; false: the
+  // turn is over (cancelled) and can have no more ids, so nothing more is streamed.
+  const forward = async (event: ChatEvent): Promise<boolean> => {
+    if (!(await recorder.reserve())) return false;
     recorder.add(event);
     live.push(event);
+    return true;
   };
   try {
     for await (const event of withFinish(events, (err) => log.error("answer failed", describeError(err)))) {
-      forward(event.type === "start" ? { ...event, sessionId } : event);
+      if (!(await forward(event.type === "start" ? { ...event, sessionId } : event))) return;
     }
   } finally {
     live.close();
