@@ -24,7 +24,7 @@ export interface FuzzCase {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body?: string | Uint8Array;
+  body?: string | Uint8Array<ArrayBuffer>;
 }
 
 const LONE_HIGH = "\uD800";
@@ -61,7 +61,7 @@ export const HOSTILE_VALUES: readonly (readonly [string, string])[] = [
 ];
 
 /** Whole bodies that are not a JSON object the route can read. */
-function brokenBodies(valid: string): [string, string | Uint8Array][] {
+function brokenBodies(valid: string): [string, string | Uint8Array<ArrayBuffer>][] {
   return [
     ["empty body", ""],
     ["truncated JSON", valid.slice(0, Math.max(1, Math.floor(valid.length / 2)))],

@@ -8,6 +8,7 @@ import type { AgentRequest } from "../../agent/run-agent";
 import type { ApiEnv } from "../api-context";
 import { createAgentRunner } from "../agent-deps";
 import { chatBodyLimit } from "../attachments";
+import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
 import { collectCompletion } from "../openai/completion";
@@ -25,6 +26,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`, {}, "model");
   }
   const messages = toAgentMessages(body, config.attachments);
+  const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
   // Aborted when the client goes away: a streamed response is cancelled (below), and the
   // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
   const abort = new AbortController();
@@ -32,7 +34,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
-  const events = run({
+  const answer = run({
     messages,
     ...(body.search ? { search: body.search } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
@@ -41,6 +43,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     sampling: samplingOf(body),
     signal: abort.signal,
   });
+  const events = holdingLease(answer, lease);
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
   if (!body.stream) return c.json(await collectCompletion(events, meta));
   const log = c.get("log");

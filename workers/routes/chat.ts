@@ -15,6 +15,7 @@ import { chatEventSchema, type ChatEvent } from "../../agent/events";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
 import { attachmentListSchema, chatBodyLimit, requireAllowed } from "../attachments";
+import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
 import { readJsonBody } from "../request-body";
@@ -57,20 +58,27 @@ chatRoutes.post("/api/chat", async (c) => {
   requireAllowed(attachments, config.attachments);
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
+  const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
   const turn = await session.beginTurn(body.message, config.sessionTtlMs);
-  if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
+  if (!turn.ok) {
+    lease.release();
+    throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
+  }
 
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
-  const events = run({
-    messages: [
-      ...turn.history.map((m) => ({ role: m.role, content: m.content })),
-      { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
-    ],
-    ...(body.search ? { search: body.search } : {}),
-    signal: cancel.signal,
-  });
+  const events = holdingLease(
+    run({
+      messages: [
+        ...turn.history.map((m) => ({ role: m.role, content: m.content })),
+        { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
+      ],
+      ...(body.search ? { search: body.search } : {}),
+      signal: cancel.signal,
+    }),
+    lease,
+  );
   const live = new AsyncQueue<ChatEvent>();
   const recorder = new TurnRecorder(
     session,

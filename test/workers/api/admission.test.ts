@@ -1,0 +1,71 @@
+// Admission by capacity (MAX_CONCURRENT_CHATS): beyond the limit a chat is refused before any work starts, with
+// 503 overloaded and a Retry-After, on both chat routes; a finished answer gives its place back.
+import { describe, expect, it } from "vitest";
+import { parseSSEEvents } from "../../../agent/event-stream";
+import { call, errorOf, postJson, request } from "./support/api";
+import { createFakeEngine } from "./support/fake-engine";
+
+async function drain(response: Response): Promise<string[]> {
+  const types: string[] = [];
+  if (!response.body) return types;
+  for await (const { event } of parseSSEEvents(response.body)) types.push(event.type);
+  return types;
+}
+
+describe("admission by capacity", () => {
+  it("refuses the chat over the limit before any work, with 503 and Retry-After, and admits again once one finishes", async () => {
+    const engine = createFakeEngine({ chunkSize: 2, chunkDelayMs: 30 });
+    const vars = { ENGINE: engine, MAX_CONCURRENT_CHATS: "2" };
+    const running = await Promise.all(
+      ["admit-session-01", "admit-session-02"].map((sessionId) => call("/api/chat", postJson({ sessionId, message: "Say hello", search: "never" }), vars)),
+    );
+    expect(running.map(({ response }) => response.status)).toEqual([200, 200]);
+
+    // The refused requests get an engine of their own: it must see no call at all.
+    const untouched = createFakeEngine();
+    const refusedVars = { ENGINE: untouched, MAX_CONCURRENT_CHATS: "2" };
+    const refused = await request("/api/chat", postJson({ sessionId: "admit-session-03", message: "Say hello", search: "never" }), refusedVars);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await errorOf(refused)).toMatchObject({ code: "overloaded", type: "server_error", message: expect.stringMatching(/try again in \d+ s/) });
+    const openai = await request("/v1/chat/completions", postJson({ model: "megrez", messages: [{ role: "user", content: "hi" }], search: "never" }), refusedVars);
+    expect(openai.status).toBe(503);
+    expect(openai.headers.get("retry-after")).not.toBeNull();
+    expect(untouched.calls).toEqual([]);
+    // The refused session was never started: it takes a message as soon as there is room.
+    expect((await request("/api/sessions/admit-session-03")).status).toBe(404);
+
+    for (const { response, settled } of running) {
+      expect((await drain(response)).at(-1)).toBe("finish");
+      await settled;
+    }
+    const again = await request("/v1/chat/completions", postJson({ model: "megrez", messages: [{ role: "user", content: "hi" }], search: "never" }), vars);
+    expect(again.status).toBe(200);
+    const next = await call("/api/chat", postJson({ sessionId: "admit-session-03", message: "Say hello", search: "never" }), vars);
+    expect(next.response.status).toBe(200);
+    expect((await drain(next.response)).at(-1)).toBe("finish");
+    await next.settled;
+  });
+
+  it("gives the place back when a session refuses the turn (409) and has no limit by default", async () => {
+    const engine = createFakeEngine({ chunkSize: 2, chunkDelayMs: 30 });
+    const limited = { ENGINE: engine, MAX_CONCURRENT_CHATS: "2" };
+    const first = await call("/api/chat", postJson({ sessionId: "admit-session-10", message: "Say hello", search: "never" }), limited);
+    const busy = await request("/api/chat", postJson({ sessionId: "admit-session-10", message: "again", search: "never" }), limited);
+    expect(busy.status).toBe(409);
+    const other = await call("/api/chat", postJson({ sessionId: "admit-session-11", message: "Say hello", search: "never" }), limited);
+    expect(other.response.status).toBe(200);
+    for (const { response, settled } of [first, other]) {
+      await drain(response);
+      await settled;
+    }
+    const unlimited = await Promise.all(
+      [1, 2, 3].map((n) => call("/api/chat", postJson({ sessionId: `admit-session-2${n}`, message: "Say hello", search: "never" }), { ENGINE: engine })),
+    );
+    expect(unlimited.map(({ response }) => response.status)).toEqual([200, 200, 200]);
+    for (const { response, settled } of unlimited) {
+      await drain(response);
+      await settled;
+    }
+  });
+});
