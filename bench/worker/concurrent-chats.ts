@@ -62,7 +62,8 @@ async function chat(base: string, index: number): Promise<Outcome> {
       await response.body?.cancel();
       return { kind: "refused", status: response.status, retryAfter: response.headers.get("retry-after"), totalMs: elapsed() };
     }
-    if (!response.ok || !response.body) return { kind: "broken", detail: `HTTP ${response.status}: ${(await response.text()).slice(0, 120)}`, totalMs: elapsed() };
+    if (!response.ok || !response.body)
+      return { kind: "broken", detail: `HTTP ${response.status}: ${(await response.text()).slice(0, 120)}`, totalMs: elapsed() };
     let firstTextMs: number | undefined;
     let error: string | undefined;
     let queuedSeen = false;
@@ -101,10 +102,26 @@ function summarize(level: number, outcomes: Outcome[], wallMs: number): string {
     `| ${level}`,
     `${finished.length}`,
     `${failed.length}${codes ? ` (${codes})` : ""}`,
-    `${refused.length}${refused.length ? ` (${refusedWithRetry} with Retry-After, answered in p95 ${percentile(refused.map((r) => r.totalMs), 95)} s)` : ""}`,
+    `${refused.length}${
+      refused.length
+        ? ` (${refusedWithRetry} with Retry-After, answered in p95 ${percentile(
+            refused.map((r) => r.totalMs),
+            95,
+          )} s)`
+        : ""
+    }`,
     `${of("hung").length + of("broken").length}`,
-    `${percentile(finished.map((f) => f.totalMs), 50)} / ${percentile(finished.map((f) => f.totalMs), 95)}`,
-    `${percentile(finished.flatMap((f) => (f.firstTextMs === undefined ? [] : [f.firstTextMs])), 50)} / ${percentile(
+    `${percentile(
+      finished.map((f) => f.totalMs),
+      50,
+    )} / ${percentile(
+      finished.map((f) => f.totalMs),
+      95,
+    )}`,
+    `${percentile(
+      finished.flatMap((f) => (f.firstTextMs === undefined ? [] : [f.firstTextMs])),
+      50,
+    )} / ${percentile(
       finished.flatMap((f) => (f.firstTextMs === undefined ? [] : [f.firstTextMs])),
       95,
     )}`,

@@ -28,7 +28,11 @@ describe("admission by capacity", () => {
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(await errorOf(refused)).toMatchObject({ code: "overloaded", type: "server_error", message: expect.stringMatching(/try again in \d+ s/) });
-    const openai = await request("/v1/chat/completions", postJson({ model: "megrez", messages: [{ role: "user", content: "hi" }], search: "never" }), refusedVars);
+    const openai = await request(
+      "/v1/chat/completions",
+      postJson({ model: "megrez", messages: [{ role: "user", content: "hi" }], search: "never" }),
+      refusedVars,
+    );
     expect(openai.status).toBe(503);
     expect(openai.headers.get("retry-after")).not.toBeNull();
     expect(untouched.calls).toEqual([]);
