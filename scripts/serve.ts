@@ -10,7 +10,8 @@
  * Configuration (environment): PORT (8787), ENGINE_PORT (8080),
  * INSPECTOR_PORT (9229), HOST (127.0.0.1), MODEL_DIR (the demo model),
  * ENGINE_URL (use a running OpenAI-compatible server instead of the engine),
- * CORPUS (docs), SEARCH_MODE (always with the demo model, else auto).
+ * CORPUS (docs), SEARCH_MODE (always with the demo model, else auto),
+ * MAX_CONCURRENT_CHATS (ENGINE_MAX_BATCH, 8, for our own engine).
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -79,6 +80,17 @@ async function shutdown(why: string, code: number): Promise<never> {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal, 0));
 watchParent((reason) => void shutdown(reason, 1));
 
+/**
+ * Our own engine decodes ENGINE_MAX_BATCH (8) sequences at once: admit that many answers and refuse the
+ * next with 503 + Retry-After, rather than let them queue into the model deadline (docs/BENCHMARKS.md,
+ * "Many chats at once"). MAX_CONCURRENT_CHATS in the environment wins; another server (ENGINE_URL) has
+ * its own capacity, so no limit is set for it.
+ */
+function admissionVars(externalEngineUrl: string | undefined): Record<string, string> {
+  const chosen = process.env.MAX_CONCURRENT_CHATS ?? (externalEngineUrl ? undefined : (process.env.ENGINE_MAX_BATCH ?? "8"));
+  return chosen === undefined ? {} : { MAX_CONCURRENT_CHATS: chosen };
+}
+
 async function main() {
   const parsed = configSchema.safeParse(process.env);
   if (!parsed.success) {
@@ -110,7 +122,7 @@ async function main() {
     inspectorPort: config.INSPECTOR_PORT,
     persistDir,
     // The demo model is the Omni variant (vision and audio towers): the widget may offer attachments.
-    vars: { SEARCH_MODE: searchMode, ...(usingDemo ? { ATTACHMENTS: "image,audio" } : {}) },
+    vars: { SEARCH_MODE: searchMode, ...(usingDemo ? { ATTACHMENTS: "image,audio" } : {}), ...admissionVars(config.ENGINE_URL) },
     onLine: (source, line) => process.stdout.write(`[${source}] ${line}\n`),
     signal: starting.signal,
     onStarted: (managed) => running.push(managed),
