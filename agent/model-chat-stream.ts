@@ -63,7 +63,13 @@ export async function* readChatStream(body: ReadableStream<Uint8Array>, signal: 
   } catch (error) {
     await body.cancel().catch(() => undefined);
     if (error instanceof AgentError) throw error;
-    throw toTransportError(error, signal, undefined);
+    const transport = toTransportError(error, signal, undefined);
+    // A break after the answer began is a cut answer, whatever carried it (a reset connection,
+    // or the engine pool's guard turning an end without [DONE] into a stream error).
+    if (transport.code === "model-unavailable" && frames > 0) {
+      throw new AgentError("model-interrupted", { retryable: true, cause: error, detail: "the model server's stream broke off mid-answer" });
+    }
+    throw transport;
   }
   // [DONE] without a finish_reason: the server said the stream is complete.
   yield usage ? { type: "finish", reason: reason ?? "stop", usage } : { type: "finish", reason: reason ?? "stop" };

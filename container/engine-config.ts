@@ -35,6 +35,8 @@ export const engineConfigSchema = z.object({
         .map((host) => host.trim().toLowerCase())
         .filter((host) => host.length > 0),
     ),
+  /** SIGTERM drain: how long queued and running requests may take to finish before they are ended. */
+  ENGINE_DRAIN_TIMEOUT_MS: integer(30_000),
 });
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

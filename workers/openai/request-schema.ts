@@ -52,6 +52,8 @@ export const chatCompletionRequestSchema = z
       .nullish()
       .transform((stop) => (stop === null || stop === undefined ? undefined : typeof stop === "string" ? [stop] : stop)),
     search: searchModeSchema.optional(),
+    /** OpenAI's cache-routing hint: requests with the same key meet the same engine replica. */
+    prompt_cache_key: z.string().max(1024).nullish(),
     // What this endpoint cannot honour is refused by name rather than silently ignored.
     tools: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),
     functions: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),

@@ -11,6 +11,7 @@ import { chatBodyLimit } from "../attachments";
 import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
+import { conversationKey } from "../pool/affinity-key";
 import { collectCompletion } from "../openai/completion";
 import { openAIChunkFrames } from "../openai/chunk-frames";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
@@ -32,7 +33,10 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const abort = new AbortController();
   const clientGone = () => abort.abort(new Error("client disconnected"));
   c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
+    key: conversationKey(messages, body.prompt_cache_key ?? undefined),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const answer = run({
     messages,

@@ -18,6 +18,7 @@ import { attachmentListSchema, chatBodyLimit, requireAllowed } from "../attachme
 import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
+import { sessionKey } from "../pool/affinity-key";
 import { readJsonBody } from "../request-body";
 import type { ReadEventsResult } from "../sessions/chat-session";
 import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
@@ -65,7 +66,10 @@ chatRoutes.post("/api/chat", async (c) => {
     throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
   }
 
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
+    key: sessionKey(sessionId),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
   const events = holdingLease(
