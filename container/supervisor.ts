@@ -7,8 +7,10 @@
  * SIGINT/SIGTERM end the supervisor with the engine: it forwards them to the engine (the Docker case:
  * `docker stop` signals PID 1 only), unless MEGREZ_SUPERVISOR_SIGNALS=group says the signal reaches the
  * engine by its process group already (`npm start`, scripts/watchdog.mjs), where a second copy would cut
- * the engine's own shutdown short; either way it waits for the engine to exit. The engine's output passes
- * through; our own lines start with `[supervisor]`.
+ * the engine's own shutdown short; either way it waits for the engine to exit. SIGTERM therefore drains the
+ * engine (its answers in flight finish, new ones get 503; a second SIGTERM stops it at once) and an engine
+ * that exits after a drain is never restarted: Kubernetes' preStop `kill -TERM 1` and `docker stop` work
+ * through it unchanged. The engine's output passes through; our own lines start with `[supervisor]`.
  *
  * It is the Docker image's command and what `npm start` runs, so both restart a crashed engine. An error
  * inside one request never needs it: the engine logs that and keeps serving (container/last-resort.ts).
@@ -66,8 +68,9 @@ function start(): void {
 
 const signalsReachEngine = process.env.MEGREZ_SUPERVISOR_SIGNALS === "group";
 
+// Every signal is passed on, a second one too: the engine's SIGTERM drains (container/server/drain.ts)
+// and a second SIGTERM stops it at once, as when it runs alone.
 function stop(signal: NodeJS.Signals): void {
-  if (stopping) return;
   stopping = true;
   if (!child) process.exit(0);
   if (!signalsReachEngine) child.kill(signal);
