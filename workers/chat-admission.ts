@@ -6,7 +6,9 @@
  * (docs/BENCHMARKS.md, "Many chats at once"). 0 turns it off.
  *
  * The count lives in one Durable Object (`ChatAdmission`, SQLite): a lease per running answer, released
- * when its event stream ends (however it ends: finished, failed, cancelled, client gone) and expiring
+ * when its event stream ends (however it ends: finished, failed, cancelled, client gone; on
+ * `/v1/chat/completions` a client that goes away stops the answer, on `/api/chat` the answer runs on for a
+ * resume and keeps its lease until it ends) and expiring
  * after LEASE_MS in case the worker holding it died. The object also keeps a moving average of how long
  * answers hold their lease, for the Retry-After estimate.
  */
@@ -106,8 +108,18 @@ export async function admitChat(env: Env, config: WorkerConfig, waitUntil: (work
   };
 }
 
-/** The same events, with the lease given back when their consumer stops, however it stops. */
-export async function* holdingLease<T>(events: AsyncIterable<T>, lease: ChatLease): AsyncGenerator<T> {
+/**
+ * The same events, with the lease given back when their consumer stops, however it stops, or when `stopped`
+ * aborts (the client went away, which stops the answer): a stream cancelled before it read its first event
+ * never starts the generator, so its `finally` alone would keep the lease.
+ */
+export function holdingLease<T>(events: AsyncIterable<T>, lease: ChatLease, stopped?: AbortSignal): AsyncGenerator<T> {
+  if (stopped?.aborted) lease.release();
+  else stopped?.addEventListener("abort", () => lease.release(), { once: true });
+  return releasingAtEnd(events, lease);
+}
+
+async function* releasingAtEnd<T>(events: AsyncIterable<T>, lease: ChatLease): AsyncGenerator<T> {
   try {
     yield* events;
   } finally {

@@ -47,7 +47,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     sampling: samplingOf(body),
     signal: abort.signal,
   });
-  const events = holdingLease(answer, lease);
+  const events = holdingLease(answer, lease, abort.signal);
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
   if (!body.stream) return c.json(await collectCompletion(events, meta));
   const log = c.get("log");

@@ -60,7 +60,10 @@ chatRoutes.post("/api/chat", async (c) => {
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
   const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
-  const turn = await session.beginTurn(body.message, config.sessionTtlMs);
+  const turn = await session.beginTurn(body.message, config.sessionTtlMs).catch((error: unknown) => {
+    lease.release();
+    throw error;
+  });
   if (!turn.ok) {
     lease.release();
     throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");

@@ -1,5 +1,6 @@
 // Admission by capacity (MAX_CONCURRENT_CHATS): beyond the limit a chat is refused before any work starts, with
-// 503 overloaded and a Retry-After, on both chat routes; a finished answer gives its place back.
+// 503 overloaded and a Retry-After, on both chat routes; an answer gives its place back however it ends: finished,
+// failed (engine error, streamed or not), or its client gone.
 import { describe, expect, it } from "vitest";
 import { parseSSEEvents } from "../../../agent/event-stream";
 import { call, errorOf, postJson, request } from "./support/api";
@@ -71,5 +72,57 @@ describe("admission by capacity", () => {
       await drain(response);
       await settled;
     }
+  });
+
+  const completion = (stream: boolean) =>
+    postJson({ model: "megrez", messages: [{ role: "user", content: "hi" }], search: "never", ...(stream ? { stream: true } : {}) });
+
+  /** One more chat at limit 1 is admitted, i.e. no lease is left over. */
+  async function expectRoom(): Promise<void> {
+    const res = await request("/v1/chat/completions", completion(false), { ENGINE: createFakeEngine(), MAX_CONCURRENT_CHATS: "1" });
+    expect(res.status).toBe(200);
+  }
+
+  it.each([
+    ["before the answer's first word", false],
+    ["mid-answer", true],
+  ])("gives the place back when a streaming client goes away %s", async (_, midAnswer) => {
+    const slow = createFakeEngine({ chunkSize: 1, chunkDelayMs: 40, reply: () => "a long answer that takes a good while to stream" });
+    const vars = { ENGINE: slow, MAX_CONCURRENT_CHATS: "1" };
+    const first = await call("/v1/chat/completions", completion(true), vars);
+    expect(first.response.status).toBe(200);
+    const reader = first.response.body?.getReader();
+    const decoder = new TextDecoder();
+    let seen = decoder.decode((await reader?.read())?.value);
+    while (midAnswer && !seen.includes('"content":"a"')) seen += decoder.decode((await reader?.read())?.value);
+    expect((await request("/v1/chat/completions", completion(true), vars)).status).toBe(503);
+    await reader?.cancel();
+    await first.settled;
+    await expectRoom();
+    // Mid-answer, the engine's stream is stopped too (it notices at its next chunk): the place given back is really free.
+    if (midAnswer) {
+      for (let waited = 0; slow.aborted === 0 && waited < 2_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(slow.aborted).toBe(1);
+    }
+  });
+
+  it("gives the place back when the engine fails, streamed or not, on both routes", async () => {
+    const failing = createFakeEngine({ failWith: { status: 500, body: "boom" } });
+    const vars = { ENGINE: failing, MAX_CONCURRENT_CHATS: "1" };
+    const plain = await request("/v1/chat/completions", completion(false), vars);
+    expect(plain.status).toBe(502);
+    await expectRoom();
+    const streamed = await request("/v1/chat/completions", completion(true), vars);
+    expect(streamed.status).toBe(200);
+    expect(await streamed.text()).toContain('"error"');
+    await expectRoom();
+    const chat = await call("/api/chat", postJson({ sessionId: "admit-session-30", message: "Say hello", search: "never" }), vars);
+    expect((await drain(chat.response)).slice(-2)).toEqual(["error", "finish"]);
+    await chat.settled;
+    await expectRoom();
+    const cut = createFakeEngine({ chunkSize: 2, cut: { afterChunks: 2, how: "error" } });
+    const broken = await request("/v1/chat/completions", completion(true), { ENGINE: cut, MAX_CONCURRENT_CHATS: "1" });
+    expect(await broken.text()).toContain('"error"');
+    await expectRoom();
   });
 });
