@@ -1,15 +1,28 @@
 /**
- * The runtime-neutral session interface the engine depends on. Only `onnx-backend.ts`
- * knows onnxruntime; everything else (loader, generation loop, tests) sees these types.
+ * The runtime-neutral session interfaces the engine depends on. Only `container/runtime/` knows ONNX
+ * Runtime; everything else (loader, generation loop, tests) sees these types. `InferenceSession` runs on
+ * plain host tensors; `BindingSession` (the native layer) adds memory on the session's device, tensor views
+ * over it at an offset, and bindings that reuse them step after step without copying.
  */
 
-export type TensorElementType = "float32" | "float16" | "int64";
+export type TensorElementType = "float32" | "float16" | "int64" | "int32";
 
 /** A plain CPU tensor: typed-array data in row-major order. float16 data is raw bits. */
 export type EngineTensor =
   | { type: "float32"; dims: readonly number[]; data: Float32Array }
   | { type: "float16"; dims: readonly number[]; data: Uint16Array }
-  | { type: "int64"; dims: readonly number[]; data: BigInt64Array };
+  | { type: "int64"; dims: readonly number[]; data: BigInt64Array }
+  | { type: "int32"; dims: readonly number[]; data: Int32Array };
+
+/** The typed array that holds each element type (float16 as raw bits). */
+export interface TypedArrayOf {
+  float32: Float32Array;
+  float16: Uint16Array;
+  int64: BigInt64Array;
+  int32: Int32Array;
+}
+
+export const ELEMENT_BYTES: Readonly<Record<TensorElementType, number>> = { float32: 4, float16: 2, int64: 8, int32: 4 };
 
 export type ExecutionProvider = "cpu" | "cuda" | "wasm";
 
@@ -33,6 +46,58 @@ export interface SessionOptions {
   executionProvider: ExecutionProvider;
   /** Intra-op threads; 0 lets the runtime decide. */
   threads?: number;
+}
+
+/** Where a session's tensors live: host memory (cpu provider) or the GPU (cuda). */
+export type MemoryLocation = "cpu" | "cuda";
+
+/** Memory allocated once on the session's device (the KV pool), freed by `release`. */
+export interface DeviceMemory {
+  readonly byteLength: number;
+  readonly location: MemoryLocation;
+  release(): void;
+}
+
+/** A tensor over existing memory (device or host) at an offset: bound in place, never copied. */
+export interface TensorView {
+  readonly type: TensorElementType;
+  readonly dims: readonly number[];
+  release(): void;
+}
+
+/** Native host memory at a stable address: write `data`, then bind a view of its first elements. */
+export interface HostBuffer<T extends TensorElementType = TensorElementType> {
+  readonly type: T;
+  readonly data: TypedArrayOf[T];
+  /** A view of the first product(dims) elements; views are cached per shape and released with the buffer. */
+  view(dims: readonly number[]): TensorView;
+  release(): void;
+}
+
+/**
+ * Named inputs/outputs bound to tensor views; `run` executes the session on them. A host input bound to a
+ * cuda session is copied to the device when bound, so bind host inputs after writing them. An output bound
+ * to the same view as an input (the KV cache) is updated in place.
+ */
+export interface StepBinding {
+  bindInput(name: string, view: TensorView): void;
+  bindOutput(name: string, view: TensorView): void;
+  run(): Promise<void>;
+  release(): void;
+}
+
+/** A session of the native layer: everything `InferenceSession` does, plus in-place I/O. */
+export interface BindingSession extends InferenceSession {
+  readonly location: MemoryLocation;
+  /** Allocate `byteLength` bytes where the session computes (throws a clear error when it does not fit). */
+  allocate(byteLength: number): DeviceMemory;
+  view(memory: DeviceMemory, byteOffset: number, type: TensorElementType, dims: readonly number[]): TensorView;
+  hostBuffer<T extends TensorElementType>(type: T, length: number): HostBuffer<T>;
+  createBinding(): StepBinding;
+}
+
+export function isBindingSession(session: InferenceSession): session is BindingSession {
+  return "createBinding" in session && typeof session.createBinding === "function";
 }
 
 export function float32Tensor(data: Float32Array, dims: readonly number[]): EngineTensor {

@@ -1,0 +1,262 @@
+/**
+ * A session of the native layer: ONNX Runtime's C API through koffi, on the cpu or the CUDA provider. It runs
+ * plain host tensors like onnxruntime-node does (`run`), and also binds inputs and outputs in place
+ * (`createBinding`) over memory it allocates on its device (`allocate`), so a KV cache can stay where the
+ * model computes and be updated there, step after step.
+ */
+import {
+  type BindingSession,
+  type DeviceMemory,
+  ELEMENT_BYTES,
+  type EngineTensor,
+  type ExecutionProvider,
+  type HostBuffer,
+  type MemoryLocation,
+  type SessionInputInfo,
+  type StepBinding,
+  type TensorElementType,
+  type TensorView,
+} from "./inference-session";
+import { NativeBinding } from "./native-binding";
+import { createTensorView, liveNativeObjects, NativeDeviceMemory, NativeHostBuffer, type NativeTensorView } from "./native-memory";
+import { ONNX_ELEMENT_TYPE, ONNX_TYPE_TENSOR, ORT_DEVICE_ALLOCATOR, ORT_DISABLE_ALL, ORT_ENABLE_ALL, ORT_MEM_TYPE_DEFAULT } from "./ort-api-table";
+import type { OrtLibrary, Pointer } from "./ort-library";
+
+export interface NativeSessionOptions {
+  executionProvider: "cpu" | "cuda";
+  /** Intra-op threads; 0 lets ORT decide. */
+  threads?: number;
+  cudaDeviceId?: number;
+  /** CUDA graphs for repeated same-shape runs (CUDA provider option enable_cuda_graph). Off unless asked. */
+  cudaGraph?: boolean;
+  /** "none" turns graph optimizations off (small helper graphs that must run exactly as written). */
+  optimization?: "all" | "none";
+}
+
+const TYPE_NAMES = new Map<number, TensorElementType>(Object.entries(ONNX_ELEMENT_TYPE).map(([name, code]) => [code, name as TensorElementType]));
+
+function createSessionOptions(ort: OrtLibrary, options: NativeSessionOptions): Pointer {
+  const sessionOptions = ort.out("CreateSessionOptions");
+  try {
+    ort.check(
+      "SetSessionGraphOptimizationLevel",
+      ort.api.SetSessionGraphOptimizationLevel(sessionOptions, options.optimization === "none" ? ORT_DISABLE_ALL : ORT_ENABLE_ALL),
+    );
+    if (options.threads) ort.check("SetIntraOpNumThreads", ort.api.SetIntraOpNumThreads(sessionOptions, options.threads));
+    if (options.executionProvider === "cuda") appendCuda(ort, sessionOptions, options);
+    return sessionOptions;
+  } catch (error) {
+    ort.api.ReleaseSessionOptions(sessionOptions);
+    throw error;
+  }
+}
+
+function appendCuda(ort: OrtLibrary, sessionOptions: Pointer, options: NativeSessionOptions): void {
+  const cudaOptions = ort.out("CreateCUDAProviderOptions");
+  try {
+    const settings: Record<string, string> = {
+      device_id: String(options.cudaDeviceId ?? 0),
+      // Grow the device arena by what is asked, not to the next power of two: the KV pool is one large block.
+      arena_extend_strategy: "kSameAsRequested",
+      do_copy_in_default_stream: "1",
+      enable_cuda_graph: options.cudaGraph ? "1" : "0",
+    };
+    const keys = Object.keys(settings);
+    ort.check("UpdateCUDAProviderOptions", ort.api.UpdateCUDAProviderOptions(cudaOptions, keys, Object.values(settings), keys.length));
+    ort.check("SessionOptionsAppendExecutionProvider_CUDA_V2", ort.api.SessionOptionsAppendExecutionProvider_CUDA_V2(sessionOptions, cudaOptions));
+  } finally {
+    ort.api.ReleaseCUDAProviderOptions(cudaOptions);
+  }
+}
+
+function readString(ort: OrtLibrary, pointer: Pointer): string {
+  const text = ort.koffi.decode.string(pointer);
+  ort.check("AllocatorFree", ort.api.AllocatorFree(ort.cpuAllocator, pointer));
+  return text;
+}
+
+function describe(ort: OrtLibrary, typeInfo: Pointer, name: string): SessionInputInfo {
+  try {
+    if (ort.out<number>("GetOnnxTypeFromTypeInfo", typeInfo) !== ONNX_TYPE_TENSOR) return { name, type: "non-tensor", dims: [] };
+    const info = ort.out("CastTypeInfoToTensorInfo", typeInfo);
+    const code = ort.out<number>("GetTensorElementType", info);
+    const rank = Number(ort.out<number | bigint>("GetDimensionsCount", info));
+    const values = new BigInt64Array(rank);
+    ort.check("GetDimensions", ort.api.GetDimensions(info, values, rank));
+    const symbols = new BigUint64Array(rank);
+    ort.check("GetSymbolicDimensions", ort.api.GetSymbolicDimensions(info, symbols, rank));
+    const dims = [...values].map((value, index) => {
+      const symbol = symbols[index] ? ort.koffi.decode.string(symbols[index]) : "";
+      return symbol !== "" ? symbol : Number(value);
+    });
+    return { name, type: TYPE_NAMES.get(code) ?? `onnx-type-${code}`, dims };
+  } finally {
+    ort.api.ReleaseTypeInfo(typeInfo);
+  }
+}
+
+function describeAll(ort: OrtLibrary, session: Pointer, side: "Input" | "Output"): SessionInputInfo[] {
+  const count = Number(ort.out<number | bigint>(`SessionGet${side}Count`, session));
+  return Array.from({ length: count }, (_, index) => {
+    const name = readString(ort, ort.out(`SessionGet${side}Name`, session, index, ort.cpuAllocator));
+    return describe(ort, ort.out(`SessionGet${side}TypeInfo`, session, index), name);
+  });
+}
+
+function callAsync(ort: OrtLibrary, name: "CreateSession" | "CreateSessionFromArray" | "Run", args: unknown[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ort.api[name].async(...args, (error: unknown, status: Pointer | null) => {
+      try {
+        if (error) throw error;
+        ort.check(name, status);
+        resolve();
+      } catch (failure) {
+        reject(failure);
+      }
+    });
+  });
+}
+
+/** Copy an ORT-owned output tensor into JS memory, then release it. */
+function takeOutput(ort: OrtLibrary, name: string, value: Pointer): EngineTensor {
+  try {
+    const info = ort.out("GetTensorTypeAndShape", value);
+    let type: TensorElementType | undefined;
+    let dims: number[];
+    try {
+      type = TYPE_NAMES.get(ort.out<number>("GetTensorElementType", info));
+      const rank = Number(ort.out<number | bigint>("GetDimensionsCount", info));
+      const values = new BigInt64Array(rank);
+      ort.check("GetDimensions", ort.api.GetDimensions(info, values, rank));
+      dims = [...values].map(Number);
+    } finally {
+      ort.api.ReleaseTensorTypeAndShapeInfo(info);
+    }
+    if (!type) throw new Error(`output ${name}: unsupported tensor type`);
+    const count = dims.reduce((product, dim) => product * dim, 1);
+    const bytes = count * ELEMENT_BYTES[type];
+    const copy = bytes === 0 ? new ArrayBuffer(0) : ort.koffi.view(ort.out("GetTensorMutableData", value), bytes).slice(0);
+    if (type === "float32") return { type, dims, data: new Float32Array(copy) };
+    if (type === "float16") return { type, dims, data: new Uint16Array(copy) };
+    if (type === "int64") return { type, dims, data: new BigInt64Array(copy) };
+    return { type, dims, data: new Int32Array(copy) };
+  } finally {
+    ort.api.ReleaseValue(value);
+  }
+}
+
+export class NativeSession implements BindingSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly location: MemoryLocation;
+  private released = false;
+  private readonly memories = new Set<DeviceMemory>();
+
+  private constructor(
+    private readonly ort: OrtLibrary,
+    private readonly session: Pointer,
+    readonly inputs: readonly SessionInputInfo[],
+    readonly outputs: readonly SessionInputInfo[],
+    readonly executionProvider: ExecutionProvider,
+    private readonly deviceAllocator: Pointer,
+    private readonly deviceMemoryInfo: Pointer,
+  ) {
+    this.inputNames = inputs.map((input) => input.name);
+    this.outputNames = outputs.map((output) => output.name);
+    this.location = executionProvider === "cuda" ? "cuda" : "cpu";
+  }
+
+  /**
+   * @example
+   *   const session = await NativeSession.create(loadOrtLibrary(), "model/onnx/model.onnx", { executionProvider: "cpu" });
+   */
+  static async create(ort: OrtLibrary, model: string | Uint8Array, options: NativeSessionOptions): Promise<NativeSession> {
+    const sessionOptions = createSessionOptions(ort, options);
+    const slot: unknown[] = [null];
+    try {
+      if (typeof model === "string") await callAsync(ort, "CreateSession", [ort.env, model, sessionOptions, slot]);
+      else await callAsync(ort, "CreateSessionFromArray", [ort.env, model, model.byteLength, sessionOptions, slot]);
+    } finally {
+      ort.api.ReleaseSessionOptions(sessionOptions);
+    }
+    const session = slot[0] as Pointer;
+    let deviceMemoryInfo = ort.cpuMemoryInfo;
+    let deviceAllocator = ort.cpuAllocator;
+    try {
+      if (options.executionProvider === "cuda") {
+        deviceMemoryInfo = ort.out("CreateMemoryInfo", "Cuda", ORT_DEVICE_ALLOCATOR, options.cudaDeviceId ?? 0, ORT_MEM_TYPE_DEFAULT);
+        deviceAllocator = ort.out("CreateAllocator", session, deviceMemoryInfo);
+      }
+      return new NativeSession(
+        ort,
+        session,
+        describeAll(ort, session, "Input"),
+        describeAll(ort, session, "Output"),
+        options.executionProvider,
+        deviceAllocator,
+        deviceMemoryInfo,
+      );
+    } catch (error) {
+      if (deviceMemoryInfo !== ort.cpuMemoryInfo) ort.api.ReleaseMemoryInfo(deviceMemoryInfo);
+      ort.api.ReleaseSession(session);
+      throw error;
+    }
+  }
+
+  async run(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
+    const names = Object.keys(feeds);
+    const views: NativeTensorView[] = [];
+    try {
+      for (const name of names) {
+        const tensor = feeds[name] as EngineTensor;
+        // An empty tensor still needs a non-null data pointer.
+        const address = tensor.data.byteLength === 0 ? this.ort.koffi.address(new Uint8Array(8)) : this.ort.koffi.address(tensor.data);
+        views.push(createTensorView(this.ort, this.ort.cpuMemoryInfo, address, tensor.type, tensor.dims));
+      }
+      const outputs: (Pointer | null)[] = this.outputNames.map(() => null);
+      const inputPointers = views.map((view) => view.pointer);
+      // `feeds` stays referenced by this frame until the run ends, so the typed arrays cannot be collected.
+      await callAsync(this.ort, "Run", [this.session, null, names, inputPointers, names.length, this.outputNames, this.outputNames.length, outputs]);
+      const results: Record<string, EngineTensor> = {};
+      this.outputNames.forEach((name, index) => {
+        const value = outputs[index];
+        if (value) results[name] = takeOutput(this.ort, name, value);
+      });
+      return results;
+    } finally {
+      for (const view of views) view.release();
+    }
+  }
+
+  allocate(byteLength: number): DeviceMemory {
+    const memory = NativeDeviceMemory.allocate(this.ort, this.deviceAllocator, byteLength, this.location, this.deviceMemoryInfo);
+    this.memories.add(memory);
+    return memory;
+  }
+
+  view(memory: DeviceMemory, byteOffset: number, type: TensorElementType, dims: readonly number[]): TensorView {
+    if (!(memory instanceof NativeDeviceMemory)) throw new Error("a view needs memory allocated by the native layer");
+    return memory.view(byteOffset, type, dims);
+  }
+
+  hostBuffer<T extends TensorElementType>(type: T, length: number): HostBuffer<T> {
+    return new NativeHostBuffer(this.ort, type, length);
+  }
+
+  createBinding(): StepBinding {
+    return new NativeBinding(this.ort, this.session, null);
+  }
+
+  /** Frees what `allocate` handed out and not yet released, then the session. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    for (const memory of this.memories) memory.release();
+    this.memories.clear();
+    if (this.deviceAllocator !== this.ort.cpuAllocator) this.ort.api.ReleaseAllocator(this.deviceAllocator);
+    if (this.deviceMemoryInfo !== this.ort.cpuMemoryInfo) this.ort.api.ReleaseMemoryInfo(this.deviceMemoryInfo);
+    this.ort.api.ReleaseSession(this.session);
+  }
+}
+
+export { liveNativeObjects };
