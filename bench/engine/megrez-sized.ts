@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
     console.log(
-      `Megrez-3B dimensions, fp32 weights, ${args.kv} KV cache, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`,
+      `Megrez-3B dimensions, fp32 weights, ${args.kv} KV cache, ${args.ep} EP (ONNX Runtime ${await onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`,
     );
     console.log("| layers | weights (GiB) | build (s) | cached tokens per sequence | batch | decode step (ms) | tok/s (all sequences) | process RSS (GiB) |");
     console.log("|---|---|---|---|---|---|---|---|");

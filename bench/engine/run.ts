@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     const enginePerToken = 1000 / ours.decodeTokPerS;
     const fmt = (value: number, digits = 1): string => value.toFixed(digits);
     const lines = [
-      `Model: hidden ${args.hidden}, ${args.layers} layers, vocab ${model.dims.vocabSize}; prompt ${promptIds.length} tokens; ${args.tokens} new tokens; median of ${args.repeats}; ${args.ep} EP, onnxruntime-node ${onnxRuntimeVersion()}, ${args.threads} intra-op thread(s); load average at start ${loadavg()[0]?.toFixed(1)}.`,
+      `Model: hidden ${args.hidden}, ${args.layers} layers, vocab ${model.dims.vocabSize}; prompt ${promptIds.length} tokens; ${args.tokens} new tokens; median of ${args.repeats}; ${args.ep} EP, ONNX Runtime ${await onnxRuntimeVersion()}, ${args.threads} intra-op thread(s); load average at start ${loadavg()[0]?.toFixed(1)}.`,
       "",
       `Greedy output identical to transformers.js: ${sameTokens ? "yes" : "NO"} (${engineIds.length} tokens).`,
       "",

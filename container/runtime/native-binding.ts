@@ -22,6 +22,8 @@ export class NativeBinding implements StepBinding {
     private readonly ort: OrtLibrary,
     private readonly session: Pointer,
     private readonly runOptions: Pointer | null,
+    /** Registers each run with the session, which waits for it before it is released. */
+    private readonly track: (run: Promise<void>) => Promise<void>,
   ) {
     this.binding = ort.out("CreateIoBinding", session);
     liveNativeObjects.bindings += 1;
@@ -45,18 +47,20 @@ export class NativeBinding implements StepBinding {
     if (this.released) return Promise.reject(new Error("run on a released binding"));
     if (this.running) return Promise.reject(new Error("a binding runs one step at a time"));
     this.running = true;
-    return new Promise((resolve, reject) => {
-      this.ort.api.RunWithBinding.async(this.session, this.runOptions, this.binding, (error: unknown, status: Pointer | null) => {
-        this.running = false;
-        try {
-          if (error) throw error;
-          this.ort.check("RunWithBinding", status);
-          resolve();
-        } catch (failure) {
-          reject(failure);
-        }
-      });
-    });
+    return this.track(
+      new Promise((resolve, reject) => {
+        this.ort.api.RunWithBinding.async(this.session, this.runOptions, this.binding, (error: unknown, status: Pointer | null) => {
+          this.running = false;
+          try {
+            if (error) throw error;
+            this.ort.check("RunWithBinding", status);
+            resolve();
+          } catch (failure) {
+            reject(failure);
+          }
+        });
+      }),
+    );
   }
 
   release(): void {

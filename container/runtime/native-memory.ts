@@ -122,6 +122,11 @@ export class NativeHostBuffer<T extends TensorElementType> implements HostBuffer
     this.data = typedArrayOver(type, ort.koffi.view(this.memory.address, byteLength), length);
   }
 
+  /** Where `data` starts in native memory. */
+  get address(): Pointer {
+    return this.memory.address;
+  }
+
   view(dims: readonly number[]): TensorView {
     const key = dims.join(",");
     let view = this.views.get(key);

@@ -145,12 +145,16 @@ function takeOutput(ort: OrtLibrary, name: string, value: Pointer): EngineTensor
   }
 }
 
+const EMPTY = new Float64Array(1);
+
 export class NativeSession implements BindingSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly location: MemoryLocation;
   private released = false;
   private readonly memories = new Set<DeviceMemory>();
+  /** Runs in flight on koffi's worker threads: `release` waits for them before freeing the session. */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly ort: OrtLibrary,
@@ -175,7 +179,16 @@ export class NativeSession implements BindingSession {
     const slot: unknown[] = [null];
     try {
       if (typeof model === "string") await callAsync(ort, "CreateSession", [ort.env, model, sessionOptions, slot]);
-      else await callAsync(ort, "CreateSessionFromArray", [ort.env, model, model.byteLength, sessionOptions, slot]);
+      else {
+        // The bytes go to native memory first: V8 may move a JS buffer while ORT parses it on another thread.
+        const copy = new NativeHostBuffer(ort, "float16", Math.ceil(model.byteLength / 2));
+        try {
+          new Uint8Array(copy.data.buffer, copy.data.byteOffset, model.byteLength).set(model);
+          await callAsync(ort, "CreateSessionFromArray", [ort.env, copy.address, model.byteLength, sessionOptions, slot]);
+        } finally {
+          copy.release();
+        }
+      }
     } finally {
       ort.api.ReleaseSessionOptions(sessionOptions);
     }
@@ -203,14 +216,32 @@ export class NativeSession implements BindingSession {
     }
   }
 
-  async run(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
+  run(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
+    if (this.released) return Promise.reject(new Error("run on a released session"));
+    return this.track(this.runFeeds(feeds));
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inflight.add(promise);
+    const forget = (): void => {
+      this.inflight.delete(promise);
+    };
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  private async runFeeds(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
     const names = Object.keys(feeds);
     const views: NativeTensorView[] = [];
     try {
       for (const name of names) {
         const tensor = feeds[name] as EngineTensor;
-        // An empty tensor still needs a non-null data pointer.
-        const address = tensor.data.byteLength === 0 ? this.ort.koffi.address(new Uint8Array(8)) : this.ort.koffi.address(tensor.data);
+        // Reading `.buffer` moves a small typed array's data off V8's heap, so its address stays put while ORT
+        // reads it on another thread; `feeds` stays referenced until the run ends. An empty tensor still needs
+        // a non-null data pointer.
+        const data = tensor.data.byteLength === 0 ? EMPTY : tensor.data;
+        void data.buffer;
+        const address = this.ort.koffi.address(data);
         views.push(createTensorView(this.ort, this.ort.cpuMemoryInfo, address, tensor.type, tensor.dims));
       }
       const outputs: (Pointer | null)[] = this.outputNames.map(() => null);
@@ -244,13 +275,15 @@ export class NativeSession implements BindingSession {
   }
 
   createBinding(): StepBinding {
-    return new NativeBinding(this.ort, this.session, null);
+    if (this.released) throw new Error("binding on a released session");
+    return new NativeBinding(this.ort, this.session, null, (run) => this.track(run));
   }
 
   /** Frees what `allocate` handed out and not yet released, then the session. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     for (const memory of this.memories) memory.release();
     this.memories.clear();
     if (this.deviceAllocator !== this.ort.cpuAllocator) this.ort.api.ReleaseAllocator(this.deviceAllocator);

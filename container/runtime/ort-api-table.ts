@@ -23,7 +23,7 @@ export const ORT_API_ENTRIES = {
   GetErrorMessage: [2, "const char *GetErrorMessage(void *status)"],
   CreateEnv: [3, `${STATUS} CreateEnv(int level, const char *logid, _Out_ void **out)`],
   CreateSession: [7, `${STATUS} CreateSession(void *env, const char *path, void *options, _Out_ void **out)`],
-  CreateSessionFromArray: [8, `${STATUS} CreateSessionFromArray(void *env, const void *data, size_t length, void *options, _Out_ void **out)`],
+  CreateSessionFromArray: [8, `${STATUS} CreateSessionFromArray(void *env, uintptr_t data, size_t length, void *options, _Out_ void **out)`],
   Run: [
     9,
     `${STATUS} Run(void *session, void *runOptions, const char **inputNames, void **inputs, size_t inputCount, const char **outputNames, size_t outputCount, _Inout_ void **outputs)`,

@@ -80,6 +80,12 @@ function loadKoffi(): Koffi {
   }
 }
 
+/**
+ * The library handle stays referenced for the life of the process: koffi unloads (dlclose) a library whose
+ * handle is garbage-collected, which would leave every function pointer taken from it dangling.
+ */
+const libraryHandles: unknown[] = [];
+
 function openLibrary(koffi: Koffi, path: string): { getApiBase: CFunction } {
   if (!existsSync(path)) throw new OrtLibraryError(`ONNX Runtime library ${path} does not exist (ENGINE_ORT_LIBRARY)`);
   if (!statSync(path).isFile()) throw new OrtLibraryError(`ONNX Runtime library ${path} is not a file (ENGINE_ORT_LIBRARY)`);
@@ -90,6 +96,7 @@ function openLibrary(koffi: Koffi, path: string): { getApiBase: CFunction } {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new OrtLibraryError(`${path} cannot be loaded as a shared library (${reason}); ENGINE_ORT_LIBRARY must name libonnxruntime.so`);
   }
+  libraryHandles.push(library);
   try {
     return { getApiBase: library.func("void *OrtGetApiBase()") };
   } catch {
