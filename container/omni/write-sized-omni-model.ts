@@ -11,7 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { writeDemoModel } from "../demo/write-demo-model";
 import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder";
 import { MEGREZ_3B_DIMS, type LlamaDims } from "../model/llama-dims";
-import { createRandom } from "../model/random-weights";
+import { createRandom } from "../model/seeded-random";
 import { openExternalDataFile } from "../onnx/external-data-file";
 import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model";
 import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes";

@@ -48,6 +48,7 @@ function fromOrt(name: string, tensor: OrtTensor): EngineTensor {
   if (tensor.type === "float32" && data instanceof Float32Array) return { type: "float32", dims, data };
   if (tensor.type === "float16" && data instanceof Uint16Array) return { type: "float16", dims, data };
   if (tensor.type === "int64" && data instanceof BigInt64Array) return { type: "int64", dims, data };
+  if (tensor.type === "int32" && data instanceof Int32Array) return { type: "int32", dims, data };
   throw new Error(`output ${name}: unsupported tensor type ${tensor.type}`);
 }
 
@@ -93,12 +94,23 @@ export async function createInferenceSession(model: string | Uint8Array, options
     outputNames: session.outputNames,
     inputs: describeInputs(session),
     executionProvider: ep,
-    async run(feeds) {
+    async run(feeds, bound) {
       const ortFeeds: Record<string, OrtTensor> = {};
       for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(ort, tensor);
-      const results = await session.run(ortFeeds);
+      let results: Record<string, OrtTensor>;
+      if (bound) {
+        // ORT tensors wrap the typed arrays without copying: an output bound to an input's array writes into it.
+        const fetches: Record<string, OrtTensor | null> = {};
+        for (const name of session.outputNames) {
+          const target = bound[name];
+          fetches[name] = target ? toOrt(ort, target) : null;
+        }
+        results = await session.run(ortFeeds, fetches);
+      } else {
+        results = await session.run(ortFeeds);
+      }
       const out: Record<string, EngineTensor> = {};
-      for (const [name, tensor] of Object.entries(results)) out[name] = fromOrt(name, tensor);
+      for (const [name, tensor] of Object.entries(results)) if (!bound?.[name]) out[name] = fromOrt(name, tensor);
       return out;
     },
     release: () => session.release(),

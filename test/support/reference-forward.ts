@@ -3,7 +3,7 @@
  * Written straight from the HF LlamaForCausalLM equations (RMSNorm, rotate-half RoPE,
  * repeat-KV GQA, SwiGLU), independent of the graph builder's tricks, and intentionally slow.
  */
-import type { LlamaDims } from "./llama-dims";
+import type { LlamaDims } from "../../container/model/llama-dims";
 
 type Weights = ReadonlyMap<string, Float32Array>;
 
