@@ -216,7 +216,9 @@ function layers(context: FastContext, embeddings: string): { x: string; skip: st
 /** Build the fast decoder graph. */
 export function buildFastDecoder(options: FastDecoderOptions): OnnxModel {
   const { dims, computeType } = options;
-  if (dims.headDim % 2 !== 0) throw new Error(`head_dim ${dims.headDim} is odd: rotary needs an even head size`);
+  // GroupQueryAttention's fused rotary (CPU and CUDA) takes head sizes that are multiples of 16 only.
+  if (dims.headDim % 16 !== 0)
+    throw new Error(`the fast graph needs head_dim to be a multiple of 16 (GroupQueryAttention's rotary); this model's is ${dims.headDim}`);
   const { batch, sequence, cache } = FAST_DIM_NAMES;
   const g = new GraphBuilder("llama-decoder-fast");
   const registry = weightRegistry(g, options);
