@@ -10,14 +10,17 @@
  *   -> present.L.key|value             same shape as past: bind the same buffer and the cache updates in place
  * Per layer: SimplifiedLayerNormalization (first) or SkipSimplifiedLayerNormalization (the residual add fused
  * in), one packed QKV MatMul, GroupQueryAttention with rotary inside (cos/sin caches as initializers), o_proj,
- * SkipSimplifiedLayerNormalization, one packed gate/up MatMul, SiLU × up, down_proj. The last layer keeps only
+ * SkipSimplifiedLayerNormalization, one packed gate/up MatMul, act(gate) × up, down_proj. The last layer keeps only
  * the last position after attention, so o_proj, the MLP, the final norm and lm_head run on one row per sequence.
+ * It honours what LlamaDims carries (attention and MLP biases, hidden_act, linear and llama3 RoPE scaling baked
+ * into the cos/sin caches) and refuses by name what GroupQueryAttention's fixed caches cannot express (dynamic NTK).
  */
 import { GraphBuilder } from "../onnx/graph-builder";
 import { BYTES_PER_ELEMENT, type OnnxModel, type TensorBytes } from "../onnx/onnx-model";
 import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes";
 import type { WeightSource } from "./build-llama-decoder";
-import { type LlamaDims, llamaWeightShapes } from "./llama-dims";
+import { type LlamaActivation, type LlamaDims, llamaWeightShapes } from "./llama-dims";
+import { ropeInverseFrequencies } from "./rope-frequencies";
 
 /** Element type the fast graph computes in; its weights and KV cache are stored in it too. */
 export type FastComputeType = "float16" | "float32";
@@ -60,14 +63,18 @@ function packColumns(parts: readonly { data: TensorBytes; columns: number }[], r
   };
 }
 
-/** cos/sin caches [maxPositions, headDim / 2] for GroupQueryAttention's rotary (rotate-half layout). */
+/**
+ * cos/sin caches [maxPositions, headDim / 2] for GroupQueryAttention's rotary (rotate-half layout), with the
+ * model's RoPE scaling applied to the frequencies (plain, linear and llama3 scaling do not depend on the length).
+ */
 export function rotaryCaches(dims: LlamaDims, computeType: FastComputeType): { cos: Uint8Array; sin: Uint8Array } {
   const half = dims.headDim / 2;
+  const frequencies = ropeInverseFrequencies(dims);
   const cos = new Float32Array(dims.maxPositionEmbeddings * half);
   const sin = new Float32Array(dims.maxPositionEmbeddings * half);
   for (let position = 0; position < dims.maxPositionEmbeddings; position++) {
     for (let index = 0; index < half; index++) {
-      const angle = position / dims.ropeTheta ** ((2 * index) / dims.headDim);
+      const angle = position * (frequencies[index] ?? 0);
       cos[position * half + index] = Math.cos(angle);
       sin[position * half + index] = Math.sin(angle);
     }
@@ -107,14 +114,17 @@ function weightRegistry(g: GraphBuilder, options: FastDecoderOptions): Pick<Fast
   const packed = (name: string, parts: readonly string[]): string => {
     if (registered.has(name)) return name;
     const shapesOfParts = parts.map(shapeOf);
-    const rows = shapesOfParts[0]?.[0] ?? 0;
-    const columns = shapesOfParts.map((shape) => shape[1] ?? 0);
+    // A bias [out] packs like a one-row matrix.
+    const isBias = shapesOfParts[0]?.length === 1;
+    const rows = isBias ? 1 : (shapesOfParts[0]?.[0] ?? 0);
+    const columns = shapesOfParts.map((shape) => shape.at(-1) ?? 0);
     const data = packColumns(
       parts.map((part, index) => ({ data: options.weights(part, shapesOfParts[index] ?? []), columns: columns[index] ?? 0 })),
       rows,
       BYTES_PER_ELEMENT[options.computeType],
     );
-    g.initializer(name, options.computeType, [rows, columns.reduce((sum, value) => sum + value, 0)], data);
+    const width = columns.reduce((sum, value) => sum + value, 0);
+    g.initializer(name, options.computeType, isBias ? [width] : [rows, width], data);
     registered.add(name);
     return name;
   };
@@ -125,8 +135,7 @@ function weightRegistry(g: GraphBuilder, options: FastDecoderOptions): Pick<Fast
 function attention(context: FastContext, layer: number, normed: string): string {
   const { g, dims } = context;
   const prefix = `model.layers.${layer}.self_attn`;
-  const qkvWeight = context.packed(`${prefix}.qkv_proj.weight`, [`${prefix}.q_proj.weight`, `${prefix}.k_proj.weight`, `${prefix}.v_proj.weight`]);
-  const qkv = g.op("MatMul", [normed, qkvWeight]);
+  const qkv = packedLinear(context, normed, `${prefix}.qkv_proj`, [`${prefix}.q_proj`, `${prefix}.k_proj`, `${prefix}.v_proj`], dims.attentionBias === true);
   const [output] = g.ops(
     "GroupQueryAttention",
     [
@@ -150,14 +159,57 @@ function attention(context: FastContext, layer: number, normed: string): string 
   return output;
 }
 
+/** x @ W (+ b) for HF Linears packed side by side (their weights and biases concatenated along the output axis). */
+function packedLinear(context: FastContext, x: string, name: string, parts: readonly string[], bias: boolean): string {
+  const { g } = context;
+  const product = g.op("MatMul", [
+    x,
+    context.packed(
+      `${name}.weight`,
+      parts.map((part) => `${part}.weight`),
+    ),
+  ]);
+  if (!bias) return product;
+  return g.op("Add", [
+    product,
+    context.packed(
+      `${name}.bias`,
+      parts.map((part) => `${part}.bias`),
+    ),
+  ]);
+}
+
+/** x @ W (+ b): one HF Linear. */
+function linear(context: FastContext, x: string, name: string, bias: boolean): string {
+  const product = context.g.op("MatMul", [x, context.weight(`${name}.weight`)]);
+  return bias ? context.g.op("Add", [product, context.weight(`${name}.bias`)]) : product;
+}
+
+/** HF's ACT2FN for LLaMA's activations, as single ops where ONNX Runtime has them (its contrib Gelu family). */
+function activate(g: GraphBuilder, x: string, activation: LlamaActivation): string {
+  switch (activation) {
+    case "silu":
+      return g.op("Mul", [x, g.op("Sigmoid", [x])]);
+    case "gelu":
+      return g.op("Gelu", [x], { domain: MICROSOFT });
+    case "gelu_tanh":
+      return g.op("FastGelu", [x], { domain: MICROSOFT });
+    case "quick_gelu":
+      return g.op("QuickGelu", [x], { domain: MICROSOFT, attributes: { alpha: 1.702 } });
+    case "relu":
+      return g.op("Relu", [x]);
+  }
+}
+
 function mlp(context: FastContext, layer: number, normed: string): string {
   const { g, dims } = context;
   const prefix = `model.layers.${layer}.mlp`;
-  const gateUp = g.op("MatMul", [normed, context.packed(`${prefix}.gate_up_proj.weight`, [`${prefix}.gate_proj.weight`, `${prefix}.up_proj.weight`])]);
+  const bias = dims.mlpBias === true;
+  const gateUp = packedLinear(context, normed, `${prefix}.gate_up_proj`, [`${prefix}.gate_proj`, `${prefix}.up_proj`], bias);
   const [gate, up] = g.ops("Split", [gateUp, g.constInt64([dims.intermediateSize, dims.intermediateSize])], { attributes: { axis: -1 }, outputs: 2 });
   if (!gate || !up) throw new Error("Split produced no outputs");
-  const activated = g.op("Mul", [g.op("Mul", [gate, g.op("Sigmoid", [gate])]), up]);
-  return g.op("MatMul", [activated, context.weight(`${prefix}.down_proj.weight`)]);
+  const activated = g.op("Mul", [activate(g, gate, dims.hiddenAct ?? "silu"), up]);
+  return linear(context, activated, `${prefix}.down_proj`, bias);
 }
 
 /** SkipSimplifiedLayerNormalization: returns [normed(x + skip), x + skip]. */
@@ -199,7 +251,7 @@ function layers(context: FastContext, embeddings: string): { x: string; skip: st
         attended = lastPosition(g, attended);
         stream = lastPosition(g, stream);
       }
-      const projected = g.op("MatMul", [attended, context.weight(`${prefix}.self_attn.o_proj.weight`)]);
+      const projected = linear(context, attended, `${prefix}.self_attn.o_proj`, dims.attentionBias === true);
       const post = skipNorm(context, projected, stream, `${prefix}.post_attention_layernorm.weight`);
       return { mlpOut: mlp(context, layer, post.normed), stream: post.sum };
     });
@@ -213,12 +265,24 @@ function layers(context: FastContext, embeddings: string): { x: string; skip: st
   return pending;
 }
 
+/** Throws, naming the field, for what the fast graph cannot compute exactly (the standard graph can: --graph standard). */
+export function refuseUnsupported(dims: LlamaDims): void {
+  // GroupQueryAttention's fused rotary (CPU and CUDA) takes head sizes that are multiples of 16 only.
+  if (dims.headDim % 16 !== 0)
+    throw new Error(
+      `the fast graph needs head_dim to be a multiple of 16 (GroupQueryAttention's rotary); this model's is ${dims.headDim}: use --graph standard`,
+    );
+  if (dims.ropeScaling?.type === "dynamic") {
+    throw new Error(
+      "the fast graph cannot do dynamic NTK RoPE scaling (rope_scaling type dynamic): its base changes with each call's length, and GroupQueryAttention rotates from fixed cos/sin caches; use --graph standard",
+    );
+  }
+}
+
 /** Build the fast decoder graph. */
 export function buildFastDecoder(options: FastDecoderOptions): OnnxModel {
   const { dims, computeType } = options;
-  // GroupQueryAttention's fused rotary (CPU and CUDA) takes head sizes that are multiples of 16 only.
-  if (dims.headDim % 16 !== 0)
-    throw new Error(`the fast graph needs head_dim to be a multiple of 16 (GroupQueryAttention's rotary); this model's is ${dims.headDim}`);
+  refuseUnsupported(dims);
   const { batch, sequence, cache } = FAST_DIM_NAMES;
   const g = new GraphBuilder("llama-decoder-fast");
   const registry = weightRegistry(g, options);

@@ -153,3 +153,32 @@ describe("fast decoder graph I/O (GPU-CONTRACT.md)", () => {
     expect(model.graph.initializers.filter((tensor) => tensor.dims.length === 2 && tensor.dataType !== "float16")).toEqual([]);
   });
 });
+
+describe("fast decoder graph honours the config's architecture fields (float32, against the float64 reference)", () => {
+  const variants: [string, Partial<LlamaDims>][] = [
+    ["attention and MLP biases", { attentionBias: true, mlpBias: true }],
+    ["gelu (erf) activation", { hiddenAct: "gelu" }],
+    ["gelu_tanh activation", { hiddenAct: "gelu_tanh" }],
+    ["quick_gelu activation", { hiddenAct: "quick_gelu" }],
+    ["relu activation", { hiddenAct: "relu" }],
+    ["linear RoPE scaling", { ropeScaling: { type: "linear", factor: 4 } }],
+    ["llama3 RoPE scaling", { ropeScaling: { type: "llama3", factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 32 } }],
+  ];
+  it.each(variants)("%s", async (_, fields) => {
+    const dims: LlamaDims = { ...DIMS, ...fields };
+    const variantWeights = randomLlamaWeights(dims, 21);
+    const session = await fastSession(dims, variantWeights, "float32");
+    const prompt = PROMPTS[0] ?? [];
+    const reference = referenceGreedy(dims, variantWeights, prompt, STEPS);
+    const run = await new FastGraphLoop({ session, dims, computeType: "float32", capacity: CAPACITY, rows: 1 }).greedy([prompt], STEPS, 4);
+    expect(run.tokens[0]).toEqual(reference.tokens);
+    expect(worstDifference(run.logits[0] ?? [], reference.logits)).toBeLessThan(FP32_TOLERANCE);
+  });
+
+  it("refuses dynamic NTK RoPE scaling and head sizes its rotary cannot take, naming them", () => {
+    const build = (fields: Partial<LlamaDims>) => () =>
+      buildFastDecoder({ dims: { ...DIMS, ...fields }, weights: weightSource(weights, "float32"), computeType: "float32" });
+    expect(build({ ropeScaling: { type: "dynamic", factor: 2, originalMaxPositions: 64 } })).toThrow(/dynamic NTK RoPE.*--graph standard/);
+    expect(build({ headDim: 8, numHeads: 8, numKvHeads: 4 })).toThrow(/head_dim to be a multiple of 16.*is 8/);
+  });
+});
