@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { z } from "zod";
 import { parseEngineConfig } from "./engine-config";
 import { createEngine } from "./engine/create-engine";
+import { loadOmniEmbedder } from "./omni/omni-support";
 import { createServerApp } from "./server/create-server-app";
 
 function fail(message: string): never {
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.ENGINE_REQUEST_TIMEOUT_MS,
     prefixCacheBytes: config.ENGINE_PREFIX_CACHE_MB * 2 ** 20,
     log: (line) => console.error(line),
+    mediaEmbedder: loadOmniEmbedder,
     ...(config.ENGINE_MAX_MODEL_LEN > 0 ? { maxModelLen: config.ENGINE_MAX_MODEL_LEN } : {}),
   });
   const app = createServerApp({ engine, modelName: config.ENGINE_MODEL_NAME });

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { buildLlamaDecoder } from "../../container/model/build-llama-decoder";
 import { MEGREZ_3B_DIMS, type LlamaDims } from "../../container/model/llama-dims";
 import type { KvType } from "../../container/engine/kv-batch";
-import { createRandom } from "../../container/model/random-weights";
+import { createRandom } from "../../container/model/seeded-random";
 import { openExternalDataFile } from "../../container/onnx/external-data-file";
 import { encodeOnnxModel } from "../../container/onnx/onnx-model";
 import { bytesOf } from "../../container/onnx/tensor-bytes";

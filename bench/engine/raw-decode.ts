@@ -5,7 +5,7 @@
  */
 import { layerKvNames } from "../../container/engine/kv-names";
 import type { LlamaDims } from "../../container/model/llama-dims";
-import { argmax } from "../../container/model/reference-forward";
+import { argmax } from "../../test/support/reference-forward";
 import { type EngineTensor, type ExecutionProvider, int64Tensor } from "../../container/runtime/inference-session";
 import { createInferenceSession } from "../../container/runtime/onnx-backend";
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Engine } from "../../container/engine/create-engine";
 import { DEFAULT_SAMPLING } from "../../container/engine/sampling-params";
 import type { OmniPrompt } from "../../container/omni/omni-prompt";
-import type { MessageWithMedia } from "../../container/omni/omni-support";
+import { type MessageWithMedia, OmniSupport } from "../../container/omni/omni-support";
 import { median } from "../median";
 
 const FIXTURES = new URL("../../test/fixtures/omni/", import.meta.url);
@@ -53,7 +53,8 @@ export async function engineBench(
   engine: Engine,
   options: { concurrency: number; textTokens: number; outputTokens: number; repeats: number },
 ): Promise<EngineFigures> {
-  if (engine.omni === null) throw new Error("the model folder has no Omni towers (megrez_omni in config.json)");
+  const omni = engine.media;
+  if (!(omni instanceof OmniSupport)) throw new Error("the engine has no Omni embedder (megrez_omni in config.json, mediaEmbedder: loadOmniEmbedder)");
   const image = readFileSync(new URL("sample_image.jpg", FIXTURES)).toString("base64");
   const text = textOfTokens(engine, options.textTokens);
   const messages: MessageWithMedia[] = [{ role: "user", content: text, media: [{ kind: "image", source: { type: "data", base64: image } }] }];
@@ -61,7 +62,7 @@ export async function engineBench(
   const prompts: OmniPrompt[] = [];
   for (let i = 0; i < options.concurrency; i++) {
     const started = performance.now();
-    prompts.push(await engine.omni.prepare(messages, true));
+    prompts.push(await omni.prepare(messages, true));
     prepareTimes.push(performance.now() - started);
   }
   const first = prompts[0]!;

@@ -4,16 +4,15 @@
  * leave as soon as they finish, are cancelled or pass their deadline. Each decode step feeds
  * every active sequence's last token in one batched forward pass.
  */
-import type { DecoderRunner } from "./decoder-runner";
+import type { BatchDecoder, BatchKv } from "./batch-decoder";
+import type { EmbeddingSplice } from "./embedding-splice";
 import { EngineError } from "./engine-errors";
 import type { EngineMetrics } from "./engine-metrics";
 import type { GenerationEvent } from "./generation-events";
-import { KvBatch } from "./kv-batch";
 import { PrefixCache } from "./prefix-cache";
 import type { SamplingParams } from "./sampling-params";
 import { Sequence } from "./sequence";
 import type { TextCodec } from "./text-codec";
-import type { EmbeddingSplice } from "../omni/omni-prompt";
 
 export interface SchedulerOptions {
   maxBatch: number;
@@ -33,27 +32,27 @@ export interface GenerateRequest {
   /** Aborting (e.g. client disconnect) cancels the sequence and frees its slot. */
   signal?: AbortSignal;
   timeoutMs?: number;
-  /** Omni: embeddings for the prompt's image/audio placeholder spans (see omni/omni-prompt.ts). */
+  /** Embeddings for the prompt's image/audio placeholder spans (from the engine's media embedder). */
   embeddingSplices?: readonly EmbeddingSplice[];
 }
 
-export class BatchScheduler {
+export class BatchScheduler<K extends BatchKv = BatchKv> {
   private readonly queue: Sequence[] = [];
   private active: Sequence[] = [];
-  private kv: KvBatch;
+  private kv: K;
   private nextId = 1;
   private running = false;
   private readonly now: () => number;
-  private readonly prefixCache: PrefixCache;
+  private readonly prefixCache: PrefixCache<K>;
 
   constructor(
-    private readonly runner: DecoderRunner,
+    private readonly runner: BatchDecoder<K>,
     private readonly codec: TextCodec,
     private readonly options: SchedulerOptions,
   ) {
-    this.kv = KvBatch.empty(runner.dims, 0, runner.kvType);
+    this.kv = runner.emptyKv(0);
     this.now = options.now ?? (() => performance.now());
-    this.prefixCache = new PrefixCache(runner.dims, options.prefixCacheBytes ?? 0);
+    this.prefixCache = new PrefixCache(runner, options.prefixCacheBytes ?? 0);
   }
 
   get queueDepth(): number {
@@ -147,7 +146,7 @@ export class BatchScheduler {
       const failure = error instanceof Error ? error : new Error(String(error));
       for (const sequence of this.active) sequence.fail(failure);
       this.active = [];
-      this.kv = KvBatch.empty(this.runner.dims, 0, this.runner.kvType);
+      this.kv = this.runner.emptyKv(0);
     }
     this.options.metrics.recordStep((this.now() - started) / 1000);
     this.updateGauges();
@@ -158,16 +157,11 @@ export class BatchScheduler {
    * their first token, remember their prompts' KV, merge them into the batch.
    */
   private async admit(newcomers: Sequence[]): Promise<void> {
-    const { dims, kvType } = this.runner;
     // A prompt with image/audio embeddings is more than its token ids: never cached or matched.
     const cacheable = newcomers.map((sequence) => this.prefixCache.enabled && sequence.embeddingSplices.length === 0);
     const hits = newcomers.map((sequence, row) => (cacheable[row] ? this.prefixCache.lookup(sequence.promptIds) : null));
-    const noPrefix = KvBatch.empty(dims, 1, kvType);
-    const past = KvBatch.gather(
-      dims,
-      kvType,
-      hits.map((hit) => ({ batch: hit?.kv ?? noPrefix, row: 0 })),
-    );
+    const noPrefix = this.runner.emptyKv(1);
+    const past = this.runner.gatherKv(hits.map((hit) => ({ batch: hit?.kv ?? noPrefix, row: 0 })));
     const { logits, kv } = await this.runner.step(
       newcomers.map((sequence, row) => sequence.promptIds.slice(hits[row]?.length ?? 0)),
       past,
@@ -191,7 +185,7 @@ export class BatchScheduler {
       ...newcomers.map((sequence, row) => ({ sequence, batch: kv, row })),
     ].filter(({ sequence }) => !sequence.finished);
     this.active = rows.map(({ sequence }) => sequence);
-    this.kv = KvBatch.gather(this.runner.dims, this.runner.kvType, rows);
+    this.kv = this.runner.gatherKv(rows);
   }
 
   /** One decode step for every active sequence; drop the ones that finished. */
@@ -214,6 +208,6 @@ export class BatchScheduler {
     if (this.active.every((sequence) => !sequence.finished)) return;
     const rows = this.active.map((sequence, row) => ({ sequence, batch: this.kv, row })).filter(({ sequence }) => !sequence.finished);
     this.active = rows.map(({ sequence }) => sequence);
-    this.kv = KvBatch.gather(this.runner.dims, this.runner.kvType, rows);
+    this.kv = this.runner.gatherKv(rows);
   }
 }

@@ -1,16 +1,21 @@
 /**
  * Wires a model folder into a ready engine: sessions on the chosen execution provider,
- * tokenizer/template codec, decoder runner and the continuous-batching scheduler.
+ * tokenizer/template codec, the decoder runner for the folder's graph (standard or fast,
+ * from engine.json), the continuous-batching scheduler, and the media embedder the caller
+ * plugs in (container/main.ts passes the Omni towers' loader).
  */
 import { readFileSync } from "node:fs";
 import { type ExecutionProviderSetting, openRuntime, type Runtime, type RuntimeKind } from "../runtime/onnx-backend";
 import type { ExecutionProvider, InferenceSession } from "../runtime/inference-session";
+import type { BatchDecoder } from "./batch-decoder";
 import { BatchScheduler } from "./batch-scheduler";
 import { DecoderRunner } from "./decoder-runner";
+import { EngineError } from "./engine-errors";
 import { EngineMetrics } from "./engine-metrics";
+import { FastDecoderRunner } from "./fast-decoder-runner";
+import type { MediaEmbedder, MediaEmbedderFactory } from "./media-embedder";
 import { type ModelFolder, loadModelFolder } from "./model-folder";
 import { TextCodec } from "./text-codec";
-import { OmniSupport } from "../omni/omni-support";
 
 export interface EngineOptions {
   modelDir: string;
@@ -31,6 +36,10 @@ export interface EngineOptions {
   maxModelLen?: number;
   /** Bytes of prompt KV kept for automatic prefix caching (default 0: off). */
   prefixCacheBytes?: number;
+  /** Loads image/audio input for the folder (null for text-only folders); without it the engine is text-only. */
+  mediaEmbedder?: MediaEmbedderFactory;
+  /** Fast graph: the longest prompt piece one forward pass takes (default 512). */
+  prefillChunkTokens?: number;
 }
 
 export interface Engine {
@@ -42,8 +51,8 @@ export interface Engine {
   /** What runs the sessions: the native layer, or onnxruntime-node / onnxruntime-web. */
   runtimeKind: RuntimeKind;
   maxModelLen: number;
-  /** Image/audio input (Megrez-Omni folders); null for text-only models. */
-  omni: OmniSupport | null;
+  /** Image/audio input (the injected embedder, for folders that have towers); null for text-only engines. */
+  media: MediaEmbedder | null;
   release(): Promise<void>;
 }
 
@@ -53,6 +62,11 @@ export interface Engine {
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const folder = loadModelFolder(options.modelDir);
+  if (folder.graph === "fast" && options.executionProvider === "wasm")
+    throw new EngineError(
+      "model_folder_invalid",
+      `model folder ${folder.dir} holds the fast graph (ONNX Runtime contrib ops): use ENGINE_EP=cpu or cuda, not wasm`,
+    );
   const settings = {
     executionProvider: options.executionProvider,
     threads: options.threads ?? 0,
@@ -77,8 +91,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const executionProvider = runtime.executionProvider;
   const embedTokens = folder.embedTokensPath ? await runtime.createSession(source(folder.embedTokensPath)) : null;
   const codec = new TextCodec(folder);
-  const padTokenId = folder.tokenizerConfig.pad_token ? (codec.tokenId(folder.tokenizerConfig.pad_token) ?? 0) : 0;
-  const runner = new DecoderRunner(folder.dims, decoder, embedTokens, padTokenId);
+  const runner = createRunner(folder, codec, decoder, embedTokens, options);
   const metrics = new EngineMetrics();
   const maxModelLen = Math.min(folder.dims.maxPositionEmbeddings, options.maxModelLen ?? Infinity);
   const scheduler = new BatchScheduler(runner, codec, {
@@ -89,12 +102,34 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     metrics,
     prefixCacheBytes: options.prefixCacheBytes ?? 0,
   });
-  const omni = await OmniSupport.load(folder.dir, codec, async (path) => runtime.createSession(source(path)));
-  if (omni !== null && !folder.embedTokensPath)
-    throw new Error(`model folder ${folder.dir} has Omni towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);
+  const media = options.mediaEmbedder
+    ? await options.mediaEmbedder({ dir: folder.dir, codec, createSession: async (path) => runtime.createSession(source(path)) })
+    : null;
+  if (media !== null && !folder.embedTokensPath)
+    throw new Error(`model folder ${folder.dir} has media towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);
   const release = async (): Promise<void> => {
     await runner.release();
-    await omni?.release();
+    await media?.release();
   };
-  return { folder, codec, scheduler, metrics, executionProvider, runtimeKind: runtime.kind, maxModelLen, omni, release };
+  return { folder, codec, scheduler, metrics, executionProvider, runtimeKind: runtime.kind, maxModelLen, media, release };
+}
+
+/** The runner for the folder's decoder graph. */
+function createRunner(
+  folder: ModelFolder,
+  codec: TextCodec,
+  decoder: InferenceSession,
+  embedTokens: InferenceSession | null,
+  options: EngineOptions,
+): BatchDecoder {
+  if (folder.graph === "fast") {
+    return new FastDecoderRunner(
+      folder.dims,
+      decoder,
+      embedTokens,
+      options.prefillChunkTokens === undefined ? {} : { prefillChunkTokens: options.prefillChunkTokens },
+    );
+  }
+  const padTokenId = folder.tokenizerConfig.pad_token ? (codec.tokenId(folder.tokenizerConfig.pad_token) ?? 0) : 0;
+  return new DecoderRunner(folder.dims, decoder, embedTokens, padTokenId);
 }

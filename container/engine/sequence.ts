@@ -8,7 +8,7 @@ import { Sampler } from "./sampler";
 import type { SamplingParams } from "./sampling-params";
 import { StopMatcher } from "./stop-matcher";
 import type { TextCodec } from "./text-codec";
-import type { EmbeddingSplice } from "../omni/omni-prompt";
+import type { EmbeddingSplice } from "./embedding-splice";
 
 export class Sequence {
   readonly outputIds: number[] = [];

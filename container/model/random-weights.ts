@@ -4,18 +4,7 @@
  * not near-ties), which keeps parity tests between runtimes meaningful.
  */
 import { type LlamaDims, llamaWeightShapes } from "./llama-dims";
-
-/** mulberry32: tiny, fast, 32-bit state PRNG returning floats in [0, 1). */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from "./seeded-random";
 
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
@@ -25,6 +14,8 @@ function gaussian(random: () => number): number {
 function scaleFor(name: string, shape: readonly number[]): { mean: number; std: number } {
   if (name.endsWith("layernorm.weight") || name === "model.norm.weight") return { mean: 1, std: 0.1 };
   if (name === "model.embed_tokens.weight") return { mean: 0, std: 1 };
+  // Biases large enough that a converter dropping them is visibly wrong.
+  if (name.endsWith(".bias")) return { mean: 0, std: 0.5 };
   const fanIn = shape[0] ?? 1;
   if (name === "lm_head.weight") return { mean: 0, std: 4 / Math.sqrt(fanIn) };
   return { mean: 0, std: 1 / Math.sqrt(fanIn) };

@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { SafetensorsCheckpoint } from "../convert/safetensors-reader";
-import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder";
+import { type DecoderGraphKind, decoderGraphs, graphMetadataOf } from "../model/decoder-graphs";
+import { writeGraphMetadata } from "../model/graph-metadata";
 import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes, type LlamaDims } from "../model/llama-dims";
 import { openExternalDataFile } from "../onnx/external-data-file";
 import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model";
@@ -41,8 +42,10 @@ const megrezOmniConfigSchema = z.looseObject({
 export type OmniConvertOptions = {
   inputDir: string;
   outputDir: string;
-  /** Storage of the LLM weights; the towers stay fp32. */
+  /** Storage of the LLM weights (for the fast graph also its compute type); the towers stay fp32. */
   dtype: "fp16" | "fp32";
+  /** Which decoder graph to write (default "standard"). */
+  graph?: DecoderGraphKind;
   /** Placeholder token strings of the checkpoint's tokenizer (Megrez's are not public: pass them). */
   tokens?: OmniTokens;
   onProgress?: (progress: { done: number; total: number; name: string }) => void;
@@ -148,10 +151,12 @@ function writeGraph(
 export function convertOmniCheckpoint(options: OmniConvertOptions): { tensors: number } {
   const raw: unknown = JSON.parse(readFileSync(join(options.inputDir, "config.json"), "utf8"));
   const omniJson = megrezOmniConfigSchema.parse(raw);
-  const llmJson = llamaConfigSchema.parse({ ...(typeof raw === "object" && raw !== null ? raw : {}), model_type: "llama" });
+  // The LLM part is a LlamaForCausalLM inside MegrezO: its fields are read as such (auto_map names MegrezO's own code).
+  const { auto_map: _ownCode, ...llmRaw } = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const llmJson = llamaConfigSchema.parse({ ...llmRaw, model_type: "llama", architectures: ["LlamaForCausalLM"] });
   const checkpoint = SafetensorsCheckpoint.open(options.inputDir);
-  const tied = !checkpoint.has("llm.lm_head.weight") && !checkpoint.has("lm_head.weight");
-  const dims: LlamaDims = { ...dimsFromConfig(llmJson), tieWordEmbeddings: llmJson.tie_word_embeddings || tied };
+  // An untied config without lm_head is refused by the weight check below (missing lm_head.weight), never silently tied.
+  const dims: LlamaDims = dimsFromConfig(llmJson);
   const omni = omniConfigOf(omniJson, options.tokens ?? OMNI_TOKENS);
   if (!Number.isInteger(omni.vision.resamplerHeads) || omni.vision.outputSize % omni.vision.resamplerHeads !== 0) {
     throw new Error(`resampler heads (${omni.vision.resamplerHeads}) must divide hidden_size ${omni.vision.outputSize}: set resampler_heads in config.json`);
@@ -179,11 +184,17 @@ export function convertOmniCheckpoint(options: OmniConvertOptions): { tensors: n
     progress(name);
     return bytesOf(values);
   };
-  const weightType = options.dtype === "fp16" ? "float16" : "float32";
+  const choice = { graph: options.graph ?? "standard", dtype: options.dtype } as const;
+  const llmGraph = (part: "decoder" | "embedTokens") => (weights: (name: string, shape: readonly number[]) => () => Uint8Array) => {
+    const graph = decoderGraphs(choice, dims, weights, "embeds")[part];
+    if (!graph) throw new Error(`no ${part} graph`);
+    return graph;
+  };
   try {
     const onnxDir = join(staging, "onnx");
-    writeGraph(onnxDir, "model.onnx", (weights) => buildLlamaDecoder({ dims, weights, weightType, inputMode: "embeds", logitsToKeep: true }), llmBytes);
-    writeGraph(onnxDir, "embed_tokens.onnx", (weights) => buildEmbedTokens({ dims, weights, weightType }), llmBytes);
+    writeGraph(onnxDir, "model.onnx", llmGraph("decoder"), llmBytes);
+    writeGraph(onnxDir, "embed_tokens.onnx", llmGraph("embedTokens"), llmBytes);
+    writeGraphMetadata(staging, graphMetadataOf(choice));
     writeGraph(onnxDir, "vision_encoder.onnx", (weights) => buildVisionEncoder({ ...omni, weights }), towerBytes);
     writeGraph(onnxDir, "audio_encoder.onnx", (weights) => buildAudioEncoder({ ...omni, weights }), towerBytes);
     const config = {

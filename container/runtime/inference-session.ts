@@ -38,7 +38,11 @@ export interface InferenceSession {
   readonly outputNames: readonly string[];
   readonly inputs: readonly SessionInputInfo[];
   readonly executionProvider: ExecutionProvider;
-  run(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>>;
+  /**
+   * Runs the graph. `bound` names outputs to write into the given tensors (a tensor may be the very one fed as an
+   * input: the fast graph then updates its KV cache in place); every other output comes back as a new tensor.
+   */
+  run(feeds: Readonly<Record<string, EngineTensor>>, bound?: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>>;
   release(): Promise<void>;
 }
 
@@ -102,6 +106,10 @@ export function isBindingSession(session: InferenceSession): session is BindingS
 
 export function float32Tensor(data: Float32Array, dims: readonly number[]): EngineTensor {
   return { type: "float32", data, dims };
+}
+
+export function int32Tensor(values: readonly number[], dims: readonly number[]): EngineTensor {
+  return { type: "int32", data: Int32Array.from(values), dims };
 }
 
 export function int64Tensor(values: readonly (number | bigint)[], dims: readonly number[]): EngineTensor {

@@ -216,9 +216,19 @@ export class NativeSession implements BindingSession {
     }
   }
 
-  run(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
+  run(feeds: Readonly<Record<string, EngineTensor>>, bound?: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
     if (this.released) return Promise.reject(new Error("run on a released session"));
-    return this.track(this.runFeeds(feeds));
+    return this.track(this.runFeeds(feeds, bound ?? {}));
+  }
+
+  /** An OrtValue over a JS tensor's own memory (no copy). */
+  private wrap(tensor: EngineTensor): NativeTensorView {
+    // Reading `.buffer` moves a small typed array's data off V8's heap, so its address stays put while ORT
+    // reads it on another thread; the caller keeps the tensor referenced until the run ends. An empty tensor
+    // still needs a non-null data pointer.
+    const data = tensor.data.byteLength === 0 ? EMPTY : tensor.data;
+    void data.buffer;
+    return createTensorView(this.ort, this.ort.cpuMemoryInfo, this.ort.koffi.address(data), tensor.type, tensor.dims);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
@@ -230,28 +240,28 @@ export class NativeSession implements BindingSession {
     return promise;
   }
 
-  private async runFeeds(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
+  /** Outputs named in `bound` are written into those tensors (in place when one is also an input). */
+  private async runFeeds(feeds: Readonly<Record<string, EngineTensor>>, bound: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
     const names = Object.keys(feeds);
     const views: NativeTensorView[] = [];
     try {
-      for (const name of names) {
-        const tensor = feeds[name] as EngineTensor;
-        // Reading `.buffer` moves a small typed array's data off V8's heap, so its address stays put while ORT
-        // reads it on another thread; `feeds` stays referenced until the run ends. An empty tensor still needs
-        // a non-null data pointer.
-        const data = tensor.data.byteLength === 0 ? EMPTY : tensor.data;
-        void data.buffer;
-        const address = this.ort.koffi.address(data);
-        views.push(createTensorView(this.ort, this.ort.cpuMemoryInfo, address, tensor.type, tensor.dims));
-      }
-      const outputs: (Pointer | null)[] = this.outputNames.map(() => null);
-      const inputPointers = views.map((view) => view.pointer);
-      // `feeds` stays referenced by this frame until the run ends, so the typed arrays cannot be collected.
+      const inputPointers = names.map((name) => {
+        const view = this.wrap(feeds[name] as EngineTensor);
+        views.push(view);
+        return view.pointer;
+      });
+      const outputs: (Pointer | null)[] = this.outputNames.map((name) => {
+        const target = bound[name];
+        if (!target) return null;
+        const view = this.wrap(target);
+        views.push(view);
+        return view.pointer;
+      });
       await callAsync(this.ort, "Run", [this.session, null, names, inputPointers, names.length, this.outputNames, this.outputNames.length, outputs]);
       const results: Record<string, EngineTensor> = {};
       this.outputNames.forEach((name, index) => {
         const value = outputs[index];
-        if (value) results[name] = takeOutput(this.ort, name, value);
+        if (value && !bound[name]) results[name] = takeOutput(this.ort, name, value);
       });
       return results;
     } finally {

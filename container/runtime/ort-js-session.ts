@@ -67,12 +67,23 @@ export async function createJsSession(model: string | Uint8Array, ep: ExecutionP
     outputNames: session.outputNames,
     inputs: describeInputs(session),
     executionProvider: ep,
-    async run(feeds) {
+    async run(feeds, bound) {
       const ortFeeds: Record<string, OrtTensor> = {};
       for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(ort, tensor);
-      const results = await session.run(ortFeeds);
+      let results: Record<string, OrtTensor>;
+      if (bound) {
+        // ORT tensors wrap the typed arrays without copying: an output bound to an input's array writes into it.
+        const fetches: Record<string, OrtTensor | null> = {};
+        for (const name of session.outputNames) {
+          const target = bound[name];
+          fetches[name] = target ? toOrt(ort, target) : null;
+        }
+        results = await session.run(ortFeeds, fetches);
+      } else {
+        results = await session.run(ortFeeds);
+      }
       const out: Record<string, EngineTensor> = {};
-      for (const [name, tensor] of Object.entries(results)) out[name] = fromOrt(name, tensor);
+      for (const [name, tensor] of Object.entries(results)) if (!bound?.[name]) out[name] = fromOrt(name, tensor);
       return out;
     },
     release: () => session.release(),

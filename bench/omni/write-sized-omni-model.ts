@@ -1,6 +1,7 @@
 /**
- * A Megrez-3B-Omni-sized random model folder for GPU benchmarks (`bench/omni/run.ts --model DIR --ep cuda`): the real
- * LLM dimensions (hidden 2560, 40/10 heads × 64, intermediate 7168, vocab 122880; fp16 weights) and real towers
+ * A Megrez-3B-Omni-sized random model folder for GPU benchmarks (`bench/omni/run.ts --model DIR --ep cuda`, and the
+ * GPU check `bench/gpu/run.sh`, which writes one on the GPU host): the real LLM dimensions (hidden 2560, 40/10 heads
+ * × 64, intermediate 7168, vocab 122880; fp16 weights, the standard or the fast decoder graph) and real towers
  * (SigLIP-SO400M 1152 × 27 layers, 16 heads, MLP 4304; Whisper-large-v3 encoder 1280 × 32 layers, 20 heads; fp32),
  * every graph with external data. Weights are generated tensor by tensor while encoding (never all in memory). Layer
  * counts can be cut to check the path on a small machine. The tokenizer is the demo one (ids past its vocabulary
@@ -8,18 +9,27 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeDemoModel } from "../demo/write-demo-model";
-import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder";
-import { MEGREZ_3B_DIMS, type LlamaDims } from "../model/llama-dims";
-import { createRandom } from "../model/random-weights";
-import { openExternalDataFile } from "../onnx/external-data-file";
-import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model";
-import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes";
-import { buildAudioEncoder } from "./build-audio-encoder";
-import { buildVisionEncoder } from "./build-vision-encoder";
-import { OMNI_TOKENS, omniConfigToJson, type OmniConfig } from "./omni-dims";
+import { writeDemoModel } from "../../container/demo/write-demo-model";
+import { type DecoderGraphKind, decoderGraphs } from "../../container/model/decoder-graphs";
+import { writeGraphMetadata } from "../../container/model/graph-metadata";
+import { MEGREZ_3B_DIMS, type LlamaDims } from "../../container/model/llama-dims";
+import { createRandom } from "../../container/model/seeded-random";
+import { buildAudioEncoder } from "../../container/omni/build-audio-encoder";
+import { buildVisionEncoder } from "../../container/omni/build-vision-encoder";
+import { OMNI_TOKENS, omniConfigToJson, type OmniConfig } from "../../container/omni/omni-dims";
+import { openExternalDataFile } from "../../container/onnx/external-data-file";
+import { encodeOnnxModel, type OnnxModel } from "../../container/onnx/onnx-model";
+import { bytesOf, float32ToFloat16Array } from "../../container/onnx/tensor-bytes";
 
-export type SizedOmniOptions = { outDir: string; llmLayers?: number; visionLayers?: number; audioLayers?: number; seed?: number };
+export type SizedOmniOptions = {
+  outDir: string;
+  llmLayers?: number;
+  visionLayers?: number;
+  audioLayers?: number;
+  seed?: number;
+  /** The LLM's decoder graph (default standard); both store fp16 weights, the fast one also computes in fp16. */
+  graph?: DecoderGraphKind;
+};
 
 export function megrezOmniDims(options: Pick<SizedOmniOptions, "llmLayers" | "visionLayers" | "audioLayers">): { llm: LlamaDims; omni: OmniConfig } {
   const hidden = MEGREZ_3B_DIMS.hiddenSize;
@@ -86,13 +96,10 @@ export function writeSizedOmniModel(options: SizedOmniOptions): { llm: LlamaDims
     });
     const onnxDir = join(staging, "onnx");
     rmSync(join(onnxDir, "model.onnx"));
-    const llmWeights = weightStream(seed, true);
-    writeWithExternalData(
-      onnxDir,
-      "model.onnx",
-      buildLlamaDecoder({ dims: llm, weights: llmWeights, weightType: "float16", inputMode: "embeds", logitsToKeep: true }),
-    );
-    writeWithExternalData(onnxDir, "embed_tokens.onnx", buildEmbedTokens({ dims: llm, weights: llmWeights, weightType: "float16" }));
+    const graphs = decoderGraphs({ graph: options.graph ?? "standard", dtype: "fp16" }, llm, weightStream(seed, true), "embeds");
+    writeWithExternalData(onnxDir, "model.onnx", graphs.decoder);
+    if (graphs.embedTokens) writeWithExternalData(onnxDir, "embed_tokens.onnx", graphs.embedTokens);
+    writeGraphMetadata(staging, graphs.metadata);
     const towerWeights = weightStream(seed + 1, false);
     writeWithExternalData(onnxDir, "vision_encoder.onnx", buildVisionEncoder({ ...omni, weights: towerWeights }));
     writeWithExternalData(onnxDir, "audio_encoder.onnx", buildAudioEncoder({ ...omni, weights: towerWeights }));
