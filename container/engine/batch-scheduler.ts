@@ -1,142 +1,32 @@
 /**
- * Continuous batching: requests wait in a bounded queue, join the running batch at step
- * boundaries (their prompts are prefilled together, then their KV rows are merged in), and
- * leave as soon as they finish, are cancelled or pass their deadline. Each decode step feeds
- * every active sequence's last token in one batched forward pass.
+ * Continuous batching over a batch the decoder regroups: requests wait in a bounded queue, join the running batch
+ * at step boundaries (their prompts are prefilled together, then their KV rows are merged in), and leave as soon as
+ * they finish, are cancelled or pass their deadline. Each decode step feeds every active sequence's last token in
+ * one batched forward pass. (The fast graph on the native runtime uses PoolScheduler instead.)
  */
 import type { BatchDecoder, BatchKv } from "./batch-decoder";
-import type { EmbeddingSplice } from "./embedding-splice";
-import { EngineError } from "./engine-errors";
-import type { EngineMetrics } from "./engine-metrics";
-import type { GenerationEvent } from "./generation-events";
 import { PrefixCache } from "./prefix-cache";
-import type { SamplingParams } from "./sampling-params";
-import { Sequence } from "./sequence";
+import { SchedulerCore, type SchedulerOptions } from "./scheduler-core";
+import type { Sequence } from "./sequence";
 import type { TextCodec } from "./text-codec";
 
-export interface SchedulerOptions {
-  maxBatch: number;
-  maxQueue: number;
-  maxModelLen: number;
-  /** Default per-request deadline; 0 disables. */
-  requestTimeoutMs: number;
-  metrics: EngineMetrics;
-  /** Bytes of prompt KV kept for automatic prefix caching; 0 disables it. */
-  prefixCacheBytes?: number;
-  now?: () => number;
-}
+export type { GenerateRequest, SchedulerOptions } from "./scheduler-core";
 
-export interface GenerateRequest {
-  promptIds: readonly number[];
-  params: SamplingParams;
-  /** Aborting (e.g. client disconnect) cancels the sequence and frees its slot. */
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  /** Embeddings for the prompt's image/audio placeholder spans (from the engine's media embedder). */
-  embeddingSplices?: readonly EmbeddingSplice[];
-}
-
-export class BatchScheduler<K extends BatchKv = BatchKv> {
-  private readonly queue: Sequence[] = [];
-  private active: Sequence[] = [];
+export class BatchScheduler<K extends BatchKv = BatchKv> extends SchedulerCore {
   private kv: K;
-  private nextId = 1;
-  private running = false;
-  private readonly now: () => number;
   private readonly prefixCache: PrefixCache<K>;
 
   constructor(
     private readonly runner: BatchDecoder<K>,
-    private readonly codec: TextCodec,
-    private readonly options: SchedulerOptions,
+    codec: TextCodec,
+    options: SchedulerOptions,
   ) {
+    super(runner.dims.vocabSize, codec, options);
     this.kv = runner.emptyKv(0);
-    this.now = options.now ?? (() => performance.now());
     this.prefixCache = new PrefixCache(runner, options.prefixCacheBytes ?? 0);
   }
 
-  get queueDepth(): number {
-    return this.queue.length;
-  }
-
-  get batchSize(): number {
-    return this.active.length;
-  }
-
-  /**
-   * Queue a generation. Throws `queue_full` (429) or `context_length_exceeded` (400) at once.
-   *
-   * @example
-   *   for await (const event of scheduler.submit({ promptIds, params })) if (event.type === "text-delta") write(event.text);
-   */
-  submit(request: GenerateRequest): AsyncIterable<GenerationEvent> {
-    const { maxModelLen } = this.options;
-    if (request.promptIds.length === 0) throw new EngineError("invalid_request", "the prompt is empty", "prompt");
-    const vocab = this.runner.dims.vocabSize;
-    const badId = request.promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
-    if (badId !== undefined) throw new EngineError("invalid_request", `token id ${badId} is outside the vocabulary (0..${vocab - 1})`, "prompt");
-    if (request.promptIds.length + request.params.maxTokens > maxModelLen) {
-      throw new EngineError(
-        "context_length_exceeded",
-        `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${request.promptIds.length + request.params.maxTokens} tokens (${request.promptIds.length} in the messages, ${request.params.maxTokens} in the completion). Please reduce the length of the messages or completion.`,
-        "max_tokens",
-      );
-    }
-    if (this.queue.length >= this.options.maxQueue) {
-      this.options.metrics.requestsRejected += 1;
-      throw new EngineError("queue_full", `the engine queue is full (${this.options.maxQueue} waiting); retry later`, null, 1);
-    }
-    const sequence = new Sequence(this.nextId++, request.promptIds, request.params, this.codec, maxModelLen, this.now());
-    sequence.embeddingSplices = request.embeddingSplices ?? [];
-    this.watch(sequence, request);
-    this.queue.push(sequence);
-    this.options.metrics.requestsTotal += 1;
-    this.updateGauges();
-    if (!this.running) void this.drive();
-    return sequence.channel;
-  }
-
-  private watch(sequence: Sequence, request: GenerateRequest): void {
-    const timeoutMs = request.timeoutMs ?? this.options.requestTimeoutMs;
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => this.cancel(sequence, new EngineError("request_timeout", `request exceeded its ${timeoutMs} ms deadline`)), timeoutMs)
-        : null;
-    const onAbort = (): void => this.cancel(sequence, null);
-    request.signal?.addEventListener("abort", onAbort, { once: true });
-    if (request.signal?.aborted) onAbort();
-    sequence.onSettled(() => {
-      if (timer) clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onAbort);
-    });
-  }
-
-  private cancel(sequence: Sequence, error: EngineError | null): void {
-    if (sequence.finished) return;
-    sequence.cancelled = true;
-    this.options.metrics.requestsCancelled += 1;
-    const queued = this.queue.indexOf(sequence);
-    if (queued !== -1) this.queue.splice(queued, 1);
-    if (error) sequence.fail(error);
-    else sequence.abandon();
-    this.updateGauges();
-  }
-
-  private updateGauges(): void {
-    this.options.metrics.queueDepth = this.queue.length;
-    this.options.metrics.batchSize = this.active.length;
-  }
-
-  private async drive(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length > 0 || this.active.length > 0) await this.iterate();
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private async iterate(): Promise<void> {
+  protected async iterate(): Promise<void> {
     const started = this.now();
     try {
       const room = this.options.maxBatch - this.active.length;

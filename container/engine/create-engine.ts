@@ -6,9 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import { type ExecutionProviderSetting, openRuntime, type Runtime, type RuntimeKind } from "../runtime/onnx-backend";
-import type { ExecutionProvider, InferenceSession } from "../runtime/inference-session";
+import { type ExecutionProvider, type InferenceSession, isBindingSession } from "../runtime/inference-session";
 import type { BatchDecoder } from "./batch-decoder";
 import { BatchScheduler } from "./batch-scheduler";
+import { createPooledPath } from "./pooled-engine-parts";
+import type { Scheduler } from "./scheduler-core";
 import { DecoderRunner } from "./decoder-runner";
 import { EngineError } from "./engine-errors";
 import { EngineMetrics } from "./engine-metrics";
@@ -24,8 +26,6 @@ export interface EngineOptions {
   ortLibrary?: string;
   /** Force a runtime (tests, benchmarks); unset = native, falling back to onnxruntime-node with a log line. */
   runtime?: "native" | "onnxruntime-node";
-  /** CUDA graphs for decode steps (ENGINE_CUDA_GRAPH, off by default). */
-  cudaGraph?: boolean;
   threads?: number;
   maxBatch: number;
   maxQueue: number;
@@ -40,12 +40,18 @@ export interface EngineOptions {
   mediaEmbedder?: MediaEmbedderFactory;
   /** Fast graph: the longest prompt piece one forward pass takes (default 512). */
   prefillChunkTokens?: number;
+  /** Fast graph on the native runtime: share of free device (or host) memory the KV pool takes (default 0.9). */
+  kvMemoryFraction?: number;
+  /** Fast graph on the native runtime: the KV pool's size in bytes instead of the fraction (0 = use the fraction). */
+  kvMemoryBytes?: number;
+  /** Fast graph: false keeps the host-side FastDecoderRunner even on the native runtime (tests compare the two). */
+  kvPool?: boolean;
 }
 
 export interface Engine {
   folder: ModelFolder;
   codec: TextCodec;
-  scheduler: BatchScheduler;
+  scheduler: Scheduler;
   metrics: EngineMetrics;
   executionProvider: ExecutionProvider;
   /** What runs the sessions: the native layer, or onnxruntime-node / onnxruntime-web. */
@@ -55,6 +61,9 @@ export interface Engine {
   media: MediaEmbedder | null;
   release(): Promise<void>;
 }
+
+const DEFAULT_PREFILL_CHUNK = 512;
+const DEFAULT_KV_MEMORY_FRACTION = 0.9;
 
 /**
  * @example
@@ -70,7 +79,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const settings = {
     executionProvider: options.executionProvider,
     threads: options.threads ?? 0,
-    cudaGraph: options.cudaGraph ?? false,
     ...(options.ortLibrary ? { ortLibrary: options.ortLibrary } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -91,24 +99,49 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const executionProvider = runtime.executionProvider;
   const embedTokens = folder.embedTokensPath ? await runtime.createSession(source(folder.embedTokensPath)) : null;
   const codec = new TextCodec(folder);
-  const runner = createRunner(folder, codec, decoder, embedTokens, options);
   const metrics = new EngineMetrics();
   const maxModelLen = Math.min(folder.dims.maxPositionEmbeddings, options.maxModelLen ?? Infinity);
-  const scheduler = new BatchScheduler(runner, codec, {
+  const schedulerOptions = {
     maxBatch: options.maxBatch,
     maxQueue: options.maxQueue,
     maxModelLen,
     requestTimeoutMs: options.requestTimeoutMs,
     metrics,
     prefixCacheBytes: options.prefixCacheBytes ?? 0,
-  });
+  };
+  let scheduler: Scheduler;
+  let releaseCore: () => Promise<void>;
+  if (folder.graph === "fast" && isBindingSession(decoder) && options.kvPool !== false) {
+    const pooled = await createPooledPath({
+      folder,
+      codec,
+      decoder,
+      embedTokens,
+      openHelper: (model) => runtime.createSession(model, { optimization: "none" }),
+      scheduler: schedulerOptions,
+      prefillChunkTokens: options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK,
+      kvMemoryFraction: options.kvMemoryFraction ?? DEFAULT_KV_MEMORY_FRACTION,
+      kvMemoryBytes: options.kvMemoryBytes ?? 0,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    scheduler = pooled.scheduler;
+    releaseCore = async () => {
+      await pooled.release();
+      await decoder.release();
+      await embedTokens?.release();
+    };
+  } else {
+    const runner = createRunner(folder, codec, decoder, embedTokens, options);
+    scheduler = new BatchScheduler(runner, codec, schedulerOptions);
+    releaseCore = () => runner.release();
+  }
   const media = options.mediaEmbedder
     ? await options.mediaEmbedder({ dir: folder.dir, codec, createSession: async (path) => runtime.createSession(source(path)) })
     : null;
   if (media !== null && !folder.embedTokensPath)
     throw new Error(`model folder ${folder.dir} has media towers but no onnx/embed_tokens.onnx (the decoder must take inputs_embeds)`);
   const release = async (): Promise<void> => {
-    await runner.release();
+    await releaseCore();
     await media?.release();
   };
   return { folder, codec, scheduler, metrics, executionProvider, runtimeKind: runtime.kind, maxModelLen, media, release };

@@ -23,7 +23,12 @@ const CAPACITY_BLOCK = 64;
 const CAPACITY_HEADROOM = 1.5;
 const DEFAULT_PREFILL_CHUNK = 512;
 
-function validate(dims: LlamaDims, decoder: InferenceSession, embedTokens: InferenceSession | null): { kvType: FastKvType; usesEmbeds: boolean } {
+/** Checks a fast graph's inputs and outputs against config.json; returns its compute type and input mode. */
+export function validateFastGraph(
+  dims: LlamaDims,
+  decoder: InferenceSession,
+  embedTokens: InferenceSession | null,
+): { kvType: FastKvType; usesEmbeds: boolean } {
   const inputs = new Map(decoder.inputs.map((input) => [input.name, input.type]));
   const outputs = new Set(decoder.outputNames);
   const missing: string[] = [];
@@ -61,7 +66,7 @@ export class FastDecoderRunner implements BatchDecoder<FastKvBatch> {
     private readonly embedTokens: InferenceSession | null,
     options: FastRunnerOptions = {},
   ) {
-    ({ kvType: this.kvType, usesEmbeds: this.usesEmbeds } = validate(dims, decoder, embedTokens));
+    ({ kvType: this.kvType, usesEmbeds: this.usesEmbeds } = validateFastGraph(dims, decoder, embedTokens));
     this.prefillChunk = Math.max(1, options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK);
   }
 

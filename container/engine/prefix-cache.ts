@@ -58,16 +58,23 @@ export class PrefixCache<K extends BatchKv> {
     return { kv: this.decoder.prefixKv(best.entry.kv, 0, best.length), length: best.length };
   }
 
+  /**
+   * Whether `insert` would store this prompt (so a caller whose KV lives elsewhere copies it out only then); a
+   * prompt already covered by an entry refreshes that entry instead.
+   */
+  wants(promptIds: readonly number[]): boolean {
+    if (!this.enabled || promptIds.length < MIN_PREFIX_TOKENS) return false;
+    const same = this.entries.find((entry) => entry.tokens.length >= promptIds.length && sharedLength(entry.tokens, promptIds) === promptIds.length);
+    if (same) {
+      same.lastUsed = ++this.clock;
+      return false;
+    }
+    return promptIds.length * this.decoder.kvBytesPerToken <= this.maxBytes;
+  }
+
   /** Keep row `row` of `kv` (a prompt's whole cache after its prefill) under its tokens. */
   insert(promptIds: readonly number[], kv: K, row: number): void {
-    if (!this.enabled || promptIds.length < MIN_PREFIX_TOKENS) return;
-    const same = this.entries.findIndex((entry) => entry.tokens.length >= promptIds.length && sharedLength(entry.tokens, promptIds) === promptIds.length);
-    if (same !== -1) {
-      const entry = this.entries[same];
-      if (entry) entry.lastUsed = ++this.clock;
-      return;
-    }
-    if (promptIds.length * this.decoder.kvBytesPerToken > this.maxBytes) return;
+    if (!this.wants(promptIds)) return;
     const entry: Entry<K> = { tokens: [...promptIds], kv: this.decoder.prefixKv(kv, row, promptIds.length), lastUsed: ++this.clock };
     // An entry that is a prefix of the new one is now redundant.
     for (let index = this.entries.length - 1; index >= 0; index--) {

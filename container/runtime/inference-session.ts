@@ -97,7 +97,11 @@ export interface BindingSession extends InferenceSession {
   allocate(byteLength: number): DeviceMemory;
   view(memory: DeviceMemory, byteOffset: number, type: TensorElementType, dims: readonly number[]): TensorView;
   hostBuffer<T extends TensorElementType>(type: T, length: number): HostBuffer<T>;
+  /** A view over a JS tensor's own memory (no copy); keep the tensor referenced until the view is released. */
+  hostView(tensor: EngineTensor): TensorView;
   createBinding(): StepBinding;
+  /** Free and total bytes where the session computes (GPU memory under cuda, host memory under cpu); null if unknown. */
+  memoryInfo(): { free: number; total: number } | null;
 }
 
 export function isBindingSession(session: InferenceSession): session is BindingSession {

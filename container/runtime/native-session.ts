@@ -17,6 +17,7 @@ import {
   type TensorElementType,
   type TensorView,
 } from "./inference-session";
+import { cudaMemoryInfo, hostMemoryInfo } from "./device-memory-info";
 import { NativeBinding } from "./native-binding";
 import { createTensorView, liveNativeObjects, NativeDeviceMemory, NativeHostBuffer, type NativeTensorView } from "./native-memory";
 import { ONNX_ELEMENT_TYPE, ONNX_TYPE_TENSOR, ORT_DEVICE_ALLOCATOR, ORT_DISABLE_ALL, ORT_ENABLE_ALL, ORT_MEM_TYPE_DEFAULT } from "./ort-api-table";
@@ -27,8 +28,6 @@ export interface NativeSessionOptions {
   /** Intra-op threads; 0 lets ORT decide. */
   threads?: number;
   cudaDeviceId?: number;
-  /** CUDA graphs for repeated same-shape runs (CUDA provider option enable_cuda_graph). Off unless asked. */
-  cudaGraph?: boolean;
   /** "none" turns graph optimizations off (small helper graphs that must run exactly as written). */
   optimization?: "all" | "none";
 }
@@ -59,7 +58,6 @@ function appendCuda(ort: OrtLibrary, sessionOptions: Pointer, options: NativeSes
       // Grow the device arena by what is asked, not to the next power of two: the KV pool is one large block.
       arena_extend_strategy: "kSameAsRequested",
       do_copy_in_default_stream: "1",
-      enable_cuda_graph: options.cudaGraph ? "1" : "0",
     };
     const keys = Object.keys(settings);
     ort.check("UpdateCUDAProviderOptions", ort.api.UpdateCUDAProviderOptions(cudaOptions, keys, Object.values(settings), keys.length));
@@ -164,6 +162,7 @@ export class NativeSession implements BindingSession {
     readonly executionProvider: ExecutionProvider,
     private readonly deviceAllocator: Pointer,
     private readonly deviceMemoryInfo: Pointer,
+    private readonly cudaDeviceId: number,
   ) {
     this.inputNames = inputs.map((input) => input.name);
     this.outputNames = outputs.map((output) => output.name);
@@ -208,6 +207,7 @@ export class NativeSession implements BindingSession {
         options.executionProvider,
         deviceAllocator,
         deviceMemoryInfo,
+        options.cudaDeviceId ?? 0,
       );
     } catch (error) {
       if (deviceMemoryInfo !== ort.cpuMemoryInfo) ort.api.ReleaseMemoryInfo(deviceMemoryInfo);
@@ -219,6 +219,14 @@ export class NativeSession implements BindingSession {
   run(feeds: Readonly<Record<string, EngineTensor>>, bound?: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>> {
     if (this.released) return Promise.reject(new Error("run on a released session"));
     return this.track(this.runFeeds(feeds, bound ?? {}));
+  }
+
+  hostView(tensor: EngineTensor): TensorView {
+    return this.wrap(tensor);
+  }
+
+  memoryInfo(): { free: number; total: number } | null {
+    return this.location === "cuda" ? cudaMemoryInfo(this.ort.koffi, this.cudaDeviceId) : hostMemoryInfo();
   }
 
   /** An OrtValue over a JS tensor's own memory (no copy). */

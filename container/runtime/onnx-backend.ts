@@ -43,8 +43,6 @@ export interface RuntimeSettings {
   runtime?: "native" | "onnxruntime-node";
   threads?: number;
   cudaDeviceId?: number;
-  /** CUDA graphs for decode steps (ENGINE_CUDA_GRAPH); off by default, never measured here. */
-  cudaGraph?: boolean;
   log?: (line: string) => void;
 }
 
@@ -66,7 +64,6 @@ function nativeRuntime(ort: OrtLibrary, ep: "cpu" | "cuda", settings: RuntimeSet
         executionProvider: ep,
         threads: settings.threads ?? 0,
         cudaDeviceId: settings.cudaDeviceId ?? 0,
-        cudaGraph: settings.cudaGraph ?? false,
         optimization: options?.optimization ?? "all",
       }),
   };
