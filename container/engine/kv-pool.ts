@@ -151,7 +151,9 @@ export class KvPool {
     const shape: EngineTensor = { type: "int64", data: BigInt64Array.from([slots, dims.numKvHeads, capacity, dims.headDim], BigInt), dims: [4] };
     await this.runTransfer(this.transfer.zero, (binding, hostViews) => {
       binding.bindInput("shape", hostViews(shape));
-      this.views(0, slots).forEach((view, index) => binding.bindOutput(`zeros.${index}`, view));
+      this.views(0, slots).forEach((view, index) => {
+        binding.bindOutput(`zeros.${index}`, view);
+      });
     });
   }
 

@@ -17,7 +17,7 @@ import {
 } from "./inference-session";
 
 /** Objects still alive (tests check that a bounded loop returns this to where it started). */
-export const liveNativeObjects = { values: 0, memories: 0, bindings: 0 };
+export const liveNativeObjects = { sessions: 0, values: 0, memories: 0, bindings: 0 };
 
 function elementCount(dims: readonly number[]): number {
   let count = 1;

@@ -167,6 +167,7 @@ export class NativeSession implements BindingSession {
     this.inputNames = inputs.map((input) => input.name);
     this.outputNames = outputs.map((output) => output.name);
     this.location = executionProvider === "cuda" ? "cuda" : "cpu";
+    liveNativeObjects.sessions += 1;
   }
 
   /**
@@ -307,6 +308,7 @@ export class NativeSession implements BindingSession {
     if (this.deviceAllocator !== this.ort.cpuAllocator) this.ort.api.ReleaseAllocator(this.deviceAllocator);
     if (this.deviceMemoryInfo !== this.ort.cpuMemoryInfo) this.ort.api.ReleaseMemoryInfo(this.deviceMemoryInfo);
     this.ort.api.ReleaseSession(this.session);
+    liveNativeObjects.sessions -= 1;
   }
 }
 
