@@ -21,7 +21,10 @@ export interface Violation {
 type Area = "core" | "container" | "workers";
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const NODE_ONLY_PACKAGES = ["onnxruntime-node", "@hono/node-server", "tsx", "sharp"];
+const NODE_ONLY_PACKAGES = ["onnxruntime-node", "@hono/node-server", "tsx", "sharp", "koffi"];
+
+/** The packages that reach ONNX Runtime: only container/runtime/ may import them. */
+const ONNX_RUNTIME_PACKAGES = ["onnxruntime-node", "onnxruntime-web", "onnxruntime-common", "koffi"];
 
 const IMPORT_PATTERNS = [
   /\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?["']([^"']+)["']/g,
@@ -106,6 +109,12 @@ function checkEngineMediaSplit(root: string, file: string, specifier: string): s
   return undefined;
 }
 
+/** Only container/runtime/ knows ONNX Runtime (its JS packages and the FFI the native layer uses). */
+function checkRuntimeBoundary(root: string, file: string, specifier: string): string | undefined {
+  if (!ONNX_RUNTIME_PACKAGES.includes(packageOf(specifier))) return undefined;
+  return containerFolder(root, file) === "runtime" ? undefined : "only container/runtime/ may import ONNX Runtime (onnxruntime-*, koffi)";
+}
+
 function checkSpecifier(root: string, file: string, area: Area, specifier: string, dependencies: ReadonlySet<string>): string | undefined {
   const target = specifier.startsWith(".") ? areaOf(root, resolve(dirname(file), specifier)) : undefined;
   const targetTop = specifier.startsWith(".") ? topFolder(root, resolve(dirname(file), specifier)) : undefined;
@@ -120,7 +129,7 @@ function checkSpecifier(root: string, file: string, area: Area, specifier: strin
   if (area === "container") {
     if (cloudflare) return "container/ is Node-only: no cloudflare:* modules";
     if (target === "workers") return "container/ must not import from workers/";
-    return checkEngineMediaSplit(root, file, specifier) ?? checkImageContents(root, file, specifier, dependencies);
+    return checkRuntimeBoundary(root, file, specifier) ?? checkEngineMediaSplit(root, file, specifier) ?? checkImageContents(root, file, specifier, dependencies);
   }
   if (area === "workers") {
     if (isBuiltin(specifier)) return "workers/ is workerd-only: no Node built-ins";
