@@ -108,7 +108,16 @@ async function main(): Promise<void> {
       const dir = join(root, graph);
       writeDemoModel({ outDir: dir, seed: 3, dims, graph, dtype: "fp32" });
       const open = (runtime: "native" | "onnxruntime-node") =>
-        createEngine({ modelDir: dir, executionProvider: "cpu", runtime, threads: args.threads, maxBatch: 8, maxQueue: 64, requestTimeoutMs: 0, kvMemoryBytes: 2 ** 30 });
+        createEngine({
+          modelDir: dir,
+          executionProvider: "cpu",
+          runtime,
+          threads: args.threads,
+          maxBatch: 8,
+          maxQueue: 64,
+          requestTimeoutMs: 0,
+          kvMemoryBytes: 2 ** 30,
+        });
       const [native, node] = [await open("native"), await open("onnxruntime-node")];
       const promptIds = Array.from({ length: args.cached }, (_, index) => 300 + (index % 200));
       for (const batch of graph === "fast" ? [1, 8] : [1]) {

@@ -17,6 +17,7 @@ import {
   type TensorElementType,
   type TensorView,
 } from "./inference-session";
+import { appendCudaProvider } from "./cuda-provider";
 import { cudaMemoryInfo, hostMemoryInfo } from "./device-memory-info";
 import { NativeBinding } from "./native-binding";
 import { createTensorView, liveNativeObjects, NativeDeviceMemory, NativeHostBuffer, type NativeTensorView } from "./native-memory";
@@ -42,28 +43,11 @@ function createSessionOptions(ort: OrtLibrary, options: NativeSessionOptions): P
       ort.api.SetSessionGraphOptimizationLevel(sessionOptions, options.optimization === "none" ? ORT_DISABLE_ALL : ORT_ENABLE_ALL),
     );
     if (options.threads) ort.check("SetIntraOpNumThreads", ort.api.SetIntraOpNumThreads(sessionOptions, options.threads));
-    if (options.executionProvider === "cuda") appendCuda(ort, sessionOptions, options);
+    if (options.executionProvider === "cuda") appendCudaProvider(ort, sessionOptions, options.cudaDeviceId ?? 0);
     return sessionOptions;
   } catch (error) {
     ort.api.ReleaseSessionOptions(sessionOptions);
     throw error;
-  }
-}
-
-function appendCuda(ort: OrtLibrary, sessionOptions: Pointer, options: NativeSessionOptions): void {
-  const cudaOptions = ort.out("CreateCUDAProviderOptions");
-  try {
-    const settings: Record<string, string> = {
-      device_id: String(options.cudaDeviceId ?? 0),
-      // Grow the device arena by what is asked, not to the next power of two: the KV pool is one large block.
-      arena_extend_strategy: "kSameAsRequested",
-      do_copy_in_default_stream: "1",
-    };
-    const keys = Object.keys(settings);
-    ort.check("UpdateCUDAProviderOptions", ort.api.UpdateCUDAProviderOptions(cudaOptions, keys, Object.values(settings), keys.length));
-    ort.check("SessionOptionsAppendExecutionProvider_CUDA_V2", ort.api.SessionOptionsAppendExecutionProvider_CUDA_V2(sessionOptions, cudaOptions));
-  } finally {
-    ort.api.ReleaseCUDAProviderOptions(cudaOptions);
   }
 }
 

@@ -5,15 +5,16 @@
  * `OrtApi` is a struct of function pointers that only ever grows at its end, so a position never changes
  * between releases. The positions below were counted in the header of ONNX Runtime 1.29 (ORT_API_VERSION 29,
  * the CUDA build this engine loads on GPUs) and hold for 1.30 (onnxruntime-node's CPU library). The newest
- * entry used here, CreateCUDAProviderOptions & co., dates from API version 11 (ORT 1.11); asking the library
- * for MIN_ORT_API_VERSION makes an older library refuse at load instead of calling past its table's end.
+ * entries up to index 208 date from API version 11 (ORT 1.11) or earlier; asking the library for
+ * MIN_ORT_API_VERSION makes an older library refuse at load. Entries from 301 on (EP plug-in libraries, API 22)
+ * are bound only for a library whose version says its table has them.
  */
 
 /** API version requested from OrtGetApiBase()->GetApi (ORT 1.17: the oldest release the engine supports). */
 export const MIN_ORT_API_VERSION = 17;
 
-/** Enough entries to cover every index below. */
-export const ORT_API_TABLE_LENGTH = 210;
+/** Entries of API version 22 (ORT 1.22) and later: bound only when the library is at least that new. */
+export const EP_PLUGIN_API_VERSION = 22;
 
 const STATUS = "void *";
 
@@ -79,6 +80,14 @@ export const ORT_API_ENTRIES = {
   CreateCUDAProviderOptions: [205, `${STATUS} CreateCUDAProviderOptions(_Out_ void **out)`],
   UpdateCUDAProviderOptions: [206, `${STATUS} UpdateCUDAProviderOptions(void *cudaOptions, const char **keys, const char **values, size_t count)`],
   ReleaseCUDAProviderOptions: [208, "void ReleaseCUDAProviderOptions(void *cudaOptions)"],
+  // Since API 22: execution providers as plug-in libraries (how a CPU-built core library loads the CUDA provider).
+  RegisterExecutionProviderLibrary: [301, `${STATUS} RegisterExecutionProviderLibrary(void *env, const char *name, const char *path)`],
+  GetEpDevices: [303, `${STATUS} GetEpDevices(void *env, _Out_ void **devices, _Out_ size_t *count)`],
+  SessionOptionsAppendExecutionProvider_V2: [
+    304,
+    `${STATUS} SessionOptionsAppendExecutionProvider_V2(void *options, void *env, void **devices, size_t deviceCount, const char **keys, const char **values, size_t optionCount)`,
+  ],
+  EpDevice_EpName: [312, "const char *EpDevice_EpName(void *device)"],
 } as const;
 
 export type OrtApiName = keyof typeof ORT_API_ENTRIES;

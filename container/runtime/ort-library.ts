@@ -8,9 +8,9 @@ import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
+  EP_PLUGIN_API_VERSION,
   MIN_ORT_API_VERSION,
   ORT_API_ENTRIES,
-  ORT_API_TABLE_LENGTH,
   ORT_ARENA_ALLOCATOR,
   ORT_LOGGING_LEVEL_ERROR,
   ORT_MEM_TYPE_DEFAULT,
@@ -48,6 +48,8 @@ export type OrtApi = Record<OrtApiName, CFunction>;
 export interface OrtLibrary {
   readonly path: string;
   readonly version: string;
+  /** The C API version the library implements (its minor version). */
+  readonly apiVersion: number;
   readonly koffi: Koffi;
   readonly api: OrtApi;
   /** The process's OrtEnv (ORT keeps one per process). */
@@ -104,12 +106,24 @@ function openLibrary(koffi: Koffi, path: string): { getApiBase: CFunction } {
   }
 }
 
-function bindTable(koffi: Koffi, apiPointer: Pointer): OrtApi {
-  const table = koffi.decode(apiPointer, "void *", ORT_API_TABLE_LENGTH) as (Pointer | null)[];
+/** Binds every entry the library's table has: those of API 22+ only when `apiVersion` reaches it (else they throw). */
+function bindTable(koffi: Koffi, apiPointer: Pointer, apiVersion: number): OrtApi {
+  const newest = apiVersion >= EP_PLUGIN_API_VERSION;
+  const entries = Object.entries(ORT_API_ENTRIES) as [OrtApiName, readonly [number, string]][];
+  const length = Math.max(...entries.filter(([, [index]]) => newest || index < 300).map(([, [index]]) => index)) + 1;
+  const table = koffi.decode(apiPointer, "void *", length) as (Pointer | null)[];
   const api = {} as OrtApi;
-  for (const [name, [index, prototype]] of Object.entries(ORT_API_ENTRIES) as [OrtApiName, readonly [number, string]][]) {
-    const pointer = table[index];
-    if (!pointer) throw new OrtLibraryError(`ONNX Runtime's API table has no entry ${index} (${name})`);
+  for (const [name, [index, prototype]] of entries) {
+    const pointer = index < length ? table[index] : null;
+    if (!pointer) {
+      api[name] = Object.assign(
+        () => {
+          throw new OrtLibraryError(`${name} needs ONNX Runtime 1.${EP_PLUGIN_API_VERSION} or newer`);
+        },
+        { async: () => undefined },
+      );
+      continue;
+    }
     api[name] = koffi.decode(pointer, koffi.proto(prototype)) as CFunction;
   }
   return api;
@@ -137,7 +151,9 @@ export function loadOrtLibrary(path: string = bundledOrtLibraryPath()): OrtLibra
   const version = String(koffi.decode(versionPointer, koffi.proto("const char *GetVersionString()"))());
   const apiPointer = koffi.decode(getApiPointer, koffi.proto("void *GetApi(uint32_t version)"))(MIN_ORT_API_VERSION) as Pointer | null;
   if (!apiPointer) throw new OrtLibraryError(`${path} is ONNX Runtime ${version}, too old: the engine needs 1.${MIN_ORT_API_VERSION} or newer`);
-  const api = bindTable(koffi, apiPointer);
+  // ORT_API_VERSION is the minor version of a 1.x release: it says how long the table is.
+  const apiVersion = Number(/^1\.(\d+)\./.exec(version)?.[1] ?? MIN_ORT_API_VERSION);
+  const api = bindTable(koffi, apiPointer, apiVersion);
   const check = (call: string, status: Pointer | null): void => {
     if (!status) return;
     const message = String(api.GetErrorMessage(status));
@@ -153,7 +169,7 @@ export function loadOrtLibrary(path: string = bundledOrtLibraryPath()): OrtLibra
   const env = out("CreateEnv", ORT_LOGGING_LEVEL_ERROR, "megrez-engine");
   const cpuMemoryInfo = out("CreateCpuMemoryInfo", ORT_ARENA_ALLOCATOR, ORT_MEM_TYPE_DEFAULT);
   const cpuAllocator = out("GetAllocatorWithDefaultOptions");
-  loaded = { path, version, koffi, api, env, cpuMemoryInfo, cpuAllocator, check, out };
+  loaded = { path, version, apiVersion, koffi, api, env, cpuMemoryInfo, cpuAllocator, check, out };
   return loaded;
 }
 

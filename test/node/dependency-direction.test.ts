@@ -89,10 +89,7 @@ describe("dependency direction", () => {
       for (const dir of ["agent", "search", "workers", "container", "test", "bench", "scripts"]) rmSync(join(root, dir), { recursive: true, force: true });
       write("agent/ok.ts", 'import { z } from "zod";\nimport type { SearchResult } from "../search/types";\n');
       write("workers/ok.ts", 'import { runAgent } from "../agent/run-agent";\nimport { DurableObject } from "cloudflare:workers";\n');
-      write(
-        "container/ok.ts",
-        'import { createServer } from "node:http";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n',
-      );
+      write("container/ok.ts", 'import { createServer } from "node:http";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n');
       write("container/runtime/ok.ts", 'import * as ort from "onnxruntime-node";\nimport koffi from "koffi";\n');
       write("container/sub/ok.ts", 'import { ok } from "../ok";\nimport "./local";\n');
       write("container/main.ts", 'import { createEngine } from "./engine/create-engine";\nimport { loadOmniEmbedder } from "./omni/omni-support";\n');

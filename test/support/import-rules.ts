@@ -129,7 +129,9 @@ function checkSpecifier(root: string, file: string, area: Area, specifier: strin
   if (area === "container") {
     if (cloudflare) return "container/ is Node-only: no cloudflare:* modules";
     if (target === "workers") return "container/ must not import from workers/";
-    return checkRuntimeBoundary(root, file, specifier) ?? checkEngineMediaSplit(root, file, specifier) ?? checkImageContents(root, file, specifier, dependencies);
+    return (
+      checkRuntimeBoundary(root, file, specifier) ?? checkEngineMediaSplit(root, file, specifier) ?? checkImageContents(root, file, specifier, dependencies)
+    );
   }
   if (area === "workers") {
     if (isBuiltin(specifier)) return "workers/ is workerd-only: no Node built-ins";
