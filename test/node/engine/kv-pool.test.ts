@@ -144,14 +144,12 @@ describe("KV pool (fast graph, native runtime)", () => {
     }
     const queued = await testEngine(model, { kvMemoryBytes: Math.floor(slotBytes * 2.5), maxQueue: 1 });
     try {
+      // Two free slots plus one waiting place: the fourth request submitted at once is refused.
       const request = (promptIds: readonly number[]) => runToEnd(queued, { promptIds, params: greedy({ maxTokens: 6, ignoreEos: true }) });
-      const first = request(prompts[0] ?? []);
-      const second = request(prompts[1] ?? []);
-      const third = request(prompts[2] ?? []).catch((failure: unknown) => failure);
-      const refused = await third;
+      const accepted = [request(prompts[0] ?? []), request(prompts[1] ?? []), request(prompts[2] ?? [])];
+      const refused = await request(prompts[3] ?? []).catch((failure: unknown) => failure);
       expect(isEngineError(refused) && refused.code === "queue_full" && refused.status === 429).toBe(true);
-      expect((await first).tokenIds).toHaveLength(6);
-      expect((await second).tokenIds).toHaveLength(6);
+      for (const run of await Promise.all(accepted)) expect(run.tokenIds).toHaveLength(6);
     } finally {
       await queued.release();
     }
