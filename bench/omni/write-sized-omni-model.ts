@@ -71,7 +71,8 @@ function weightStream(seed: number, half: boolean): (name: string, shape: readon
     let block = blocks.get(fanIn);
     if (!block) {
       const scale = 2 / Math.sqrt(fanIn);
-      const values = Float32Array.from({ length: BLOCK }, () => (random() - 0.5) * scale);
+      const values = new Float32Array(BLOCK);
+      for (let index = 0; index < BLOCK; index++) values[index] = (random() - 0.5) * scale;
       block = half ? bytesOf(float32ToFloat16Array(values)) : bytesOf(values);
       blocks.set(fanIn, block);
     }
