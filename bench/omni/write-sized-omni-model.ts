@@ -56,18 +56,44 @@ export function megrezOmniDims(options: Pick<SizedOmniOptions, "llmLayers" | "vi
   };
 }
 
-/** Small uniform weights (norm scales 1), from one seeded stream. */
+/** Values per random block: tensors are tiled from it (only speed matters here, and 10 GB of draws take minutes). */
+const BLOCK = 1 << 22;
+
+/**
+ * Small uniform weights (norm scales 1): each tensor copies a seeded random block of its fan-in's scale, from an
+ * offset that moves per tensor, so no two tensors are equal; generating 10 GB this way takes seconds, not minutes.
+ */
 function weightStream(seed: number, half: boolean): (name: string, shape: readonly number[]) => () => Uint8Array {
   const random = createRandom(seed);
-  return (name, shape) => () => {
-    const values = new Float32Array(shape.reduce((product, dim) => product * dim, 1));
-    const isNormScale = /(norm|_ln|ln_\w+|layer_norm\d|layernorm)\.weight$/.test(name) || name.endsWith("layernorm.weight");
-    if (isNormScale) values.fill(1);
-    else {
-      const scale = 2 / Math.sqrt(shape[0] ?? 1);
-      for (let i = 0; i < values.length; i++) values[i] = (random() - 0.5) * scale;
+  const blocks = new Map<number, Uint8Array>();
+  let offset = 0;
+  const blockFor = (fanIn: number): Uint8Array => {
+    let block = blocks.get(fanIn);
+    if (!block) {
+      const scale = 2 / Math.sqrt(fanIn);
+      const values = new Float32Array(BLOCK);
+      for (let index = 0; index < BLOCK; index++) values[index] = (random() - 0.5) * scale;
+      block = half ? bytesOf(float32ToFloat16Array(values)) : bytesOf(values);
+      blocks.set(fanIn, block);
     }
-    return half ? bytesOf(float32ToFloat16Array(values)) : bytesOf(values);
+    return block;
+  };
+  return (name, shape) => () => {
+    const count = shape.reduce((product, dim) => product * dim, 1);
+    const isNormScale = /(norm|_ln|ln_\w+|layer_norm\d|layernorm)\.weight$/.test(name) || name.endsWith("layernorm.weight");
+    if (isNormScale) {
+      const ones = new Float32Array(count).fill(1);
+      return half ? bytesOf(float32ToFloat16Array(ones)) : bytesOf(ones);
+    }
+    const block = blockFor(shape[0] ?? 1);
+    const bytes = new Uint8Array(count * (half ? 2 : 4));
+    offset = (offset + 7919 * (half ? 2 : 4)) % block.byteLength;
+    for (let at = 0; at < bytes.byteLength; ) {
+      const piece = block.subarray(at === 0 ? offset : 0, Math.min(block.byteLength, (at === 0 ? offset : 0) + bytes.byteLength - at));
+      bytes.set(piece, at);
+      at += piece.byteLength;
+    }
+    return bytes;
   };
 }
 

@@ -65,7 +65,8 @@ export class BatchScheduler<K extends BatchKv = BatchKv> extends SchedulerCore {
       this.options.metrics.prefixCacheBytes = this.prefixCache.size.bytes;
       this.options.metrics.promptTokensTotal += sequence.promptIds.length;
       if (sequence.cancelled) return;
-      this.options.metrics.recordTtft((this.now() - sequence.submittedAt) / 1000);
+      sequence.firstTokenAt = this.now();
+      this.options.metrics.recordTtft((sequence.firstTokenAt - sequence.submittedAt) / 1000);
       this.options.metrics.recordTokens(1);
       const rowLogits = logits[row];
       if (rowLogits) sequence.accept(rowLogits);

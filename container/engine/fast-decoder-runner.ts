@@ -18,9 +18,11 @@ export interface FastRunnerOptions {
   prefillChunkTokens?: number;
 }
 
-/** Buffers grow in blocks of this many tokens, with room for this fraction more, so growth copies are rare. */
+/**
+ * Buffers grow in blocks of this many tokens, one block ahead: a step's cost follows the buffer's width on
+ * onnxruntime-node (it hands every bound output back as a copy), so little headroom; a row outgrows it once per block.
+ */
 const CAPACITY_BLOCK = 64;
-const CAPACITY_HEADROOM = 1.5;
 const DEFAULT_PREFILL_CHUNK = 512;
 
 /** Checks a fast graph's inputs and outputs against config.json; returns its compute type and input mode. */
@@ -79,9 +81,9 @@ export class FastDecoderRunner implements BatchDecoder<FastKvBatch> {
     return numLayers * 2 * numKvHeads * headDim * (this.kvType === "float32" ? 4 : 2);
   }
 
-  /** Columns for a batch whose longest row needs `needed`: rounded up with headroom, never past the rotary table. */
+  /** Columns for a batch whose longest row needs `needed`: rounded up to a block plus one, never past the rotary table. */
   private capacityFor(needed: number): number {
-    const padded = Math.ceil((needed * CAPACITY_HEADROOM) / CAPACITY_BLOCK) * CAPACITY_BLOCK;
+    const padded = (Math.ceil(needed / CAPACITY_BLOCK) + 1) * CAPACITY_BLOCK;
     return Math.max(needed, Math.min(padded, this.dims.maxPositionEmbeddings));
   }
 

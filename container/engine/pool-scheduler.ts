@@ -113,7 +113,8 @@ export class PoolScheduler extends SchedulerCore {
     metrics.promptTokensTotal += sequence.promptIds.length;
     metrics.prefixCacheHitTokensTotal += placement.cached;
     if (sequence.cancelled || sequence.finished) return;
-    metrics.recordTtft((this.now() - sequence.submittedAt) / 1000);
+    sequence.firstTokenAt = this.now();
+    metrics.recordTtft((sequence.firstTokenAt - sequence.submittedAt) / 1000);
     metrics.recordTokens(1);
     sequence.accept(logits);
     if (placement.cacheable && this.prefixCache.wants(sequence.promptIds)) {

@@ -23,6 +23,8 @@ export class Sequence {
   embeddingSplices: readonly EmbeddingSplice[] = [];
   finished = false;
   cancelled = false;
+  /** Set by the scheduler when it samples the first token (after the prompt's prefill). */
+  firstTokenAt: number | null = null;
   private readonly settledHandlers: (() => void)[] = [];
 
   constructor(
@@ -66,6 +68,7 @@ export class Sequence {
       finishReason: reason,
       usage: { promptTokens: this.promptIds.length, completionTokens: this.outputIds.length },
       tokenIds: this.outputIds,
+      firstTokenAt: this.firstTokenAt,
     });
     this.settle();
     return true;
