@@ -1,8 +1,8 @@
 /**
  * The one event union the agent emits, defined once with zod. The worker's
  * `/api/chat` SSE stream, the OpenAI-compatible adapter, the widget and the
- * cron digests all consume these events; `agent/event-stream.ts` is the only
- * place that turns them into wire frames.
+ * cron digests all consume these events; `workers/sse-stream.ts` is the only
+ * place that writes them as frames (`agent/event-stream.ts` reads them back).
  */
 import { z } from "zod";
 
@@ -64,14 +64,24 @@ export const chatEventSchema = z.discriminatedUnion("type", [
   }),
   /** The model cited a source that does not exist (removed from the text). */
   z.object({ type: z.literal("citation-dropped"), cited: z.number().int(), reason: z.string() }),
-  /** A failure that the agent recovered from or that ends the answer. Public message only. */
+  /**
+   * A failure that the agent recovered from or that ends the answer. Public message only.
+   * `retryAfter`: seconds to wait before retrying (a busy model). `param`: the request
+   * field at fault (`messages`, `max_tokens`) when the request itself cannot be answered.
+   */
   z.object({
     type: z.literal("error"),
     code: z.string(),
     message: z.string(),
     retryable: z.boolean(),
+    retryAfter: z.number().int().nonnegative().optional(),
+    param: z.string().optional(),
   }),
-  /** Last event of every answer. */
+  /**
+   * Last event of every answer. `usage`: the model call that wrote the answer (its prompt
+   * and its generated tokens). `turnUsage`: every model call of the turn added up (search
+   * decision, page summaries, answer), with their number.
+   */
   z.object({
     type: z.literal("finish"),
     reason: z.enum(["stop", "length", "error", "aborted"]),
@@ -79,6 +89,13 @@ export const chatEventSchema = z.discriminatedUnion("type", [
       promptTokens: z.number().int().nonnegative(),
       completionTokens: z.number().int().nonnegative(),
     }),
+    turnUsage: z
+      .object({
+        promptTokens: z.number().int().nonnegative(),
+        completionTokens: z.number().int().nonnegative(),
+        modelCalls: z.number().int().nonnegative(),
+      })
+      .optional(),
   }),
 ]);
 

@@ -30,6 +30,8 @@ export const engineConfigSchema = z.object({
   ENGINE_KV_MEMORY_MB: integer(0),
   /** Fast graph: the most prompt tokens prefilled between two decode steps. */
   ENGINE_PREFILL_CHUNK: z.coerce.number().int().positive().default(512),
+  /** SIGTERM drain: how long queued and running requests may take to finish before they are ended. */
+  ENGINE_DRAIN_TIMEOUT_MS: integer(30_000),
 });
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

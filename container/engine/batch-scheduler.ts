@@ -6,7 +6,7 @@
  */
 import type { BatchDecoder, BatchKv } from "./batch-decoder";
 import { PrefixCache } from "./prefix-cache";
-import { SchedulerCore, type SchedulerOptions } from "./scheduler-core";
+import { type KvMemory, SchedulerCore, type SchedulerOptions } from "./scheduler-core";
 import type { Sequence } from "./sequence";
 import type { TextCodec } from "./text-codec";
 
@@ -100,5 +100,17 @@ export class BatchScheduler<K extends BatchKv = BatchKv> extends SchedulerCore {
     const rows = this.active.map((sequence, row) => ({ sequence, batch: this.kv, row })).filter(({ sequence }) => !sequence.finished);
     this.active = rows.map(({ sequence }) => sequence);
     this.kv = this.runner.gatherKv(rows);
+  }
+
+  /**
+   * KV memory of the running batch: what it holds now and the most it can hold
+   * (max batch rows of max model length; this scheduler keeps no preallocated pool).
+   */
+  kvMemory(): KvMemory {
+    return { usedBytes: this.kv.byteLength, capacityBytes: this.options.maxBatch * this.options.maxModelLen * this.runner.kvBytesPerToken };
+  }
+
+  get prefixCacheBytes(): number {
+    return this.prefixCache.size.bytes;
   }
 }

@@ -10,10 +10,10 @@
  */
 import { EngineError } from "./engine-errors";
 import type { HostKvPrefix } from "./host-kv-prefix";
-import type { KvPool } from "./kv-pool";
+import { KvPool } from "./kv-pool";
 import type { PooledFastRunner } from "./pooled-fast-runner";
 import { PrefixCache } from "./prefix-cache";
-import { SchedulerCore, type SchedulerOptions } from "./scheduler-core";
+import { type KvMemory, SchedulerCore, type SchedulerOptions } from "./scheduler-core";
 import type { Sequence } from "./sequence";
 import type { TextCodec } from "./text-codec";
 
@@ -45,6 +45,19 @@ export class PoolScheduler extends SchedulerCore {
   /** Slots of the pool (the most sequences that run at once). */
   get slots(): number {
     return this.pool.slots;
+  }
+
+  /**
+   * The pool's memory: capacity is every slot, used is the slots sequences hold (a slot is reserved whole, for the
+   * longest sequence, from admission to the end), so what is free is what new requests can still take.
+   */
+  kvMemory(): KvMemory {
+    const bytesPerSlot = KvPool.bytesFor(this.runner.dims, this.pool.spec.kvType, 1, this.pool.spec.capacity);
+    return { usedBytes: (this.pool.slots - this.pool.freeSlots) * bytesPerSlot, capacityBytes: this.pool.slots * bytesPerSlot };
+  }
+
+  get prefixCacheBytes(): number {
+    return this.prefixCache.size.bytes;
   }
 
   protected async iterate(): Promise<void> {

@@ -3,6 +3,8 @@
  * and a full queue with 429 at once), deadlines and client disconnects that cancel a sequence wherever it is, the
  * queue/batch gauges, and the loop that runs step boundaries while there is work. Subclasses decide what one
  * step boundary does: BatchScheduler (a batch the decoder regroups) and PoolScheduler (slots of a KV pool).
+ * It also holds the hooks container/server needs for /health and the SIGTERM drain (stop admitting, wait until
+ * idle, end what is left); each subclass says how much KV memory it holds.
  */
 import { EngineError } from "./engine-errors";
 import type { EngineMetrics } from "./engine-metrics";
@@ -34,11 +36,25 @@ export interface GenerateRequest {
   embeddingSplices?: readonly EmbeddingSplice[];
 }
 
-/** The scheduler as the server sees it. */
+/** KV memory a scheduler holds now and the most it can hold. */
+export interface KvMemory {
+  usedBytes: number;
+  capacityBytes: number;
+}
+
+/** The scheduler as the server sees it (requests, /health, the drain). */
 export interface Scheduler {
   readonly queueDepth: number;
   readonly batchSize: number;
+  readonly maxBatch: number;
+  readonly admitting: boolean;
+  /** Bytes of prompt KV the prefix cache holds. */
+  readonly prefixCacheBytes: number;
   submit(request: GenerateRequest): AsyncIterable<GenerationEvent>;
+  kvMemory(): KvMemory;
+  stopAdmitting(refusal: EngineError): void;
+  whenIdle(): Promise<void>;
+  cancelAll(error: EngineError): void;
 }
 
 export abstract class SchedulerCore implements Scheduler {
@@ -47,6 +63,9 @@ export abstract class SchedulerCore implements Scheduler {
   private nextId = 1;
   private running = false;
   protected readonly now: () => number;
+  /** Set by stopAdmitting(): what every later submit() throws. */
+  private refusal: EngineError | null = null;
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     protected readonly vocabSize: number,
@@ -58,6 +77,10 @@ export abstract class SchedulerCore implements Scheduler {
 
   /** One step boundary: admit, prefill, decode, retire; failures are the subclass's to contain. */
   protected abstract iterate(): Promise<void>;
+
+  abstract kvMemory(): KvMemory;
+
+  abstract get prefixCacheBytes(): number;
 
   get queueDepth(): number {
     return this.queue.length;
@@ -75,6 +98,7 @@ export abstract class SchedulerCore implements Scheduler {
    */
   submit(request: GenerateRequest): AsyncIterable<GenerationEvent> {
     const { maxModelLen } = this.options;
+    if (this.refusal) throw this.refusal;
     if (request.promptIds.length === 0) throw new EngineError("invalid_request", "the prompt is empty", "prompt");
     const vocab = this.vocabSize;
     const badId = request.promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
@@ -143,6 +167,33 @@ export abstract class SchedulerCore implements Scheduler {
       while (this.queue.length > 0 || this.active.length > 0) await this.iterate();
     } finally {
       this.running = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+
+  // ---- Drain and load hooks, used by container/server (health, drain on SIGTERM). ----
+
+  get maxBatch(): number {
+    return this.options.maxBatch;
+  }
+
+  /** Refuse every later submit() with `refusal`; what is queued or running goes on. */
+  stopAdmitting(refusal: EngineError): void {
+    this.refusal = refusal;
+  }
+
+  get admitting(): boolean {
+    return this.refusal === null;
+  }
+
+  /** Resolves once nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (!this.running && this.queue.length === 0 && this.active.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Ends every queued and running sequence with `error` (a drain past its deadline). */
+  cancelAll(error: EngineError): void {
+    for (const sequence of [...this.queue, ...this.active]) this.cancel(sequence, error);
   }
 }

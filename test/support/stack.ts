@@ -14,8 +14,9 @@ export interface TestStack extends Stack {
   stateDir: string;
 }
 
-export async function startTestStack(vars: Record<string, string> = {}): Promise<TestStack> {
-  buildDemoModel(DEFAULT_MODEL_DIR);
+/** `externalEngineUrl`: wire the worker to this OpenAI-compatible server instead of starting the engine. */
+export async function startTestStack(vars: Record<string, string> = {}, options: { externalEngineUrl?: string } = {}): Promise<TestStack> {
+  if (!options.externalEngineUrl) buildDemoModel(DEFAULT_MODEL_DIR);
   if (!existsSync(join(ASSETS_DIR, "corpus", "index.json")) || !existsSync(join(ASSETS_DIR, "widget.js"))) buildAssets();
   const stateDir = mkdtempSync(join(tmpdir(), "megrez-e2e-"));
   const [enginePort, workerPort, inspectorPort] = [await freePort(), await freePort(), await freePort()];
@@ -27,6 +28,7 @@ export async function startTestStack(vars: Record<string, string> = {}): Promise
     inspectorPort,
     persistDir: stateDir,
     vars,
+    ...(options.externalEngineUrl ? { externalEngineUrl: options.externalEngineUrl } : {}),
     onLine: process.env.E2E_VERBOSE ? (source, line) => console.log(`[${source}] ${line}`) : undefined,
   });
   return {

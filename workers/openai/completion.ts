@@ -1,17 +1,31 @@
 /**
  * Builds the non-streaming `chat.completion` object from the agent's events:
  * text with citation links, `url_citation` annotations, finish reason and
- * usage. An answer that failed before any text becomes a 502 in the public
- * error shape (with the agent's public message, never upstream detail).
+ * usage (the answer's call, as OpenAI counts it; the whole turn's calls in the
+ * `turn_usage` extension). An answer that failed is an error in the public
+ * shape with the status its reason calls for (workers/openai/answer-failure.ts),
+ * whatever text it had: a partial or fallback text is never a completion.
  */
-import type { ChatEvent } from "../../agent/events";
+import type { ChatEvent, ChatEventOf } from "../../agent/events";
 import { ApiError } from "../errors";
+import { answerFailure, endsTheAnswer } from "./answer-failure";
 import { CitationLinker, type UrlCitation } from "./citation-links";
 
 export interface CompletionMeta {
   id: string;
   created: number;
   model: string;
+}
+
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** Extension: every model call of the turn (search decision, page summaries, answer), added up. */
+export interface TurnUsage extends OpenAIUsage {
+  model_calls: number;
 }
 
 export interface ChatCompletion {
@@ -25,20 +39,27 @@ export interface ChatCompletion {
     finish_reason: "stop" | "length";
     logprobs: null;
   }[];
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: OpenAIUsage;
+  turn_usage: TurnUsage;
 }
 
-export function toOpenAIUsage(usage: { promptTokens: number; completionTokens: number }): ChatCompletion["usage"] {
+type FinishEvent = ChatEventOf<"finish">;
+
+export function toOpenAIUsage(usage: FinishEvent["usage"]): OpenAIUsage {
   return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens };
+}
+
+export function toTurnUsage(event: FinishEvent): TurnUsage {
+  const turn = event.turnUsage ?? { ...event.usage, modelCalls: 0 };
+  return { ...toOpenAIUsage(turn), model_calls: turn.modelCalls };
 }
 
 export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: CompletionMeta): Promise<ChatCompletion> {
   const linker = new CitationLinker();
   let content = "";
   const annotations: UrlCitation[] = [];
-  let finishReason: "stop" | "length" = "stop";
-  let failed: string | undefined;
-  let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  let failure: ChatEventOf<"error"> | undefined;
+  let finish: FinishEvent | undefined;
   const append = (part: { text: string; annotations: UrlCitation[] }) => {
     content += part.text;
     annotations.push(...part.annotations);
@@ -46,21 +67,26 @@ export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: 
   for await (const event of events) {
     if (event.type === "source") linker.addSource(event.index, event.url, event.title);
     else if (event.type === "text-delta") append(linker.push(event.delta));
-    else if (event.type === "error") failed = event.message;
-    else if (event.type === "finish") {
-      if (event.reason === "length") finishReason = "length";
-      if (event.reason !== "error") failed = undefined;
-      usage = toOpenAIUsage(event.usage);
-    }
+    else if (endsTheAnswer(event)) failure = event;
+    else if (event.type === "finish") finish = event;
   }
   append(linker.end());
-  if (failed !== undefined && content.trim() === "") throw new ApiError("engine_unavailable", failed);
+  if (finish?.reason === "aborted") throw new ApiError("request_cancelled", "The request was cancelled.");
+  if (!finish || finish.reason === "error") throw answerFailure(failure);
   return {
     id: meta.id,
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations }, finish_reason: finishReason, logprobs: null }],
-    usage,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content, refusal: null, annotations },
+        finish_reason: finish.reason === "length" ? "length" : "stop",
+        logprobs: null,
+      },
+    ],
+    usage: toOpenAIUsage(finish.usage),
+    turn_usage: toTurnUsage(finish),
   };
 }

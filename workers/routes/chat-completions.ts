@@ -10,10 +10,12 @@ import { createAgentRunner } from "../agent-deps";
 import { chatBodyLimit } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
+import { conversationKey } from "../pool/affinity-key";
 import { collectCompletion } from "../openai/completion";
-import { OPENAI_STREAM_HEADERS, toChunkStream } from "../openai/chunk-stream";
+import { openAIChunkFrames } from "../openai/chunk-frames";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
 import { readJsonBody } from "../request-body";
+import { sseResponse, withFinish } from "../sse-stream";
 
 export const chatCompletionRoutes = new Hono<ApiEnv>();
 
@@ -21,11 +23,18 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const config = c.get("config");
   const body = await readJsonBody(c, chatCompletionRequestSchema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   if (body.model !== config.engine.model) {
-    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`);
+    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`, {}, "model");
   }
   const messages = toAgentMessages(body, config.attachments);
+  // Aborted when the client goes away: a streamed response is cancelled (below), and the
+  // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
   const abort = new AbortController();
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const clientGone = () => abort.abort(new Error("client disconnected"));
+  c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
+    key: conversationKey(messages, body.prompt_cache_key ?? undefined),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const events = run({
     messages,
@@ -39,13 +48,11 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
   if (!body.stream) return c.json(await collectCompletion(events, meta));
   const log = c.get("log");
-  const stream = toChunkStream(events, meta, {
-    includeUsage: body.stream_options?.include_usage === true,
+  const finished = withFinish(events, (err) => log.error("chat completion stream failed", describeError(err)));
+  return sseResponse(openAIChunkFrames(finished, meta, { includeUsage: body.stream_options?.include_usage === true }), {
     keepAliveMs: config.keepAliveMs,
-    abort: () => abort.abort(),
-    onError: (err) => log.error("chat completion stream failed", describeError(err)),
+    onCancel: clientGone,
   });
-  return c.body(stream, 200, OPENAI_STREAM_HEADERS);
 });
 
 /** The OpenAI sampling fields the caller set, for the answer. */
