@@ -16,7 +16,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createEngine, type Engine } from "../../container/engine/create-engine";
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     await report.section("3. Decode step (engine's fast-graph step)", async () => {
       const timer = await openStepTimer(loadModelFolder(modelDir), plan.device);
       try {
-        report.add("| cached tokens per sequence | batch | step (ms) | tok/s (all sequences) |", "|---|---|---|---|");
+        report.add(`Path: ${timer.path}.`, "", "| cached tokens per sequence | batch | step (ms) | tok/s (all sequences) |", "|---|---|---|---|");
         for (const context of plan.contexts) {
           for (const batch of plan.batches) {
             const timing = await timer.time(batch, context, plan.steps);
@@ -202,6 +202,7 @@ async function main(): Promise<void> {
       );
     });
     let engine: Engine | null = null;
+    const engineLog: string[] = [];
     await report.section("4. The seed's speed setup: 8 × (128 text + 448 image tokens) → 128 tokens", async () => {
       engine = await createEngine({
         modelDir,
@@ -210,7 +211,9 @@ async function main(): Promise<void> {
         maxQueue: 64,
         requestTimeoutMs: 0,
         mediaEmbedder: loadOmniEmbedder,
+        log: (line) => engineLog.push(line),
       });
+      report.add(`Engine: ${engine.runtimeKind} runtime on ${engine.executionProvider}. ${engineLog.join(" ")}`, "");
       const outputTokens = tokensWithin((deadline - performance.now()) * 0.4, stepMs(steps, 8), plan.outputTokens);
       const figures = await seedSpeedSetup(engine, { image, outputTokens, repeats: 1, distinctPrompts: plan.distinctPrompts });
       report.data.seedSetup = figures;
@@ -247,6 +250,7 @@ async function main(): Promise<void> {
   }
   report.add("", `Result: ${report.failed ? "FAILED (see above)" : "completed"}${dryRun ? " — dry run: these figures are not GPU figures" : ""}.`);
   const out = resolve(args.out);
+  mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${report.lines.join("\n")}\n`);
   writeFileSync(`${out.replace(/\.md$/, "")}.json`, `${JSON.stringify({ dryRun, failed: report.failed, ...report.data }, null, 2)}\n`);
   console.log(`\nreport written to ${out}`);

@@ -1,7 +1,7 @@
 /**
  * The GPU check as one command, `bench/gpu/run.sh --dry-run`, runs end to end on this machine's CPU with small
  * models (the same script a GPU host runs): every section completes, parity passes, the figures are labelled as a
- * dry run and no GPU target is judged.
+ * dry run and no GPU target is judged. The steps and the engine run on the native runtime's KV pool, as on a GPU.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -32,8 +32,12 @@ describe("bench/gpu/run.sh --dry-run", () => {
     expect(report).not.toContain("FAILED");
     expect(report).not.toMatch(/\b(met|NOT met)\b/);
     expect(report.match(/not judged \(dry run on CPU\)/g)?.length).toBe(5);
+    // The path a GPU host measures: the native layer's device-resident KV pool, not onnxruntime-node's host copies.
+    expect(report).toContain("Path: native KV pool.");
+    expect(report).toMatch(/Engine: native runtime on cpu\. engine: KV pool on cpu: \d+ sequences/);
     const summary = JSON.parse(readFileSync(join(dir, "report.json"), "utf8"));
     expect(summary).toMatchObject({ dryRun: true, failed: false, parity: true });
     expect(summary.steps).toHaveLength(4);
+    for (const step of summary.steps) expect(step.path).toBe("native KV pool");
   });
 });
