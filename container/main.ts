@@ -10,6 +10,7 @@ import { serve } from "@hono/node-server";
 import { z } from "zod";
 import { parseEngineConfig } from "./engine-config";
 import { createEngine } from "./engine/create-engine";
+import { loadOmniEmbedder } from "./omni/omni-support";
 import { createServerApp } from "./server/create-server-app";
 import { drainEngine } from "./server/drain";
 
@@ -50,7 +51,12 @@ async function main(): Promise<void> {
     maxQueue: config.ENGINE_MAX_QUEUE,
     requestTimeoutMs: config.ENGINE_REQUEST_TIMEOUT_MS,
     prefixCacheBytes: config.ENGINE_PREFIX_CACHE_MB * 2 ** 20,
+    prefillChunkTokens: config.ENGINE_PREFILL_CHUNK,
+    kvMemoryFraction: config.ENGINE_KV_MEMORY_FRACTION,
+    kvMemoryBytes: config.ENGINE_KV_MEMORY_MB * 2 ** 20,
+    ...(config.ENGINE_ORT_LIBRARY ? { ortLibrary: config.ENGINE_ORT_LIBRARY } : {}),
     log: (line) => console.error(line),
+    mediaEmbedder: loadOmniEmbedder,
     ...(config.ENGINE_MAX_MODEL_LEN > 0 ? { maxModelLen: config.ENGINE_MAX_MODEL_LEN } : {}),
   });
   const app = createServerApp({ engine, modelName: config.ENGINE_MODEL_NAME });
