@@ -1,6 +1,10 @@
-/** Tavily search API (`POST /search`, bearer key). */
+/**
+ * Tavily search API (`POST /search`, bearer key). The domain filter becomes `include_domains` /
+ * `exclude_domains` (hosts; a URL rule's path is checked afterwards); recency becomes `time_range`
+ * (`day`/`week`/`month`/`year`; "hour" asks for `day` and the research stage drops what is older).
+ */
 import { z } from "zod";
-import type { SearchProvider } from "../types";
+import type { DomainRule, SearchOptions, SearchProvider } from "../types";
 import { normalizeResults } from "./normalize-results";
 import { requestJson } from "./request-json";
 import { SearchError } from "./search-error";
@@ -23,6 +27,10 @@ function buildSchema() {
 }
 const schema = () => (schemaCache ??= buildSchema());
 
+const TIME_RANGE: Record<NonNullable<SearchOptions["freshness"]>, string> = { hour: "day", day: "day", week: "week", month: "month", year: "year" };
+
+const hosts = (rules: DomainRule[]) => [...new Set(rules.map((rule) => rule.host))];
+
 export function createTavilyProvider(options: TavilyOptions): SearchProvider {
   if (!options.apiKey) throw new SearchError({ kind: "config", provider: "tavily", message: "TAVILY_API_KEY is not set" });
   const endpoint = `${(options.baseUrl ?? "https://api.tavily.com").replace(/\/$/, "")}/search`;
@@ -33,7 +41,11 @@ export function createTavilyProvider(options: TavilyOptions): SearchProvider {
         query,
         max_results: Math.min(Math.max(searchOptions.limit, 1), 20),
         search_depth: options.searchDepth ?? "basic",
-        ...(searchOptions.freshness ? { time_range: searchOptions.freshness } : {}),
+        ...(searchOptions.freshness ? { time_range: TIME_RANGE[searchOptions.freshness] } : {}),
+        ...(searchOptions.domains && searchOptions.domains.allow.length > 0 ? { include_domains: hosts(searchOptions.domains.allow) } : {}),
+        ...(searchOptions.domains && searchOptions.domains.deny.some((rule) => rule.path === undefined)
+          ? { exclude_domains: hosts(searchOptions.domains.deny.filter((rule) => rule.path === undefined)) }
+          : {}),
       };
       const data = await requestJson({
         provider: "tavily",
