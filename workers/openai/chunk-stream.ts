@@ -4,11 +4,14 @@
  * This is the one place OpenAI stream frames are written. Comment frames keep
  * the connection alive while the agent searches; a failure after the stream
  * began is sent as `data: {"error":…}` (the OpenAI SDKs raise it). Cancelling
- * the response (client gone) aborts the agent through `abort`.
+ * the response (client gone) aborts the agent through `abort`. Sonar's
+ * `citations` / `search_results` ride on the first chunk after the sources are
+ * known; `related_questions`, when asked, on the finishing chunk.
  */
 import type { ChatEvent } from "../../agent/events";
 import { CitationLinker, type LinkedText, type UrlCitation } from "./citation-links";
-import { toOpenAIUsage, type CompletionMeta } from "./completion";
+import { toOpenAIUsage, type CompletionMeta, type RelatedQuestionsWriter } from "./completion";
+import { SonarSources } from "./sonar-fields";
 
 export const OPENAI_STREAM_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -29,6 +32,7 @@ export interface ChunkStreamOptions {
   keepAliveMs: number;
   abort: () => void;
   onError: (err: unknown) => void;
+  relatedQuestions?: RelatedQuestionsWriter;
 }
 
 const dataFrame = (json: unknown) => `data: ${JSON.stringify(json)}\n\n`;
@@ -39,10 +43,17 @@ const errorFrame = (message: string, code: "engine_unavailable" | "internal_erro
 export async function* openAIFrames(
   events: AsyncIterable<ChatEvent>,
   meta: CompletionMeta,
-  options: Pick<ChunkStreamOptions, "includeUsage" | "onError">,
+  options: Pick<ChunkStreamOptions, "includeUsage" | "onError" | "relatedQuestions">,
 ): AsyncGenerator<string> {
-  const chunk = (delta: Delta, finishReason: "stop" | "length" | null = null) =>
-    dataFrame({ ...meta, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] });
+  const sonar = new SonarSources();
+  const chunk = (delta: Delta, finishReason: "stop" | "length" | null = null, extra: object = {}) =>
+    dataFrame({
+      ...meta,
+      object: "chat.completion.chunk",
+      ...sonar.takeIfChanged(),
+      ...extra,
+      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    });
   const content = (part: LinkedText): string[] =>
     part.text.length === 0 && part.annotations.length === 0
       ? []
@@ -52,21 +63,27 @@ export async function* openAIFrames(
   const linker = new CitationLinker();
   let sentText = false;
   let lastError: string | undefined;
+  let answer = "";
   try {
     for await (const event of events) {
+      sonar.observe(event);
       if (event.type === "source") linker.addSource(event.index, event.url, event.title);
       else if (event.type === "error") lastError = event.message;
       else if (event.type === "text-delta") {
         const part = linker.push(event.delta);
+        answer += part.text;
         sentText ||= part.text.length > 0;
         yield* content(part);
       } else if (event.type === "finish") {
-        yield* content(linker.end());
+        const tail = linker.end();
+        answer += tail.text;
+        yield* content(tail);
         if (event.reason === "error" && !sentText) {
           yield errorFrame(lastError ?? "The language model is unavailable.", "engine_unavailable");
           return;
         }
-        yield chunk({}, event.reason === "length" ? "length" : "stop");
+        const related = options.relatedQuestions ? { related_questions: await options.relatedQuestions(answer) } : {};
+        yield chunk({}, event.reason === "length" ? "length" : "stop", related);
         if (options.includeUsage) yield dataFrame({ ...meta, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(event.usage) });
         yield "data: [DONE]\n\n";
         return;

@@ -1,12 +1,16 @@
 /**
  * `POST /v1/chat/completions`: the OpenAI-compatible face of the agent,
  * streaming (chunk frames) or not (one `chat.completion`), with citations as
- * Markdown links and `url_citation` annotations.
+ * Markdown links and `url_citation` annotations, and Perplexity Sonar's search
+ * fields: the domain and recency filters in, `citations`, `search_results` and
+ * (when asked) `related_questions` out.
  */
 import { Hono } from "hono";
+import { writeRelatedQuestions } from "../../agent/related-questions";
 import type { AgentRequest } from "../../agent/run-agent";
 import type { ApiEnv } from "../api-context";
 import { createAgentRunner } from "../agent-deps";
+import { createEngineClient } from "../engine";
 import { chatBodyLimit } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
@@ -14,6 +18,7 @@ import { collectCompletion } from "../openai/completion";
 import { OPENAI_STREAM_HEADERS, toChunkStream } from "../openai/chunk-stream";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
 import { readJsonBody } from "../request-body";
+import { requestSearchFilter, sonarFilter } from "../request-filter";
 
 export const chatCompletionRoutes = new Hono<ApiEnv>();
 
@@ -27,6 +32,15 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const abort = new AbortController();
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
+  const question = messages[messages.length - 1]?.content ?? "";
+  const relatedQuestions = body.return_related_questions
+    ? async (answer: string) => {
+        const written = await writeRelatedQuestions(createEngineClient(c.env, config), { question, answer, signal: abort.signal });
+        if (written.error !== undefined) c.get("log").error("related questions failed", describeError(written.error));
+        return written.questions;
+      }
+    : undefined;
   const events = run({
     messages,
     ...(body.search ? { search: body.search } : {}),
@@ -34,16 +48,18 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
     ...(body.stop && body.stop.length > 0 ? { stop: body.stop } : {}),
     sampling: samplingOf(body),
+    ...(searchFilter ? { searchFilter } : {}),
     signal: abort.signal,
   });
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
-  if (!body.stream) return c.json(await collectCompletion(events, meta));
+  if (!body.stream) return c.json(await collectCompletion(events, meta, relatedQuestions));
   const log = c.get("log");
   const stream = toChunkStream(events, meta, {
     includeUsage: body.stream_options?.include_usage === true,
     keepAliveMs: config.keepAliveMs,
     abort: () => abort.abort(),
     onError: (err) => log.error("chat completion stream failed", describeError(err)),
+    ...(relatedQuestions ? { relatedQuestions } : {}),
   });
   return c.body(stream, 200, OPENAI_STREAM_HEADERS);
 });

@@ -4,7 +4,8 @@
  * `GET /api/chat/:sessionId/stream` resumes that stream after a reconnect
  * (Last-Event-ID). Events become SSE frames only in agent/event-stream.ts.
  * Attachments (ATTACHMENTS) go to the agent with this message only: the
- * session stores the text, so a later turn does not resend the media.
+ * session stores the text, so a later turn does not resend the media. The Sonar search filter
+ * fields apply to this turn, inside a site key's own default filter.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -17,7 +18,9 @@ import type { ApiEnv } from "../api-context";
 import { attachmentListSchema, chatBodyLimit, requireAllowed } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
+import { requestSearchFilter, sonarFilter } from "../request-filter";
 import { readJsonBody } from "../request-body";
+import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
 import type { ReadEventsResult } from "../sessions/chat-session";
 import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
 import { TurnRecorder } from "../sessions/turn-recorder";
@@ -34,6 +37,8 @@ const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
       .refine((m) => m.trim().length > 0, "must not be empty"),
     search: searchModeSchema.optional(),
     attachments: attachmentListSchema(maxAttachmentBytes).optional(),
+    search_domain_filter: domainFilterListSchema.optional(),
+    search_recency_filter: recencySchema.optional(),
   });
 
 export const chatRoutes = new Hono<ApiEnv>();
@@ -53,6 +58,7 @@ chatRoutes.post("/api/chat", async (c) => {
   const body = await readJsonBody(c, schema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   const attachments = body.attachments ?? [];
   requireAllowed(attachments, config.attachments);
+  const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
   const turn = await session.beginTurn(body.message, config.sessionTtlMs);
@@ -67,6 +73,7 @@ chatRoutes.post("/api/chat", async (c) => {
       { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
     ],
     ...(body.search ? { search: body.search } : {}),
+    ...(searchFilter ? { searchFilter } : {}),
     signal: cancel.signal,
   });
   const live = new AsyncQueue<ChatEvent>();
