@@ -11,9 +11,10 @@ import { chatBodyLimit } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
 import { collectCompletion } from "../openai/completion";
-import { OPENAI_STREAM_HEADERS, toChunkStream } from "../openai/chunk-stream";
+import { openAIChunkFrames } from "../openai/chunk-frames";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
 import { readJsonBody } from "../request-body";
+import { sseResponse, withFinish } from "../sse-stream";
 
 export const chatCompletionRoutes = new Hono<ApiEnv>();
 
@@ -39,13 +40,11 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
   if (!body.stream) return c.json(await collectCompletion(events, meta));
   const log = c.get("log");
-  const stream = toChunkStream(events, meta, {
-    includeUsage: body.stream_options?.include_usage === true,
+  const finished = withFinish(events, (err) => log.error("chat completion stream failed", describeError(err)));
+  return sseResponse(openAIChunkFrames(finished, meta, { includeUsage: body.stream_options?.include_usage === true }), {
     keepAliveMs: config.keepAliveMs,
-    abort: () => abort.abort(),
-    onError: (err) => log.error("chat completion stream failed", describeError(err)),
+    onCancel: () => abort.abort(),
   });
-  return c.body(stream, 200, OPENAI_STREAM_HEADERS);
 });
 
 /** The OpenAI sampling fields the caller set, for the answer. */
