@@ -1,7 +1,8 @@
 /**
  * A minimal push/pull queue that lets concurrent tasks (page reads, summary
  * batches) feed one async generator, so events leave in the order they
- * happen without polling.
+ * happen without polling. The worker's routes use it too; the engine has its
+ * own copy (container/engine/generation-events.ts), its image holding only container/.
  */
 
 export class AsyncQueue<T> {

@@ -1,8 +1,8 @@
 /**
  * The one event union the agent emits, defined once with zod. The worker's
  * `/api/chat` SSE stream, the OpenAI-compatible adapter, the widget and the
- * cron digests all consume these events; `agent/event-stream.ts` is the only
- * place that turns them into wire frames.
+ * cron digests all consume these events; `workers/sse-stream.ts` is the only
+ * place that writes them as frames (`agent/event-stream.ts` reads them back).
  */
 import { z } from "zod";
 

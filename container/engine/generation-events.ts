@@ -1,6 +1,7 @@
 /**
  * What a submitted generation yields, as one discriminated union, plus a small push-based
- * async iterable that the scheduler writes into and the HTTP layer reads from.
+ * async iterable that the scheduler writes into and the HTTP layer reads from. The agent has the
+ * same queue (agent/async-queue.ts); the engine keeps its own since its image holds only container/.
  */
 
 export type FinishReason = "stop" | "length";

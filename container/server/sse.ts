@@ -1,7 +1,8 @@
 /**
- * Server-sent events for the OpenAI streaming format, serialized in this one place:
- * `data: <json>\n\n` frames ending with `data: [DONE]\n\n`. Cancelling the response body
- * (client disconnect) aborts the generation behind it.
+ * Server-sent events for the engine's OpenAI streaming format: `data: <json>\n\n` frames
+ * ending with `data: [DONE]\n\n`. Cancelling the response body (client disconnect) aborts the
+ * generation behind it. The worker has its own writer (workers/sse-stream.ts); the engine keeps
+ * this small copy because its image holds only container/.
  */
 
 export const SSE_HEADERS = {

@@ -15,10 +15,11 @@ import { chatBodyLimit } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
 import { collectCompletion } from "../openai/completion";
-import { OPENAI_STREAM_HEADERS, toChunkStream } from "../openai/chunk-stream";
+import { openAIChunkFrames } from "../openai/chunk-frames";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
 import { readJsonBody } from "../request-body";
 import { requestSearchFilter, sonarFilter } from "../request-filter";
+import { sseResponse, withFinish } from "../sse-stream";
 
 export const chatCompletionRoutes = new Hono<ApiEnv>();
 
@@ -54,14 +55,12 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
   if (!body.stream) return c.json(await collectCompletion(events, meta, relatedQuestions));
   const log = c.get("log");
-  const stream = toChunkStream(events, meta, {
-    includeUsage: body.stream_options?.include_usage === true,
+  const finished = withFinish(events, (err) => log.error("chat completion stream failed", describeError(err)));
+  const frameOptions = { includeUsage: body.stream_options?.include_usage === true, ...(relatedQuestions ? { relatedQuestions } : {}) };
+  return sseResponse(openAIChunkFrames(finished, meta, frameOptions), {
     keepAliveMs: config.keepAliveMs,
-    abort: () => abort.abort(),
-    onError: (err) => log.error("chat completion stream failed", describeError(err)),
-    ...(relatedQuestions ? { relatedQuestions } : {}),
+    onCancel: () => abort.abort(),
   });
-  return c.body(stream, 200, OPENAI_STREAM_HEADERS);
 });
 
 /** The OpenAI sampling fields the caller set, for the answer. */

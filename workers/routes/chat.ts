@@ -2,7 +2,8 @@
  * The widget's native endpoints: `POST /api/chat` streams the agent's full
  * event union as SSE while recording it in the session's Durable Object, and
  * `GET /api/chat/:sessionId/stream` resumes that stream after a reconnect
- * (Last-Event-ID). Events become SSE frames only in agent/event-stream.ts.
+ * (Last-Event-ID). Each event is one frame (`id`, `event`, `data`), written by
+ * workers/sse-stream.ts, which also guarantees the final `finish`.
  * Attachments (ATTACHMENTS) go to the agent with this message only: the
  * session stores the text, so a later turn does not resend the media. The Sonar search filter
  * fields apply to this turn, inside a site key's own default filter.
@@ -11,7 +12,6 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { AsyncQueue } from "../../agent/async-queue";
 import { searchModeSchema } from "../../agent/config";
-import { SSE_HEADERS, toSSEStream } from "../../agent/event-stream";
 import { chatEventSchema, type ChatEvent } from "../../agent/events";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
@@ -24,6 +24,7 @@ import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
 import type { ReadEventsResult } from "../sessions/chat-session";
 import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
 import { TurnRecorder } from "../sessions/turn-recorder";
+import { failureEvents, jsonFrame, sseResponse, withFinish } from "../sse-stream";
 
 /** How long one resume poll waits in the Durable Object for new events. */
 const RESUME_WAIT_MS = 20_000;
@@ -43,12 +44,13 @@ const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
 
 export const chatRoutes = new Hono<ApiEnv>();
 
-/** Events the client must see when an answer failed outside the agent's own handling. */
-function failureEvents(code: string, message: string, reason: "error" | "aborted"): ChatEvent[] {
-  return [
-    { type: "error", code, message, retryable: true },
-    { type: "finish", reason, usage: { promptTokens: 0, completionTokens: 0 } },
-  ];
+/** The frames of an answer's events, numbered from `firstId` (a resumed stream continues the numbering). */
+async function* eventFrames(events: AsyncIterable<ChatEvent>, firstId: number): AsyncGenerator<string> {
+  let id = firstId;
+  for await (const event of events) {
+    yield jsonFrame(event, { id, event: event.type });
+    id += 1;
+  }
 }
 
 chatRoutes.post("/api/chat", async (c) => {
@@ -86,9 +88,7 @@ chatRoutes.post("/api/chat", async (c) => {
   );
   // The answer runs to its end even when the client goes away, so a reconnect can resume it.
   c.executionCtx.waitUntil(pumpTurn(events, sessionId, recorder, live, log));
-  return new Response(toSSEStream(live, { keepAliveMs: config.keepAliveMs, startId: turn.firstEventId }), {
-    headers: { ...SSE_HEADERS, "x-session-id": sessionId },
-  });
+  return sseResponse(eventFrames(live, turn.firstEventId), { keepAliveMs: config.keepAliveMs, headers: { "x-session-id": sessionId } });
 });
 
 async function pumpTurn(events: AsyncIterable<ChatEvent>, sessionId: string, recorder: TurnRecorder, live: AsyncQueue<ChatEvent>, log: Logger): Promise<void> {
@@ -96,16 +96,10 @@ async function pumpTurn(events: AsyncIterable<ChatEvent>, sessionId: string, rec
     recorder.add(event);
     live.push(event);
   };
-  let finished = false;
   try {
-    for await (const event of events) {
+    for await (const event of withFinish(events, (err) => log.error("answer failed", describeError(err)))) {
       forward(event.type === "start" ? { ...event, sessionId } : event);
-      finished ||= event.type === "finish";
     }
-    if (!finished) throw new Error("agent stream ended without a finish event");
-  } catch (err) {
-    log.error("answer failed", describeError(err));
-    if (!finished) for (const event of failureEvents("internal", "An internal error occurred.", "error")) forward(event);
   } finally {
     live.close();
     await recorder.finish();
@@ -155,7 +149,7 @@ chatRoutes.get("/api/chat/:sessionId/stream", async (c) => {
     }
   }
   const config = c.get("config");
-  return new Response(toSSEStream(replay(), { keepAliveMs: config.keepAliveMs, startId: first.nextId - first.events.length }), {
-    headers: { ...SSE_HEADERS, "x-session-id": sessionId },
-  });
+  const log = c.get("log");
+  const events = withFinish(replay(), (err) => log.error("resuming the answer failed", describeError(err)));
+  return sseResponse(eventFrames(events, first.nextId - first.events.length), { keepAliveMs: config.keepAliveMs, headers: { "x-session-id": sessionId } });
 });

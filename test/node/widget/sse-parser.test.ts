@@ -2,7 +2,8 @@
  * The SSE frame reader the widget bundles (agent/sse-frames.ts, shared with the
  * model client), on the shapes the worker sends: id/event/data frames, keep-alive
  * comments, frames, CRLF line endings and UTF-8 characters split across network
- * chunks, the last id carried to frames without one (what resume sends back).
+ * chunks, the last id carried to frames without one (what resume sends back),
+ * and a frame cut off by the end of the stream dropped rather than taken as whole.
  */
 import { describe, expect, it } from "vitest";
 import { readSSEFrames, type SSEFrame } from "../../../agent/sse-frames";
@@ -50,5 +51,9 @@ describe("readSSEFrames, as the widget uses it", () => {
     const frames: SSEFrame[] = [];
     for await (const frame of readSSEFrames(stream)) frames.push(frame);
     expect(frames).toEqual([{ data: "北京" }]);
+  });
+
+  it("drops a frame that the end of the stream cut off before its blank line", async () => {
+    expect(await framesOf(['data: {"a":1}\n\ndata: {"b":', "2}\n"])).toEqual([{ data: '{"a":1}' }]);
   });
 });

@@ -47,6 +47,14 @@ export interface FakeEngineScript {
   /** Characters per streamed chunk and the delay between chunks. */
   chunkSize?: number;
   chunkDelayMs?: number;
+  /**
+   * The engine dies mid-answer: after this many content chunks the chat stream
+   * ends (`"close"`: the connection closes cleanly, with no finish_reason and no
+   * [DONE]; `"error"`: the connection breaks).
+   */
+  cut?: { afterChunks: number; how: "close" | "error" };
+  /** The finish_reason the chat stream reports (default "stop"). */
+  finishReason?: "stop" | "length";
 }
 
 export const SEARCH_CALL = '<|function_start|>{"name":"webSearch","arguments":{"query":"edge api citations"}}<|function_end|>';
@@ -62,12 +70,17 @@ export function defaultReply(messages: FakeEngineMessage[]): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function sse(frames: unknown[], chunkDelayMs: number, signal: AbortSignal, onAbort: () => void): ReadableStream<Uint8Array> {
+function sse(frames: unknown[], chunkDelayMs: number, signal: AbortSignal, onAbort: () => void, cut: FakeEngineScript["cut"]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream({
     async start(controller) {
       try {
-        for (const frame of frames) {
+        for (const [position, frame] of frames.entries()) {
+          if (cut && position === cut.afterChunks) {
+            if (cut.how === "error") controller.error(new Error("engine connection lost"));
+            else controller.close();
+            return;
+          }
           if (chunkDelayMs > 0) await sleep(chunkDelayMs);
           if (signal.aborted) {
             onAbort();
@@ -110,13 +123,13 @@ export function createFakeEngine(script: FakeEngineScript = {}): FakeEngine {
     const text = reply(body.messages ?? []);
     const frames: unknown[] = [];
     for (let i = 0; i < text.length; i += chunkSize) frames.push({ choices: [{ delta: { content: text.slice(i, i + chunkSize) }, finish_reason: null }] });
-    frames.push({ choices: [{ delta: {}, finish_reason: "stop" }] });
+    frames.push({ choices: [{ delta: {}, finish_reason: script.finishReason ?? "stop" }] });
     frames.push({ choices: [], usage: { prompt_tokens: 100, completion_tokens: Math.ceil(text.length / 4) } });
     frames.push("[DONE]");
     const onAbort = () => {
       aborted += 1;
     };
-    return new Response(sse(frames, chunkDelayMs, request.signal, onAbort), { headers: { "content-type": "text/event-stream" } });
+    return new Response(sse(frames, chunkDelayMs, request.signal, onAbort, script.cut), { headers: { "content-type": "text/event-stream" } });
   }
   return {
     calls,

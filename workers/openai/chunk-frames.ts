@@ -1,0 +1,77 @@
+/**
+ * The streaming form of /v1/chat/completions: the agent's events become
+ * `chat.completion.chunk` frames (`data: <json>`), ending with `data: [DONE]`.
+ * A failure is sent as `data: {"error":…}` (the OpenAI SDKs raise it). The
+ * frames are written, kept alive and cancelled by workers/sse-stream.ts; the
+ * events come through its finish guarantee, so they always end with `finish`.
+ * Sonar's `citations` / `search_results` ride on the first chunk after the
+ * sources are known; `related_questions`, when asked, on the finishing chunk.
+ */
+import type { ChatEvent } from "../../agent/events";
+import { jsonFrame, sseFrame } from "../sse-stream";
+import { CitationLinker, type LinkedText, type UrlCitation } from "./citation-links";
+import { toOpenAIUsage, type CompletionMeta, type RelatedQuestionsWriter } from "./completion";
+import { SonarSources } from "./sonar-fields";
+
+interface Delta {
+  role?: "assistant";
+  content?: string;
+  annotations?: UrlCitation[];
+}
+
+export interface ChunkFrameOptions {
+  includeUsage: boolean;
+  relatedQuestions?: RelatedQuestionsWriter;
+}
+
+export const DONE_FRAME = sseFrame({ data: "[DONE]" });
+
+const errorFrame = (message: string, code: "engine_unavailable" | "internal_error") => jsonFrame({ error: { message, type: "server_error", code } });
+
+/** The frames for the agent's events, in order. */
+export async function* openAIChunkFrames(events: AsyncIterable<ChatEvent>, meta: CompletionMeta, options: ChunkFrameOptions): AsyncGenerator<string> {
+  const sonar = new SonarSources();
+  const chunk = (delta: Delta, finishReason: "stop" | "length" | null = null, extra: object = {}) =>
+    jsonFrame({
+      ...meta,
+      object: "chat.completion.chunk",
+      ...sonar.takeIfChanged(),
+      ...extra,
+      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    });
+  const content = (part: LinkedText): string[] =>
+    part.text.length === 0 && part.annotations.length === 0
+      ? []
+      : [chunk(part.annotations.length > 0 ? { content: part.text, annotations: part.annotations } : { content: part.text })];
+
+  yield chunk({ role: "assistant", content: "" });
+  const linker = new CitationLinker();
+  let sentText = false;
+  let lastError: { code: string; message: string } | undefined;
+  let answer = "";
+  for await (const event of events) {
+    sonar.observe(event);
+    if (event.type === "source") linker.addSource(event.index, event.url, event.title);
+    else if (event.type === "error") lastError = { code: event.code, message: event.message };
+    else if (event.type === "text-delta") {
+      const part = linker.push(event.delta);
+      answer += part.text;
+      sentText ||= part.text.length > 0;
+      yield* content(part);
+    } else if (event.type === "finish") {
+      const tail = linker.end();
+      answer += tail.text;
+      yield* content(tail);
+      if (event.reason === "error" && (!sentText || lastError?.code === "internal")) {
+        const internal = lastError?.code === "internal";
+        yield errorFrame(lastError?.message ?? "The language model is unavailable.", internal ? "internal_error" : "engine_unavailable");
+        return;
+      }
+      const related = options.relatedQuestions ? { related_questions: await options.relatedQuestions(answer) } : {};
+      yield chunk({}, event.reason === "length" ? "length" : "stop", related);
+      if (options.includeUsage) yield jsonFrame({ ...meta, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(event.usage) });
+      yield DONE_FRAME;
+      return;
+    }
+  }
+}
