@@ -44,7 +44,20 @@ export async function* openAIChunkFrames(events: AsyncIterable<ChatEvent>, meta:
       ? []
       : [chunk(part.annotations.length > 0 ? { content: part.text, annotations: part.annotations } : { content: part.text })];
 
-  yield chunk({ role: "assistant", content: "" });
+  // The role chunk goes out with the first frame of the answer rather than at once, so that
+  // Sonar's `citations` ride on the stream's first chunk when a search came first (as
+  // Perplexity's clients read them); keep-alive comments cover the wait.
+  let roleSent = false;
+  function* role(): Generator<string> {
+    if (roleSent) return;
+    roleSent = true;
+    yield chunk({ role: "assistant", content: "" });
+  }
+  function* withRole(part: LinkedText): Generator<string> {
+    if (part.text.length === 0 && part.annotations.length === 0) return;
+    yield* role();
+    yield* content(part);
+  }
   const linker = new CitationLinker();
   let sentText = false;
   let lastError: { code: string; message: string } | undefined;
@@ -57,11 +70,12 @@ export async function* openAIChunkFrames(events: AsyncIterable<ChatEvent>, meta:
       const part = linker.push(event.delta);
       answer += part.text;
       sentText ||= part.text.length > 0;
-      yield* content(part);
+      yield* withRole(part);
     } else if (event.type === "finish") {
       const tail = linker.end();
       answer += tail.text;
-      yield* content(tail);
+      yield* withRole(tail);
+      yield* role();
       if (event.reason === "error" && (!sentText || lastError?.code === "internal")) {
         const internal = lastError?.code === "internal";
         yield errorFrame(lastError?.message ?? "The language model is unavailable.", internal ? "internal_error" : "engine_unavailable");
