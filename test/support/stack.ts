@@ -14,7 +14,11 @@ export interface TestStack extends Stack {
   stateDir: string;
 }
 
-export async function startTestStack(vars: Record<string, string> = {}): Promise<TestStack> {
+/**
+ * @param options.externalEngineUrl an OpenAI-compatible server to use instead of starting the engine
+ *   (the client-recipe tests use a scripted one, since the demo model's random weights never cite).
+ */
+export async function startTestStack(vars: Record<string, string> = {}, options: { externalEngineUrl?: string } = {}): Promise<TestStack> {
   buildDemoModel(DEFAULT_MODEL_DIR);
   if (!existsSync(join(ASSETS_DIR, "corpus", "index.json")) || !existsSync(join(ASSETS_DIR, "widget.js"))) buildAssets();
   const stateDir = mkdtempSync(join(tmpdir(), "megrez-e2e-"));
@@ -27,6 +31,7 @@ export async function startTestStack(vars: Record<string, string> = {}): Promise
     inspectorPort,
     persistDir: stateDir,
     vars,
+    ...(options.externalEngineUrl ? { externalEngineUrl: options.externalEngineUrl } : {}),
     onLine: process.env.E2E_VERBOSE ? (source, line) => console.log(`[${source}] ${line}`) : undefined,
   });
   return {
