@@ -173,6 +173,20 @@ describe("POST /v1/responses", () => {
     expect(text?.text.endsWith(") 続き。")).toBe(true);
   });
 
+  it("closes the message written before a search and continues the answer in a new message item", async () => {
+    const reply = (messages: FakeEngineMessage[]) =>
+      messages[messages.length - 1]?.role === "observation" ? "Found it [citation:1]." : `Let me look that up. ${SEARCH_CALL}`;
+    const { events } = await streamEvents(await post({ input: SEARCHED, tools: WEB_SEARCH, stream: true }, createFakeEngine({ reply })));
+    const response = events[events.length - 1]?.response as ResponseObject;
+    expect(response.output.map((item) => item.type)).toEqual(["message", "web_search_call", "message"]);
+    expect(response.output[0]?.content?.[0]?.text).toBe("Let me look that up. ");
+    const answer = response.output[2]?.content?.[0];
+    expect(answer?.text).toMatch(/^Found it \[1\]\(https:\/\/edge\.test\/corpus\/[^)]+\)\.$/);
+    expect(answer?.annotations[0]?.start_index).toBe("Found it ".length);
+    const done = events.filter((event) => event.type === "response.output_item.done").map((event) => (event.item as OutputItem).type);
+    expect(done).toEqual(["message", "web_search_call", "message"]);
+  });
+
   it("continues a stored conversation with previous_response_id and serves the stored response", async () => {
     const engine = createFakeEngine();
     const first: ResponseObject = await (await post({ input: "My name is Ada.", instructions: "Be brief." }, engine)).json();
