@@ -41,13 +41,13 @@ function renderEntry(job: StoredJob, run: Run, baseUrl: string): string {
     `    <updated>${new Date(run.finishedAt ?? run.slot).toISOString()}</updated>\n` +
     `    <link rel="alternate" type="text/markdown" href="${xml(link)}"/>\n` +
     related +
-    `    <content type="html">${xml(markdownToHtml(digest.body, digest.sources))}</content>\n` +
+    `    <content type="html">${xml(digestHtml(digest.body, digest.sources))}</content>\n` +
     `  </entry>\n`
   );
 }
 
-/** Our digests' Markdown only: paragraphs, `#` headings, `-`/`*`/`1.` lists, **bold**, [n] citations. */
-export function markdownToHtml(markdown: string, sources: { index: number; url: string }[]): string {
+/** A digest body as HTML for the feed. Only the Markdown our digest writer (agent/digest.ts) produces: paragraphs, `#` headings, `-`/`*`/`1.` lists, **bold**, [n] citations. */
+export function digestHtml(markdown: string, sources: { index: number; url: string }[]): string {
   const urls = new Map(sources.map((s) => [s.index, s.url]));
   const inline = (text: string) =>
     html(text)
