@@ -35,17 +35,21 @@ const messageItem = z.object({
   content: z.union([z.string(), z.array(contentPart)]),
 });
 
-/** Any other input item (a function call's output, an item reference…) is refused by its type. */
-const inputItem = z.union([
-  messageItem,
-  z.object({ type: z.string() }).superRefine((item, ctx) => {
-    ctx.addIssue({
-      code: "custom",
-      path: ["type"],
-      message: `input items of type ${item.type} are not supported; send messages (or use previous_response_id)`,
-    });
-  }),
-]);
+/** A message item (its `type` may be left out); any other item (a function call's output, an item reference…) is refused by its type. */
+const inputItem = z.unknown().transform((item, ctx) => {
+  const type = typeof item === "object" && item !== null && "type" in item ? item.type : undefined;
+  if (type !== undefined && type !== "message") {
+    const name = typeof type === "string" ? type.slice(0, 64) : "unknown";
+    ctx.addIssue({ code: "custom", path: ["type"], message: `input items of type ${name} are not supported; send messages (or use previous_response_id)` });
+    return z.NEVER;
+  }
+  const parsed = messageItem.safeParse(item);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
 
 const webSearchTool = z.object({
   type: z.enum(WEB_SEARCH_TOOLS, { message: ONLY_WEB_SEARCH }),
@@ -70,7 +74,11 @@ const toolChoice = z.union([z.enum(["auto", "required", "none"]), z.object({ typ
 
 export const responseRequestSchema = z.object({
   model: z.string().min(1),
-  input: z.union([z.string().min(1), z.array(inputItem).min(1)]),
+  // A string is one user message; the array form is validated item by item, so errors name the item.
+  input: z.preprocess(
+    (input) => (typeof input === "string" && input.trim() !== "" ? [{ role: "user", content: input }] : input),
+    z.array(inputItem, { message: "expected a non-empty string or an array of message items" }).min(1),
+  ),
   instructions: z.string().nullish(),
   max_output_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
@@ -120,10 +128,9 @@ export interface ResponseMessage {
 
 /** The input as the agent's turns: `instructions` first (as system), developer counts as system. */
 export function inputMessages(body: ResponseRequest): ResponseMessage[] {
-  const items = typeof body.input === "string" ? [{ role: "user" as const, content: body.input }] : body.input;
+  const items = body.input;
   const messages: ResponseMessage[] = body.instructions ? [{ role: "system", content: body.instructions }] : [];
   for (const item of items) {
-    if (!("role" in item)) continue;
     const content =
       typeof item.content === "string"
         ? item.content

@@ -118,3 +118,15 @@ describe("withSiteOperators", () => {
     expect(searchFilterKey({ recency: "day" })).not.toBe(searchFilterKey(undefined));
   });
 });
+
+describe("search cache keys", () => {
+  it("never share an entry between a filtered and an unfiltered search", async () => {
+    const { searchCacheKey } = await import("../../../search/cache");
+    const plain = searchCacheKey("serper", "q", { limit: 5 });
+    expect(searchCacheKey("serper", "q", { limit: 5, domains: parsed(["a.com"]) })).not.toBe(plain);
+    expect(searchCacheKey("serper", "q", { limit: 5, domains: parsed(["-a.com"]) })).not.toBe(
+      searchCacheKey("serper", "q", { limit: 5, domains: parsed(["a.com"]) }),
+    );
+    expect(searchCacheKey("serper", "q", { limit: 5, freshness: "hour" })).not.toBe(searchCacheKey("serper", "q", { limit: 5, freshness: "day" }));
+  });
+});
