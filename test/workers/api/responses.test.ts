@@ -240,6 +240,11 @@ describe("POST /v1/responses", () => {
     [{ text: { format: { type: "json_object" } } }, "text.format.type:"],
     [{ tools: [{ type: "web_search", filters: { allowed_domains: ["-reddit.com"] } }] }, "tools.0.filters.allowed_domains:"],
     [{ input: [{ role: "assistant", content: "hi" }] }, "input: the last input item must be a user message"],
+    [
+      { input: [{ role: "user", content: [{ type: "input_image", image_url: "data:image/png;base64,AA" }] }] },
+      "input.0.content.0: input_image is not supported",
+    ],
+    [{ truncation: "disabled" }, "truncation:"],
   ])("refuses %j by name", async (fields, message) => {
     const res = await post({ input: "hi", ...fields });
     expect(res.status).toBe(400);
