@@ -3,11 +3,13 @@
  * onnx/model.onnx_data, config and tokenizer files copied). Weights stream one tensor at a
  * time from the checkpoint through the graph encoder into the external-data file; the folder
  * is assembled under a temp name and renamed at the end, so a failure leaves nothing behind.
+ * It converts exactly or refuses: a config field it does not understand, a tensor it would not
+ * use, or a missing lm_head on an untied model stops it with a message naming the field or tensor.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { buildLlamaDecoder } from "../model/build-llama-decoder";
-import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes } from "../model/llama-dims";
+import { dimsFromConfig, type LlamaDims, llamaConfigSchema, llamaWeightShapes, refuseUnknownConfigFields } from "../model/llama-dims";
 import { openExternalDataFile } from "../onnx/external-data-file";
 import { encodeOnnxModel } from "../onnx/onnx-model";
 import { bytesOf, float32ToFloat16Array } from "../onnx/tensor-bytes";
@@ -38,17 +40,26 @@ function isLinear(name: string): boolean {
   return name.endsWith("_proj.weight") || name === "lm_head.weight";
 }
 
-export function convertCheckpoint(options: ConvertOptions): { tensors: number; bytes: number } {
-  const missing = REQUIRED_FILES.filter((file) => !existsSync(join(options.inputDir, file)));
-  if (missing.length > 0) throw new Error(`${options.inputDir} is missing ${missing.join(", ")}`);
-  const config = llamaConfigSchema.parse(JSON.parse(readFileSync(join(options.inputDir, "config.json"), "utf8")));
-  if (config.model_type !== "llama") throw new Error(`model_type "${config.model_type}" is not supported (expected llama)`);
-  const checkpoint = SafetensorsCheckpoint.open(options.inputDir);
-  const tied = !checkpoint.has("lm_head.weight");
-  const dims = { ...dimsFromConfig(config), tieWordEmbeddings: config.tie_word_embeddings || tied };
-  const shapes = llamaWeightShapes(dims);
+/** HF recomputes these buffers from the config and drops them on load; so do we. */
+const DISCARDED_BUFFER = /\.rotary_emb\.inv_freq$/;
+
+function sameValues(checkpoint: SafetensorsCheckpoint, a: string, b: string): boolean {
+  const left = checkpoint.readFloat32(a).data;
+  const right = checkpoint.readFloat32(b).data;
+  return left.length === right.length && left.every((value, index) => value === right[index]);
+}
+
+/** Every problem between config and checkpoint: missing or misshapen tensors, tensors we would not use, an untied model without lm_head. */
+export function checkpointProblems(checkpoint: SafetensorsCheckpoint, dims: LlamaDims): string[] {
   const problems: string[] = [];
+  const shapes = llamaWeightShapes(dims);
+  if (!dims.tieWordEmbeddings && !checkpoint.has("lm_head.weight")) {
+    problems.push(
+      "lm_head.weight is missing and config.json says tie_word_embeddings is false (set it to true only if the model really shares embed_tokens as its output layer)",
+    );
+  }
   for (const [name, shape] of shapes) {
+    if (name === "lm_head.weight" && !checkpoint.has(name)) continue;
     if (!checkpoint.has(name)) {
       problems.push(`missing ${name}`);
       continue;
@@ -57,6 +68,28 @@ export function convertCheckpoint(options: ConvertOptions): { tensors: number; b
     const actual = checkpoint.entry(name).shape;
     if (actual.join("x") !== expected.join("x")) problems.push(`${name} has shape [${actual.join(", ")}], expected [${expected.join(", ")}]`);
   }
+  const unused = checkpoint.names().filter((name) => !shapes.has(name) && !DISCARDED_BUFFER.test(name));
+  const tiedCopy = dims.tieWordEmbeddings && unused.includes("lm_head.weight") && sameValues(checkpoint, "lm_head.weight", "model.embed_tokens.weight");
+  const reallyUnused = unused.filter((name) => !(tiedCopy && name === "lm_head.weight"));
+  if (reallyUnused.length > 0) {
+    const hint = reallyUnused.includes("lm_head.weight") ? " (lm_head.weight differs from embed_tokens although tie_word_embeddings is true)" : "";
+    problems.push(
+      `${reallyUnused.length} tensor${reallyUnused.length > 1 ? "s" : ""} would not be used${hint}: ${reallyUnused.slice(0, 8).join(", ")}${reallyUnused.length > 8 ? ", …" : ""}`,
+    );
+  }
+  return problems;
+}
+
+export function convertCheckpoint(options: ConvertOptions): { tensors: number; bytes: number } {
+  const missing = REQUIRED_FILES.filter((file) => !existsSync(join(options.inputDir, file)));
+  if (missing.length > 0) throw new Error(`${options.inputDir} is missing ${missing.join(", ")}`);
+  const raw: unknown = JSON.parse(readFileSync(join(options.inputDir, "config.json"), "utf8"));
+  refuseUnknownConfigFields(raw);
+  const config = llamaConfigSchema.parse(raw);
+  const dims = dimsFromConfig(config);
+  const checkpoint = SafetensorsCheckpoint.open(options.inputDir);
+  const shapes = llamaWeightShapes(dims);
+  const problems = checkpointProblems(checkpoint, dims);
   if (problems.length > 0) throw new Error(`checkpoint does not match config.json: ${problems.slice(0, 10).join("; ")}`);
 
   const staging = join(dirname(options.outputDir), `.${basename(options.outputDir)}.tmp-${process.pid}`);

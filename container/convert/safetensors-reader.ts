@@ -84,6 +84,11 @@ export class SafetensorsCheckpoint {
     return this.entries.has(name);
   }
 
+  /** Every tensor name in the checkpoint (all shards). */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
   entry(name: string): TensorEntry {
     const entry = this.entries.get(name);
     if (!entry) throw new Error(`checkpoint has no tensor ${name}`);

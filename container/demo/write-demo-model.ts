@@ -19,7 +19,7 @@ import { MEGREZ_CHAT_TEMPLATE, MEGREZ_EOS_TOKEN, MEGREZ_PAD_TOKEN, MEGREZ_SPECIA
 export interface DemoModelOptions {
   outDir: string;
   seed?: number;
-  /** BPE merges to learn (vocab = 256 + merges + 10 added tokens, fewer if the corpus runs out). */
+  /** BPE merges to learn (vocab = 256 + merges + 11 added tokens, fewer if the corpus runs out). */
   merges?: number;
   /** Override architecture sizes (vocab is always derived from the tokenizer). */
   dims?: Partial<Omit<LlamaDims, "vocabSize">>;

@@ -83,7 +83,9 @@ export class BatchScheduler {
         "max_tokens",
       );
     }
-    if (this.queue.length >= this.options.maxQueue) {
+    // Waiting means queued beyond the batch's free rows: those join at the next step boundary.
+    const freeRows = Math.max(0, this.options.maxBatch - this.active.length);
+    if (this.queue.length >= this.options.maxQueue + freeRows) {
       this.options.metrics.requestsRejected += 1;
       throw new EngineError("queue_full", `the engine queue is full (${this.options.maxQueue} waiting); retry later`, null, 1);
     }
@@ -93,7 +95,12 @@ export class BatchScheduler {
     this.queue.push(sequence);
     this.options.metrics.requestsTotal += 1;
     this.updateGauges();
-    if (!this.running) void this.drive();
+    // Start driving after the current task: prompts submitted together (a /v1/completions list)
+    // are all queued by then and are prefilled in one step, not the first one alone.
+    if (!this.running) {
+      this.running = true;
+      queueMicrotask(() => void this.drive());
+    }
     return sequence.channel;
   }
 
@@ -129,7 +136,6 @@ export class BatchScheduler {
   }
 
   private async drive(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length > 0 || this.active.length > 0) await this.iterate();
     } finally {

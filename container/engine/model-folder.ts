@@ -107,9 +107,9 @@ export function loadModelFolder(dir: string): ModelFolder {
   if (tokenizerConfig && !chatTemplate) problems.push("tokenizer_config.json has no chat_template");
   let dims: LlamaDims | null = null;
   if (config) {
-    if (config.model_type !== "llama") problems.push(`config.json model_type is "${config.model_type}", expected "llama"`);
     try {
-      dims = dimsFromConfig(config);
+      // The folder's decoder is our LLaMA graph: an Omni folder keeps its source's architectures/auto_map (MegrezO), which say nothing about it.
+      dims = dimsFromConfig({ ...config, architectures: null, auto_map: null });
     } catch (error) {
       problems.push(`config.json: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -1,9 +1,15 @@
 /**
- * Tokenizer + chat template for one model folder. The security rule lives here: special
- * tokens come only from the template. Chat messages are rendered with placeholders in place
- * of contents (and of roles that spell an added token); template text is encoded with added-token parsing, message text with
- * a second tokenizer that has no added tokens, so content that spells `<|turn_end|>` or
- * `<|function_start|>` stays plain text and cannot forge a turn or a tool call.
+ * Tokenizer + chat template for one model folder. The security rule lives here: special tokens
+ * come from the template, and from nowhere in message text except the model's own tool call.
+ * Chat messages are rendered with placeholders in place of contents (and of roles that spell an
+ * added token); template text is encoded with added-token parsing, message text with a second
+ * tokenizer that has no added tokens, so content that spells `<|turn_end|>` or
+ * `<|function_start|>` stays plain text and cannot forge a turn or a tool call. The one exception
+ * is the tool call in an `assistant` message, `<|function_start|>{call}<|function_end|>`: the two
+ * markers (only they, only as a pair, only in that role) are encoded as Megrez's special tokens,
+ * as Megrez wrote them and as Hugging Face / vLLM tokenize that conversation. The client authors
+ * assistant turns in any case; third-party text (user messages, pages in `observation`) never
+ * reaches an assistant turn (the agent also breaks every `<|` in it).
  */
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
@@ -19,6 +25,11 @@ export type ContentSegment = string | { tokenIds: readonly number[] };
 
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
 
+/** Megrez's tool-call markers; a pair of them in an assistant message is the model's own call. */
+export const TOOL_CALL_START = "<|function_start|>";
+export const TOOL_CALL_END = "<|function_end|>";
+const TOOL_CALL = /<\|function_start\|>([\s\S]*?)<\|function_end\|>/g;
+
 export class TextCodec {
   private readonly withSpecials: Tokenizer;
   private readonly plainText: Tokenizer;
@@ -26,6 +37,8 @@ export class TextCodec {
   private readonly specialIds: Set<number>;
   private readonly addedTokenTexts: readonly string[];
   private readonly bosId: number | null;
+  /** Ids of `<|function_start|>` / `<|function_end|>` when the tokenizer has both (Megrez), else null. */
+  private readonly toolCallIds: { start: number; end: number } | null;
   readonly eosTokenIds: readonly number[];
 
   constructor(folder: Pick<ModelFolder, "tokenizerJson" | "tokenizerConfig" | "chatTemplate" | "eosTokenIds">) {
@@ -37,7 +50,14 @@ export class TextCodec {
     const bos = folder.tokenizerConfig.bos_token;
     const bosId = folder.tokenizerConfig.add_bos_token && bos ? this.withSpecials.token_to_id(bos) : undefined;
     this.bosId = bosId ?? null;
+    const start = this.addedTokenId(folder.tokenizerJson.added_tokens, TOOL_CALL_START);
+    const end = this.addedTokenId(folder.tokenizerJson.added_tokens, TOOL_CALL_END);
+    this.toolCallIds = start !== undefined && end !== undefined ? { start, end } : null;
     this.eosTokenIds = folder.eosTokenIds;
+  }
+
+  private addedTokenId(tokens: readonly { id: number; content: string }[], content: string): number | undefined {
+    return tokens.find((token) => token.content === content)?.id;
   }
 
   /** The exact prompt string the template renders (what vLLM's apply_chat_template gives). */
@@ -59,18 +79,23 @@ export class TextCodec {
     const slot = (value: string | readonly ContentSegment[]): string => `\uE000${values.push(value) - 1}\uE001`;
     // Roles stay readable to the template (it compares them: `messages[0]['role'] != 'system'`), unless
     // a role spells an added token; contents are always placeholders.
-    const masked = messages.map((message) => ({
-      role: this.spellsAddedToken(message.role) ? slot(message.role) : message.role,
-      content: slot(message.content),
-    }));
+    // Which message a content slot belongs to: the assistant's tool call is read from its content.
+    const roleOf = new Map<number, string>();
+    const masked = messages.map((message) => {
+      const role = this.spellsAddedToken(message.role) ? slot(message.role) : message.role;
+      const content = slot(message.content);
+      roleOf.set(values.length - 1, message.role);
+      return { role, content };
+    });
     const rendered = this.template.render({ messages: masked, add_generation_prompt: addGenerationPrompt, bos_token: "", eos_token: "" });
     const ids: number[] = this.bosId === null ? [] : [this.bosId];
     let last = 0;
     for (const match of rendered.matchAll(PLACEHOLDER)) {
       ids.push(...this.encodeTemplateText(rendered.slice(last, match.index)));
       const value = values[Number(match[1])] ?? "";
+      const role = roleOf.get(Number(match[1]));
       for (const segment of typeof value === "string" ? [value] : value) {
-        ids.push(...(typeof segment === "string" ? this.encodePlainText(segment) : segment.tokenIds));
+        ids.push(...(typeof segment === "string" ? this.encodeMessageText(segment, role) : segment.tokenIds));
       }
       last = match.index + match[0].length;
     }
@@ -84,6 +109,19 @@ export class TextCodec {
 
   private encodeTemplateText(text: string): number[] {
     return text ? this.withSpecials.encode(text, { add_special_tokens: false }).ids : [];
+  }
+
+  /** Message text: plain text, except the tool-call markers of an assistant message (see the file comment). */
+  private encodeMessageText(text: string, role: string | undefined): number[] {
+    if (role !== "assistant" || this.toolCallIds === null) return this.encodePlainText(text);
+    const ids: number[] = [];
+    let last = 0;
+    for (const match of text.matchAll(TOOL_CALL)) {
+      ids.push(...this.encodePlainText(text.slice(last, match.index)), this.toolCallIds.start, ...this.encodePlainText(match[1] ?? ""), this.toolCallIds.end);
+      last = match.index + match[0].length;
+    }
+    ids.push(...this.encodePlainText(text.slice(last)));
+    return ids;
   }
 
   /** Encode text with no special-token parsing at all. */

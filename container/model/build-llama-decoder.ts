@@ -9,7 +9,8 @@
 import { GraphBuilder } from "../onnx/graph-builder";
 import type { OnnxDataType, OnnxModel, TensorBytes } from "../onnx/onnx-model";
 import { bytesOf } from "../onnx/tensor-bytes";
-import { type LlamaDims, llamaWeightShapes } from "./llama-dims";
+import { type LlamaActivation, type LlamaDims, llamaWeightShapes } from "./llama-dims";
+import { ropeInverseFrequencies } from "./rope-frequencies";
 
 /** Supplies a weight's raw bytes (in `x @ W` layout) by name; thunks let converters stream. */
 export type WeightSource = (name: string, shape: readonly number[]) => TensorBytes;
@@ -64,12 +65,36 @@ function applyRope(g: GraphBuilder, x: string, cos: string, sin: string): string
   return g.op("Add", [g.op("Mul", [x, cos]), g.op("Mul", [rotateHalf(g, x), sin])]);
 }
 
+/**
+ * Inverse frequencies as a graph value: a constant [half] for plain/linear/llama3 RoPE; for dynamic
+ * NTK a [B, 1, half] tensor whose base follows each row's length (its largest position + 1), as HF
+ * computes it for one sequence per forward call.
+ */
+function inverseFrequencies(g: GraphBuilder, positionIds: string, dims: LlamaDims): string {
+  const scaling = dims.ropeScaling;
+  if (scaling?.type !== "dynamic") return g.constFloat32(ropeInverseFrequencies(dims));
+  const half = dims.headDim / 2;
+  const lastPosition = g.op("ReduceMax", [positionIds], { attributes: { axes: [1], keepdims: 1 } });
+  const length = g.op("Max", [
+    g.op("Add", [g.op("Cast", [lastPosition], { attributes: { to: ONNX_FLOAT } }), g.constFloat32([1], [])]),
+    g.constFloat32([scaling.originalMaxPositions], []),
+  ]);
+  const ratio = g.op("Sub", [
+    g.op("Mul", [length, g.constFloat32([scaling.factor / scaling.originalMaxPositions], [])]),
+    g.constFloat32([scaling.factor - 1], []),
+  ]);
+  const logBase = g.op("Add", [
+    g.op("Mul", [g.op("Log", [ratio]), g.constFloat32([dims.headDim / (dims.headDim - 2)], [])]),
+    g.constFloat32([Math.log(dims.ropeTheta)], []),
+  ]);
+  const exponents = g.constFloat32(Array.from({ length: half }, (_, index) => (-2 * index) / dims.headDim));
+  return g.op("Exp", [g.op("Mul", [g.op("Unsqueeze", [logBase, g.constInt64([2])]), exponents])]);
+}
+
 /** cos/sin tables [B, 1, S, headDim] from position_ids, shared by all layers. */
 function ropeTables(g: GraphBuilder, positionIds: string, dims: LlamaDims): { cos: string; sin: string } {
-  const half = dims.headDim / 2;
-  const invFreq = Array.from({ length: half }, (_, index) => 1 / dims.ropeTheta ** ((2 * index) / dims.headDim));
-  const positions = g.op("Unsqueeze", [g.op("Cast", [positionIds], { attributes: { to: 1 } }), g.constInt64([2])]);
-  const freqs = g.op("Mul", [positions, g.constFloat32(invFreq)]);
+  const positions = g.op("Unsqueeze", [g.op("Cast", [positionIds], { attributes: { to: ONNX_FLOAT } }), g.constInt64([2])]);
+  const freqs = g.op("Mul", [positions, inverseFrequencies(g, positionIds, dims)]);
   const angles = g.op("Concat", [freqs, freqs], { attributes: { axis: -1 } });
   const unsqueeze = (value: string): string => g.op("Unsqueeze", [value, g.constInt64([1])]);
   return { cos: unsqueeze(g.op("Cos", [angles])), sin: unsqueeze(g.op("Sin", [angles])) };
@@ -108,13 +133,17 @@ function appendToCache(context: LayerContext, name: string, fresh: string): stri
 }
 
 function attention(context: LayerContext, layer: number, normed: string): string {
-  const { g, dims, weight } = context;
+  const { g, dims } = context;
   const { numHeads, numKvHeads, headDim } = dims;
   const prefix = `model.layers.${layer}.self_attn`;
   const heads = (projection: string, count: number): string =>
-    g.op("Transpose", [g.op("Reshape", [g.op("MatMul", [normed, weight(`${prefix}.${projection}.weight`)]), g.constInt64([0, 0, count, headDim])])], {
-      attributes: { perm: [0, 2, 1, 3] },
-    });
+    g.op(
+      "Transpose",
+      [g.op("Reshape", [linear(context, normed, `${prefix}.${projection}`, dims.attentionBias === true), g.constInt64([0, 0, count, headDim])])],
+      {
+        attributes: { perm: [0, 2, 1, 3] },
+      },
+    );
   const query = applyRope(g, heads("q_proj", numHeads), context.cos, context.sin);
   const key = applyRope(g, heads("k_proj", numKvHeads), context.cos, context.sin);
   const value = heads("v_proj", numKvHeads);
@@ -131,16 +160,44 @@ function attention(context: LayerContext, layer: number, normed: string): string
   const groupedContext = g.op("MatMul", [groupedProbabilities, presentValue]);
   const headsContext = g.op("Reshape", [groupedContext, g.constInt64([0, numHeads, -1, headDim])]);
   const merged = g.op("Reshape", [g.op("Transpose", [headsContext], { attributes: { perm: [0, 2, 1, 3] } }), g.constInt64([0, 0, numHeads * headDim])]);
-  return g.op("MatMul", [merged, weight(`${prefix}.o_proj.weight`)]);
+  return linear(context, merged, `${prefix}.o_proj`, dims.attentionBias === true);
+}
+
+/** x @ W (+ b): a HF Linear, its weight stored as [in, out]. */
+function linear(context: LayerContext, x: string, name: string, bias: boolean): string {
+  const product = context.g.op("MatMul", [x, context.weight(`${name}.weight`)]);
+  return bias ? context.g.op("Add", [product, context.weight(`${name}.bias`)]) : product;
+}
+
+/** HF's ACT2FN for the activations LLaMA configs use, from opset-17 ops (Erf/Tanh forms ORT fuses into Gelu). */
+function activate(g: GraphBuilder, x: string, activation: LlamaActivation): string {
+  switch (activation) {
+    case "silu":
+      return g.op("Mul", [x, g.op("Sigmoid", [x])]);
+    case "gelu": {
+      const erf = g.op("Erf", [g.op("Mul", [x, g.constFloat32([Math.SQRT1_2], [])])]);
+      return g.op("Mul", [g.op("Mul", [x, g.constFloat32([0.5], [])]), g.op("Add", [erf, g.constFloat32([1], [])])]);
+    }
+    case "gelu_tanh": {
+      const cubic = g.op("Mul", [g.op("Mul", [g.op("Mul", [x, x]), x]), g.constFloat32([0.044715], [])]);
+      const inner = g.op("Mul", [g.op("Add", [x, cubic]), g.constFloat32([Math.sqrt(2 / Math.PI)], [])]);
+      return g.op("Mul", [g.op("Mul", [x, g.constFloat32([0.5], [])]), g.op("Add", [g.op("Tanh", [inner]), g.constFloat32([1], [])])]);
+    }
+    case "quick_gelu":
+      return g.op("Mul", [x, g.op("Sigmoid", [g.op("Mul", [x, g.constFloat32([1.702], [])])])]);
+    case "relu":
+      return g.op("Relu", [x]);
+  }
 }
 
 function mlp(context: LayerContext, layer: number, normed: string): string {
-  const { g, weight } = context;
+  const { g, dims } = context;
   const prefix = `model.layers.${layer}.mlp`;
-  const gate = g.op("MatMul", [normed, weight(`${prefix}.gate_proj.weight`)]);
-  const up = g.op("MatMul", [normed, weight(`${prefix}.up_proj.weight`)]);
-  const activated = g.op("Mul", [g.op("Mul", [gate, g.op("Sigmoid", [gate])]), up]);
-  return g.op("MatMul", [activated, weight(`${prefix}.down_proj.weight`)]);
+  const bias = dims.mlpBias === true;
+  const gate = linear(context, normed, `${prefix}.gate_proj`, bias);
+  const up = linear(context, normed, `${prefix}.up_proj`, bias);
+  const activated = g.op("Mul", [activate(g, gate, dims.hiddenAct ?? "silu"), up]);
+  return linear(context, activated, `${prefix}.down_proj`, bias);
 }
 
 function decoderLayer(context: LayerContext, layer: number, hidden: string): string {

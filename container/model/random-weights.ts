@@ -25,6 +25,8 @@ function gaussian(random: () => number): number {
 function scaleFor(name: string, shape: readonly number[]): { mean: number; std: number } {
   if (name.endsWith("layernorm.weight") || name === "model.norm.weight") return { mean: 1, std: 0.1 };
   if (name === "model.embed_tokens.weight") return { mean: 0, std: 1 };
+  // Biases large enough that a converter dropping them is visibly wrong.
+  if (name.endsWith(".bias")) return { mean: 0, std: 0.5 };
   const fanIn = shape[0] ?? 1;
   if (name === "lm_head.weight") return { mean: 0, std: 4 / Math.sqrt(fanIn) };
   return { mean: 0, std: 1 / Math.sqrt(fanIn) };

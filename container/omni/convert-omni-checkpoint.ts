@@ -148,10 +148,12 @@ function writeGraph(
 export function convertOmniCheckpoint(options: OmniConvertOptions): { tensors: number } {
   const raw: unknown = JSON.parse(readFileSync(join(options.inputDir, "config.json"), "utf8"));
   const omniJson = megrezOmniConfigSchema.parse(raw);
-  const llmJson = llamaConfigSchema.parse({ ...(typeof raw === "object" && raw !== null ? raw : {}), model_type: "llama" });
+  // The LLM part is a LlamaForCausalLM inside MegrezO: its fields are read as such (auto_map names MegrezO's own code).
+  const { auto_map: _ownCode, ...llmRaw } = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const llmJson = llamaConfigSchema.parse({ ...llmRaw, model_type: "llama", architectures: ["LlamaForCausalLM"] });
   const checkpoint = SafetensorsCheckpoint.open(options.inputDir);
-  const tied = !checkpoint.has("llm.lm_head.weight") && !checkpoint.has("lm_head.weight");
-  const dims: LlamaDims = { ...dimsFromConfig(llmJson), tieWordEmbeddings: llmJson.tie_word_embeddings || tied };
+  // An untied config without lm_head is refused by the weight check below (missing lm_head.weight), never silently tied.
+  const dims: LlamaDims = dimsFromConfig(llmJson);
   const omni = omniConfigOf(omniJson, options.tokens ?? OMNI_TOKENS);
   if (!Number.isInteger(omni.vision.resamplerHeads) || omni.vision.outputSize % omni.vision.resamplerHeads !== 0) {
     throw new Error(`resampler heads (${omni.vision.resamplerHeads}) must divide hidden_size ${omni.vision.outputSize}: set resampler_heads in config.json`);

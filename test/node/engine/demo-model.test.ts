@@ -1,6 +1,7 @@
 /**
  * The demo model generator: deterministic bytes per seed, a loadable folder whose tokenizer
- * holds the Megrez added tokens and whose config points eos at <|turn_end|>.
+ * holds the Megrez added tokens (Megrez-3B's table: same order, same offsets from the first added
+ * id) and whose config points eos at <|turn_end|>.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,5 +37,26 @@ describe("writeDemoModel", () => {
     expect(config.vocab_size).toBe(Object.keys(tokenizer.model.vocab).length + added.length);
     expect(tokenizer.model.merges.length).toBeGreaterThan(100);
     expect(config.model_type).toBe("llama");
+  });
+
+  it("lays the added tokens out as Megrez-3B does: 120000 <|eos|> … 120008 <|commit_start|>, then the function tokens", () => {
+    const tokenizer = JSON.parse(readFileSync(join(workDir, "a", "tokenizer.json"), "utf8"));
+    const added: { content: string; id: number }[] = tokenizer.added_tokens;
+    const first = added[0]?.id ?? 0;
+    // Megrez-3B's published ids (Omni tokenizer_config), written out here as facts, not read from our table.
+    const megrez: [number, string][] = [
+      [120000, "<|eos|>"],
+      [120001, "<|unk|>"],
+      [120002, "<|pad|>"],
+      [120003, "<|role_start|>"],
+      [120004, "<|role_end|>"],
+      [120005, "<|turn_end|>"],
+      [120006, "<|code_start|>"],
+      [120007, "<|code_end|>"],
+      [120008, "<|commit_start|>"],
+      [120009, "<|function_start|>"],
+      [120010, "<|function_end|>"],
+    ];
+    expect(added.map((token) => [token.id - first + 120000, token.content])).toEqual(megrez);
   });
 });
