@@ -12,7 +12,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import { generateText, streamText } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCRIPTED_SEARCH_QUERY, startScriptedEngine, type ScriptedEngine } from "../support/scripted-engine";
+import { SCRIPTED_SEARCH_QUERY, startScriptedEngine, type ScriptedEngine } from "../support/citing-engine";
 import { startTestStack, type TestStack } from "../support/stack";
 
 let engine: ScriptedEngine;
