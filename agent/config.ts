@@ -62,6 +62,12 @@ export const agentConfigSchema = z.object({
   /** Most recent user turns kept before the token budget applies. */
   historyTurns: z.number().int().min(1).max(50).default(8),
   agentTemperature: z.number().min(0).max(2).default(0.01),
+  /**
+   * Seed of the agent's own model calls (the search decision in mode `always`, page
+   * summaries), so the same request gives the same notes and answer; a request's
+   * `seed` replaces it for the decision.
+   */
+  agentSeed: z.number().int().nonnegative().default(0),
   chatTemperature: z.number().min(0).max(2).default(0.4),
   /** IANA zone of the clock line in the system prompt. */
   timezone: z.string().default("Asia/Shanghai"),

@@ -4,14 +4,14 @@
  * `observation` or a fake role), `system`/`developer` text becomes operator
  * instructions, every content is neutralized, and older turns are dropped,
  * oldest first, until the prompt fits its token budget. The newest user
- * message is always kept (cut to fit if it alone is too long). Only the
- * newest user message's attachments are kept: earlier media is not resent.
+ * message is never cut: when it alone is over the budget the caller is told
+ * how many tokens it needs (and decides whether the request can be answered).
+ * Only the newest user message's attachments are kept: earlier media is not resent.
  */
 import type { Attachment } from "./attachments";
 import { renderChatTemplate } from "./chat-template";
 import type { ModelMessage } from "./model-client";
 import { neutralize } from "./special-tokens";
-import { truncateToTokens } from "./token-budget";
 
 export interface IncomingMessage {
   role: string;
@@ -55,18 +55,19 @@ export interface WindowInput {
   countTokens: (text: string) => Promise<number>;
 }
 
-/** Returns the turns to send after the system prompt, ending with the user's question. */
-export async function windowHistory(input: WindowInput): Promise<ModelMessage[]> {
+export type WindowResult =
+  | { ok: true; turns: ModelMessage[] }
+  /** The question alone (with the system prompt) needs `promptTokens`, over the budget. */
+  | { ok: false; promptTokens: number; questionOnly: ModelMessage[] };
+
+/** The turns to send after the system prompt, ending with the user's question. */
+export async function windowHistory(input: WindowInput): Promise<WindowResult> {
   const system: ModelMessage = { role: "system", content: input.system };
   const measure = (messages: ModelMessage[]) => input.countTokens(renderChatTemplate([system, ...messages], { addGenerationPrompt: true }));
   const media = input.attachments && input.attachments.length > 0 ? { attachments: input.attachments } : {};
-  let current: ModelMessage = { role: "user", content: neutralize(input.question), ...media };
+  const current: ModelMessage = { role: "user", content: neutralize(input.question), ...media };
   const alone = await measure([current]);
-  if (alone > input.budgetTokens) {
-    const overhead = alone - (await input.countTokens(current.content));
-    current = { role: "user", content: await truncateToTokens(current.content, input.budgetTokens - overhead, input.countTokens), ...media };
-    return [current];
-  }
+  if (alone > input.budgetTokens) return { ok: false, promptTokens: alone, questionOnly: [current] };
   const turns = splitTurns(input.history).slice(-Math.max(0, input.maxTurns - 1));
   let kept: ModelMessage[] = [current];
   for (let position = turns.length - 1; position >= 0; position -= 1) {
@@ -74,7 +75,7 @@ export async function windowHistory(input: WindowInput): Promise<ModelMessage[]>
     if ((await measure(candidate)) > input.budgetTokens) break;
     kept = candidate;
   }
-  return kept;
+  return { ok: true, turns: kept };
 }
 
 /** A turn starts at a user message and holds the replies that follow it. */

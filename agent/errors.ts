@@ -8,6 +8,10 @@ export const agentErrorCodes = [
   "model-unavailable",
   "model-timeout",
   "model-bad-response",
+  "model-interrupted",
+  "model-busy",
+  "model-rejected",
+  "context-too-long",
   "media-rejected",
   "search-failed",
   "search-empty",
@@ -27,6 +31,10 @@ const publicMessages: Record<AgentErrorCode, string> = {
   "model-unavailable": "The language model is unavailable.",
   "model-timeout": "The language model did not answer in time.",
   "model-bad-response": "The language model sent a response that could not be read.",
+  "model-interrupted": "The language model stopped before finishing its answer.",
+  "model-busy": "The language model is busy; try again shortly.",
+  "model-rejected": "The language model refused the request.",
+  "context-too-long": "The request does not fit in the model's context.",
   "media-rejected": "The model could not take the attached image or audio.",
   "search-failed": "The web search failed.",
   "search-empty": "The web search returned no results.",
@@ -46,12 +54,21 @@ export class AgentError extends Error {
   readonly retryable: boolean;
   /** Safe, user-facing detail added to the public message (the engine's own reason for refusing media). */
   readonly publicDetail: string | undefined;
-  constructor(code: AgentErrorCode, options: { retryable?: boolean; detail?: string; publicDetail?: string; cause?: unknown } = {}) {
+  /** For `model-busy`: the seconds the model server asked callers to wait (its `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
+  /** The request field at fault, in OpenAI's naming (`messages`, `max_tokens`), when one is. */
+  readonly param: string | undefined;
+  constructor(
+    code: AgentErrorCode,
+    options: { retryable?: boolean; detail?: string; publicDetail?: string; cause?: unknown; retryAfterSeconds?: number; param?: string } = {},
+  ) {
     super(options.detail ?? publicMessages[code], { cause: options.cause });
     this.name = "AgentError";
     this.code = code;
     this.retryable = options.retryable ?? false;
     this.publicDetail = options.publicDetail;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.param = options.param;
   }
   get publicMessage(): string {
     return this.publicDetail ? `${publicMessages[this.code]} ${this.publicDetail}` : publicMessages[this.code];

@@ -66,14 +66,24 @@ export const chatEventSchema = z.discriminatedUnion("type", [
   }),
   /** The model cited a source that does not exist (removed from the text). */
   z.object({ type: z.literal("citation-dropped"), cited: z.number().int(), reason: z.string() }),
-  /** A failure that the agent recovered from or that ends the answer. Public message only. */
+  /**
+   * A failure that the agent recovered from or that ends the answer. Public message only.
+   * `retryAfter`: seconds to wait before retrying (a busy model). `param`: the request
+   * field at fault (`messages`, `max_tokens`) when the request itself cannot be answered.
+   */
   z.object({
     type: z.literal("error"),
     code: z.string(),
     message: z.string(),
     retryable: z.boolean(),
+    retryAfter: z.number().int().nonnegative().optional(),
+    param: z.string().optional(),
   }),
-  /** Last event of every answer. */
+  /**
+   * Last event of every answer. `usage`: the model call that wrote the answer (its prompt
+   * and its generated tokens). `turnUsage`: every model call of the turn added up (search
+   * decision, page summaries, answer), with their number.
+   */
   z.object({
     type: z.literal("finish"),
     reason: z.enum(["stop", "length", "error", "aborted"]),
@@ -81,6 +91,13 @@ export const chatEventSchema = z.discriminatedUnion("type", [
       promptTokens: z.number().int().nonnegative(),
       completionTokens: z.number().int().nonnegative(),
     }),
+    turnUsage: z
+      .object({
+        promptTokens: z.number().int().nonnegative(),
+        completionTokens: z.number().int().nonnegative(),
+        modelCalls: z.number().int().nonnegative(),
+      })
+      .optional(),
   }),
 ]);
 

@@ -48,8 +48,11 @@ export interface CompletionRequest {
   prompts: string[];
   maxTokens: number;
   temperature: number;
+  seed?: number;
   stop?: string[];
   signal?: AbortSignal;
+  /** Told the tokens the call used, when the server reports them. */
+  onUsage?: (usage: { promptTokens: number; completionTokens: number }) => void;
 }
 
 export interface ModelClient {
@@ -75,6 +78,7 @@ export interface HttpModelClientOptions {
 
 const completionSchema = z.object({
   choices: z.array(z.object({ index: z.number().int(), text: z.string() })),
+  usage: z.object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }).nullish(),
 });
 
 /** OpenAI wire form: plain string content, or parts when the message has media. */
@@ -116,18 +120,22 @@ function completionRequestBody(model: string, request: CompletionRequest, keepSp
     prompt: request.prompts,
     max_tokens: request.maxTokens,
     temperature: request.temperature,
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
     ...(request.stop ? { stop: request.stop } : {}),
     ...(keepSpecialTokens ? { skip_special_tokens: true } : {}),
   };
 }
 
-/** The completion texts in prompt order; throws when the choices do not match the prompts. */
-async function readCompletionTexts(response: Response, promptCount: number): Promise<string[]> {
+/** The completion texts in prompt order; throws when the body is not a completion for these prompts. */
+async function readCompletionTexts(response: Response, request: CompletionRequest): Promise<string[]> {
+  const promptCount = request.prompts.length;
   const json = safeParseJSON(await response.text());
   const parsed = json.ok ? completionSchema.safeParse(json.value) : undefined;
   if (!parsed?.success || parsed.data.choices.length !== promptCount) {
     throw new AgentError("model-bad-response", { detail: "completion choices do not match the prompts" });
   }
+  const usage = parsed.data.usage;
+  if (usage) request.onUsage?.({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
   const texts = new Array<string>(promptCount).fill("");
   for (const choice of parsed.data.choices) texts[choice.index] = choice.text;
   return texts;
@@ -161,7 +169,7 @@ export function createHttpModelClient(options: HttpModelClientOptions): ModelCli
     async complete(request) {
       if (request.prompts.length === 0) return [];
       const response = await transport.post(`${base}/completions`, completionRequestBody(options.model, request, keepSpecialTokens), request.signal);
-      return readCompletionTexts(response, request.prompts.length);
+      return readCompletionTexts(response, request);
     },
 
     countTokens,

@@ -1,9 +1,13 @@
 /**
  * The model client's HTTP transport: one JSON POST to the model server with
  * the client's headers, its per-call timeout joined to the caller's signal,
- * and every failure mapped to a typed AgentError (transport errors, HTTP
- * statuses, the engine's refusal of attached media). Upstream bodies never
- * reach an error's public message except the engine's short media reason.
+ * and every failure mapped to a typed AgentError by what the server said:
+ * a prompt over the context (`context-too-long`), media it cannot take
+ * (`media-rejected`), another refusal (`model-rejected`), a full queue or an
+ * overload (`model-busy`, with its `Retry-After`), its own deadline
+ * (`model-timeout`), anything else (`model-unavailable`). Upstream bodies never
+ * reach an error's public message except the engine's short, public reason
+ * for a 400 (OpenAI-compatible servers word those for the client).
  */
 import { z } from "zod";
 import { AgentError, isAbortError } from "./errors";
@@ -24,7 +28,7 @@ export interface ModelTransport {
   post(url: string, body: unknown, signal: AbortSignal | undefined, hasMedia?: boolean): Promise<Response>;
 }
 
-const engineErrorSchema = z.object({ error: z.object({ message: z.string() }) });
+const engineErrorSchema = z.object({ error: z.object({ message: z.string(), code: z.string().nullish(), param: z.string().nullish() }) });
 
 /** Longest engine message passed on to the client. */
 const MAX_REFUSAL_CHARS = 300;
@@ -53,19 +57,43 @@ export function createModelTransport(options: ModelTransportOptions): ModelTrans
 
 /** The AgentError for a non-2xx answer of the model server. */
 async function refusalError(response: Response, hasMedia: boolean): Promise<AgentError> {
-  if (response.status === 400 && hasMedia) {
-    const json = safeParseJSON(await response.text().catch(() => ""));
-    const refusal = json.ok ? engineErrorSchema.safeParse(json.value) : undefined;
-    return new AgentError("media-rejected", {
-      detail: `model server answered HTTP 400`,
-      ...(refusal?.success ? { publicDetail: refusal.data.error.message.slice(0, MAX_REFUSAL_CHARS) } : {}),
-    });
+  const detail = `model server answered HTTP ${response.status}`;
+  if (response.status === 429 || response.status === 503) {
+    await response.body?.cancel().catch(() => undefined);
+    const retryAfterSeconds = retryAfter(response.headers.get("retry-after"));
+    return new AgentError("model-busy", { retryable: true, detail, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
   }
-  await response.body?.cancel().catch(() => undefined);
-  return new AgentError("model-unavailable", {
-    retryable: response.status >= 500 || response.status === 429,
-    detail: `model server answered HTTP ${response.status}`,
-  });
+  if (response.status === 408) {
+    await response.body?.cancel().catch(() => undefined);
+    return new AgentError("model-timeout", { retryable: true, detail });
+  }
+  if (response.status !== 400) {
+    await response.body?.cancel().catch(() => undefined);
+    return new AgentError("model-unavailable", { retryable: response.status >= 500, detail });
+  }
+  const refusal = await readEngineError(response);
+  const reason = refusal ? { publicDetail: refusal.message.slice(0, MAX_REFUSAL_CHARS) } : {};
+  if (refusal?.code === "context_length_exceeded") return new AgentError("context-too-long", { detail, ...reason, param: "messages" });
+  if (hasMedia) return new AgentError("media-rejected", { detail, ...reason, param: "messages" });
+  return new AgentError("model-rejected", { detail, ...reason, ...(refusal?.param ? { param: refusal.param } : {}) });
+}
+
+/** The `{error: {message, code, param}}` body of an OpenAI-compatible refusal, when it has one. */
+export async function readEngineError(response: Response): Promise<{ message: string; code?: string; param?: string } | undefined> {
+  const json = safeParseJSON(await response.text().catch(() => ""));
+  const parsed = json.ok ? engineErrorSchema.safeParse(json.value) : undefined;
+  if (!parsed?.success) return undefined;
+  const { message, code, param } = parsed.data.error;
+  return { message, ...(code ? { code } : {}), ...(param ? { param } : {}) };
+}
+
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+function retryAfter(header: string | null): number | undefined {
+  if (header === null || header.trim() === "") return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
 /** A failed fetch or body read: the caller's abort, the timeout, or an unreachable server. */

@@ -56,6 +56,7 @@ class PageReading {
       model: deps.model,
       maxTokens: config.budgets.summaryMaxTokens,
       temperature: config.agentTemperature,
+      seed: config.agentSeed,
       signal,
       deadline: deadlineAt,
     });

@@ -3,8 +3,10 @@
  * asks the model for a few questions the user might ask next, one per line. The lines are cleaned
  * (numbering, bullets, quotes and control tokens removed) and kept only when they read as a
  * question-length line; a model that writes nothing usable yields an empty list, never an error
- * that would spoil the answer already given (the caller logs the failure). Platform-free.
+ * that would spoil the answer already given (the caller logs the failure). The call's usage is
+ * returned (the engine's count, else the estimate), so the turn's usage counts it. Platform-free.
  */
+import { estimateTokens } from "../search/token-estimate";
 import type { ModelClient } from "./model-client";
 import { ANSWER_END_TOKENS, neutralize, stripControlTokens } from "./special-tokens";
 
@@ -50,22 +52,32 @@ export function parseRelatedQuestions(text: string): string[] {
   return questions;
 }
 
+export interface RelatedQuestions {
+  questions: string[];
+  /** The model call's tokens (absent when the call failed). */
+  usage?: { promptTokens: number; completionTokens: number };
+  error?: unknown;
+}
+
 /** Asks the model; a failure (other than the caller's abort) gives an empty list and the error, for the log. */
-export async function writeRelatedQuestions(model: ModelClient, request: RelatedQuestionsRequest): Promise<{ questions: string[]; error?: unknown }> {
+export async function writeRelatedQuestions(model: ModelClient, request: RelatedQuestionsRequest): Promise<RelatedQuestions> {
   let text = "";
+  const prompt = relatedQuestionsPrompt(request);
+  let usage: RelatedQuestions["usage"];
   try {
     for await (const part of model.streamChat({
-      messages: [{ role: "user", content: relatedQuestionsPrompt(request) }],
+      messages: [{ role: "user", content: prompt }],
       maxTokens: 160,
       temperature: 0.3,
       stop: [...ANSWER_END_TOKENS],
       ...(request.signal ? { signal: request.signal } : {}),
     })) {
       if (part.type === "text-delta") text += part.text;
+      else if (part.type === "finish") usage = part.usage;
     }
   } catch (error) {
     if (request.signal?.aborted) throw error;
     return { questions: [], error };
   }
-  return { questions: parseRelatedQuestions(text) };
+  return { questions: parseRelatedQuestions(text), usage: usage ?? { promptTokens: estimateTokens(prompt), completionTokens: estimateTokens(text) } };
 }

@@ -18,7 +18,7 @@ import { CitationRewriter, type CitableSource } from "./citation-stream";
 import type { AgentConfig } from "./config";
 import { readConversation, windowHistory } from "./conversation";
 import { AgentError, isAgentError } from "./errors";
-import type { ChatEvent } from "./events";
+import type { ChatEvent, ChatEventOf } from "./events";
 import { fallbackAnswer } from "./fallback-answer";
 import { generateTurn, type GenerateTurnResult } from "./generate-turn";
 import type { ChatStreamRequest, ModelClient, ModelMessage } from "./model-client";
@@ -29,6 +29,7 @@ import type { SelectPassages } from "./read-page";
 import { research, urlKey, type ResearchSource } from "./research";
 import { FUNCTION_END, FUNCTION_START, neutralize } from "./special-tokens";
 import { cleanQuery, parseToolCall } from "./tool-call";
+import { addModelCall, meterCompletions, newUsageCounts, type UsageCounts } from "./turn-usage";
 
 export type SearchMode = "auto" | "always" | "never";
 
@@ -45,6 +46,7 @@ export interface ChatMessage {
 export interface AgentRequest {
   messages: ChatMessage[];
   search?: SearchMode;
+  /** The answer's exact token budget (refused with `context-too-long` when the context cannot hold it). */
   maxTokens?: number;
   temperature?: number;
   /** The caller's stop strings: they end the answer (never the search decision). */
@@ -71,6 +73,9 @@ export interface AgentDeps {
 /** Mode `always`: this much text without a call means the model is not calling (its words are not shown). */
 const DECISION_GIVE_UP_CHARS = 64;
 
+/** Least room an answer without a requested max_tokens must have: below it the question is too long. */
+const MIN_ANSWER_TOKENS = 64;
+
 /** The name the reference used; the model may have learned it, so it is accepted too. */
 const REFERENCE_TOOL_NAME = "googleWebSearch";
 
@@ -87,26 +92,42 @@ interface RunState {
   sources: ResearchSource[];
   citable: ResearchSource[];
   searches: number;
-  usage: { promptTokens: number; completionTokens: number };
+  usage: UsageCounts;
 }
 
 export async function* runAgent(request: AgentRequest, deps: AgentDeps): AsyncGenerator<ChatEvent> {
-  const usage = { promptTokens: 0, completionTokens: 0 };
+  const usage = newUsageCounts();
   yield { type: "start", id: deps.newId?.() ?? crypto.randomUUID(), model: deps.model.model, created: Math.floor(deps.now().getTime() / 1000) };
   try {
     const conversation = readConversation(request.messages);
-    if (!conversation.ok) throw new AgentError("bad-request", { detail: conversation.reason });
+    if (!conversation.ok) throw new AgentError("bad-request", { detail: conversation.reason, param: "messages" });
     const state = await prepare(request, deps, conversation, usage);
     yield* converse(state);
   } catch (error) {
     const failure = isAgentError(error) ? error : new AgentError(request.signal?.aborted ? "aborted" : "internal", { cause: error });
     if (failure.code === "aborted" || request.signal?.aborted) {
-      yield { type: "finish", reason: "aborted", usage };
+      yield finishEvent("aborted", usage);
       return;
     }
-    yield { type: "error", code: failure.code, message: failure.publicMessage, retryable: failure.retryable };
-    yield { type: "finish", reason: "error", usage };
+    yield failureEvent(failure);
+    yield finishEvent("error", usage);
   }
+}
+
+function finishEvent(reason: ChatEventOf<"finish">["reason"], usage: UsageCounts): ChatEvent {
+  return { type: "finish", reason, usage: { ...usage.answer }, turnUsage: { ...usage.turn } };
+}
+
+/** The `error` event of a failure, with what a client needs to react (retry delay, field at fault). */
+function failureEvent(failure: AgentError): ChatEvent {
+  return {
+    type: "error",
+    code: failure.code,
+    message: failure.publicMessage,
+    retryable: failure.retryable,
+    ...(failure.retryAfterSeconds !== undefined ? { retryAfter: failure.retryAfterSeconds } : {}),
+    ...(failure.param !== undefined ? { param: failure.param } : {}),
+  };
 }
 
 async function prepare(
@@ -125,22 +146,28 @@ async function prepare(
     ...(conversation.instructions ? { extraInstructions: conversation.instructions } : {}),
   });
   const countTokens = (text: string) => deps.model.countTokens(text);
-  const answerTokens = answerBudget(request, config, mode);
+  const { contextTokens, safetyTokens } = config.budgets;
   const media = mediaTokens(conversation.attachments, config.budgets);
-  let reserve = answerTokens + config.budgets.safetyTokens + media;
-  if (mode !== "never") {
-    const skeleton = await countTokens(buildObservation({ question: conversation.question, query: conversation.question, entries: [] }));
-    reserve += skeleton + config.pages * (config.budgets.summaryMaxTokens + 24) + 64;
-  }
-  const turns = await windowHistory({
+  // What must fit beside the question: the answer (exactly max_tokens when asked), headroom, the media,
+  // and in mode `always` the observation's frame. Past that the request cannot be answered: 400.
+  const skeleton = mode === "never" ? 0 : await countTokens(buildObservation({ question: conversation.question, query: conversation.question, entries: [] }));
+  const required = (request.maxTokens ?? MIN_ANSWER_TOKENS) + safetyTokens + media + (mode === "always" ? skeleton : 0);
+  // History is kept while it also leaves room for the default answer and the page notes.
+  let reserve = answerBudget(request, config, mode) + safetyTokens + media;
+  if (mode !== "never") reserve += skeleton + config.pages * (config.budgets.summaryMaxTokens + 24) + 64;
+  const window = await windowHistory({
     system,
     history: conversation.history,
     question: conversation.question,
     attachments: conversation.attachments,
-    budgetTokens: config.budgets.contextTokens - reserve,
+    budgetTokens: contextTokens - reserve,
     maxTurns: config.historyTurns,
     countTokens,
   });
+  if (!window.ok && window.promptTokens > contextTokens - required) {
+    throw contextTooLong(window.promptTokens, request.maxTokens, contextTokens, required);
+  }
+  const turns = window.ok ? window.turns : window.questionOnly;
   return {
     request,
     deps,
@@ -157,9 +184,23 @@ async function prepare(
   };
 }
 
+/** The answer's token budget: exactly the caller's max_tokens, else the configured default for the mode. */
 function answerBudget(request: AgentRequest, config: AgentConfig, mode: SearchMode): number {
-  const ceiling = mode === "never" ? config.budgets.chatMaxTokens : config.budgets.answerMaxTokens;
-  return Math.max(1, Math.min(request.maxTokens ?? ceiling, ceiling));
+  return request.maxTokens ?? (mode === "never" ? config.budgets.chatMaxTokens : config.budgets.answerMaxTokens);
+}
+
+/** The refusal of a prompt (or a max_tokens) that the model's context cannot hold. */
+function contextTooLong(promptTokens: number, maxTokens: number | undefined, contextTokens: number, required: number): AgentError {
+  const questionFits = promptTokens + required - (maxTokens ?? MIN_ANSWER_TOKENS) + MIN_ANSWER_TOKENS <= contextTokens;
+  const publicDetail =
+    maxTokens !== undefined && questionFits
+      ? `The model's context is ${contextTokens} tokens: the messages need about ${promptTokens}, which leaves less than max_tokens ${maxTokens} for the answer.`
+      : `The model's context is ${contextTokens} tokens, and the messages alone need about ${promptTokens}.`;
+  return new AgentError("context-too-long", {
+    detail: `prompt ${promptTokens} + required ${required} > context ${contextTokens}`,
+    publicDetail,
+    param: maxTokens !== undefined && questionFits ? "max_tokens" : "messages",
+  });
 }
 
 async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
@@ -172,26 +213,43 @@ async function* converse(state: RunState): AsyncGenerator<ChatEvent> {
     const messages: ModelMessage[] = [{ role: "system", content: state.system }, ...state.turns];
     const promptTokens = (await state.deps.model.countTokens(renderChatTemplate(messages, { addGenerationPrompt: true }))) + state.mediaTokens;
     const room = config.budgets.contextTokens - promptTokens - config.budgets.safetyTokens;
-    const wanted = deciding ? config.budgets.decisionMaxTokens : answerBudget(state.request, config, state.mode);
     last = yield* generateTurn({
       model: state.deps.model,
       messages,
-      maxTokens: Math.max(16, Math.min(wanted, room)),
+      maxTokens: deciding ? Math.max(16, Math.min(config.budgets.decisionMaxTokens, room)) : answerTokens(state, promptTokens, room),
       temperature: state.request.temperature ?? (state.mode === "never" ? config.chatTemperature : config.agentTemperature),
       ...(!deciding && state.request.stop ? { stop: state.request.stop } : {}),
-      ...(!deciding && state.request.sampling ? { sampling: state.request.sampling } : {}),
+      // The decision is the agent's own call: seeded (the caller's seed, else the agent's) so a request repeats.
+      sampling: deciding ? { seed: state.request.sampling?.seed ?? config.agentSeed } : (state.request.sampling ?? {}),
       showText: !deciding,
       rewriter: state.rewriter,
       timeoutMs: config.deadlines.modelMs,
       ...(deciding ? { giveUpAfterChars: DECISION_GIVE_UP_CHARS } : {}),
       ...(state.request.signal ? { signal: state.request.signal } : {}),
     });
-    state.usage.promptTokens += last.reportedUsage?.promptTokens ?? promptTokens;
-    state.usage.completionTokens += last.reportedUsage?.completionTokens ?? (last.generated ? await state.deps.model.countTokens(last.generated) : 0);
+    const callUsage = {
+      promptTokens: last.reportedUsage?.promptTokens ?? promptTokens,
+      completionTokens: last.reportedUsage?.completionTokens ?? (last.generated ? await state.deps.model.countTokens(last.generated) : 0),
+    };
+    addModelCall(state.usage.turn, callUsage);
+    // The answer is what the last call that wrote for the user produced (OpenAI's `usage`).
+    if (!deciding) state.usage.answer = callUsage;
     if (last.failure) return yield* onModelFailure(state, last.failure, deciding);
     if (!(yield* afterTurn(state, last))) break;
   }
-  yield { type: "finish", reason: last?.finishReason ?? "stop", usage: state.usage };
+  yield finishEvent(last?.finishReason ?? "stop", state.usage);
+}
+
+/** max_tokens of an answer call: exactly the caller's when the context holds it, else the default cut to the room left. */
+function answerTokens(state: RunState, promptTokens: number, room: number): number {
+  const { contextTokens, safetyTokens } = state.deps.config.budgets;
+  const requested = state.request.maxTokens;
+  if (requested !== undefined) {
+    if (requested > room) throw contextTooLong(promptTokens, requested, contextTokens, requested + safetyTokens);
+    return requested;
+  }
+  if (room < 1) throw contextTooLong(promptTokens, undefined, contextTokens, MIN_ANSWER_TOKENS + safetyTokens);
+  return Math.min(answerBudget(state.request, state.deps.config, state.mode), room);
 }
 
 /** Handles what a generation produced; true when another generation should follow. */
@@ -238,7 +296,7 @@ async function* searchRound(
       ...(state.request.searchFilter ? { filter: state.request.searchFilter } : {}),
       ...(state.request.signal ? { signal: state.request.signal } : {}),
     },
-    deps,
+    { ...deps, model: meterCompletions(deps.model, state.usage.turn) },
   );
   state.searches += 1;
   state.sources.push(...result.sources);
@@ -271,11 +329,11 @@ function appendToolTurn(state: RunState, textBefore: string, name: string, callA
 
 async function* onModelFailure(state: RunState, failure: AgentError, deciding: boolean): AsyncGenerator<ChatEvent> {
   if (failure.code === "aborted" || state.request.signal?.aborted) throw new AgentError("aborted");
-  yield { type: "error", code: failure.code, message: failure.publicMessage, retryable: failure.retryable };
+  yield failureEvent(failure);
   // In mode `always` the search does not depend on the model: the user still gets the sources.
   if (deciding) yield* searchRound(state, { query: fallbackQuery(state.question), textBefore: "" });
   if (state.rewriter.textLength === 0 && state.citable.length > 0) yield* fallbackAnswer(state.citable, state.rewriter, state.question);
-  yield { type: "finish", reason: "error", usage: state.usage };
+  yield finishEvent("error", state.usage);
 }
 
 function fallbackQuery(question: string): string {

@@ -17,6 +17,8 @@ export interface SummaryBatcherOptions {
   model: ModelClient;
   maxTokens: number;
   temperature: number;
+  /** Seed of every batch, so the same pages give the same notes. */
+  seed?: number;
   signal: AbortSignal;
   /**
    * Time (Date.now() scale) after which summaries are no longer useful. A
@@ -60,6 +62,7 @@ export class SummaryBatcher {
         prompts: batch.map((item) => item.prompt),
         maxTokens: this.options.maxTokens,
         temperature: this.options.temperature,
+        ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
         stop: [TURN_END],
         signal: this.options.signal,
       })

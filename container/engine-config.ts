@@ -22,6 +22,8 @@ export const engineConfigSchema = z.object({
   ENGINE_MAX_MODEL_LEN: integer(0),
   /** Host memory for the automatic prefix cache (KV of recent prompts), in MiB; 0 = off. */
   ENGINE_PREFIX_CACHE_MB: integer(1024),
+  /** SIGTERM drain: how long queued and running requests may take to finish before they are ended. */
+  ENGINE_DRAIN_TIMEOUT_MS: integer(30_000),
 });
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

@@ -1,7 +1,8 @@
 /**
  * Engine server entry point: `npx tsx container/main.ts [--model DIR] [--port N] [--host H]`.
  * Prints one "engine listening on ..." line when ready; exits non-zero with a clear message
- * if the model folder is unusable or the port is taken.
+ * if the model folder is unusable or the port is taken. SIGTERM drains (server/drain.ts),
+ * SIGINT stops at once.
  */
 import { createServer } from "node:net";
 import { resolve } from "node:path";
@@ -10,6 +11,7 @@ import { z } from "zod";
 import { parseEngineConfig } from "./engine-config";
 import { createEngine } from "./engine/create-engine";
 import { createServerApp } from "./server/create-server-app";
+import { drainEngine } from "./server/drain";
 
 function fail(message: string): never {
   console.error(`engine: ${message}`);
@@ -66,7 +68,11 @@ async function main(): Promise<void> {
     void engine.release().finally(() => process.exit(0));
   };
   process.once("SIGINT", () => shutdown("SIGINT"));
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  // SIGTERM (a rolling restart) drains first: server/drain.ts. A second SIGTERM stops at once.
+  process.once("SIGTERM", () => {
+    process.once("SIGTERM", () => shutdown("second SIGTERM"));
+    void drainEngine(engine, config.ENGINE_DRAIN_TIMEOUT_MS, (line) => console.log(line)).then(() => shutdown("SIGTERM"));
+  });
 }
 
 main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

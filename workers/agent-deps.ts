@@ -1,13 +1,13 @@
 /**
- * Wires the platform-free agent to this worker's I/O: the engine (binding or
- * ENGINE_URL), the search provider chain, the page fetcher (own corpus through
+ * Wires the platform-free agent to this worker's I/O: the engine pool (binding,
+ * ENGINE_URLS or ENGINE_URL), the search provider chain, the page fetcher (own corpus through
  * ASSETS, the web through the guarded fetcher), extraction and the clock.
  * Built per request from the parsed config; nothing here holds state.
  */
 import { runAgent, type AgentRequest } from "../agent/run-agent";
 import type { ChatEvent } from "../agent/events";
 import type { WorkerConfig } from "./config";
-import { createEngineClient } from "./engine";
+import { createEngineClient, type EngineRouting } from "./engine";
 import type { Env } from "./env";
 import type { Logger } from "./log";
 import { createSearchDeps } from "./search-deps";
@@ -17,9 +17,10 @@ export type AgentRunner = (request: AgentRequest) => AsyncIterable<ChatEvent>;
 /**
  * @param requestOrigin the origin the request came in on: the base of the
  *   local corpus's URLs when PUBLIC_URL is not set.
+ * @param routing where the engine pool places this answer's model calls (its affinity key).
  */
-export function createAgentRunner(env: Env, config: WorkerConfig, requestOrigin: string, log: Logger): AgentRunner {
-  const model = createEngineClient(env, config);
+export function createAgentRunner(env: Env, config: WorkerConfig, requestOrigin: string, log: Logger, routing: Omit<EngineRouting, "log">): AgentRunner {
+  const model = createEngineClient(env, config, { ...routing, log });
   const search = createSearchDeps(env, config, config.publicUrl ?? requestOrigin);
   return (request) =>
     logged(

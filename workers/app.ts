@@ -1,5 +1,7 @@
 /**
  * Assembles the hono app: the chat API, the widget's routes and the jobs API.
+ * A request no route takes gets a JSON 404, or a 405 with `Allow` when its
+ * path exists under another method (workers/no-route.ts).
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -7,6 +9,7 @@ import { widgetRoutes } from "./widget/routes";
 import { jobsRoutes } from "./jobs/routes";
 import { apiRoutes } from "./routes/api";
 import { corpusRoutes } from "./routes/corpus";
+import { noRoute, routeMethods } from "./no-route";
 
 export function createApp() {
   const app = new Hono<{ Bindings: Env }>();
@@ -15,5 +18,6 @@ export function createApp() {
   app.route("/", corpusRoutes);
   app.route("/", widgetRoutes);
   app.route("/", jobsRoutes);
+  app.notFound(noRoute(routeMethods(app)));
   return app;
 }

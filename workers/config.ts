@@ -8,6 +8,7 @@ import { z } from "zod";
 import { agentConfigSchema, searchModeSchema, type AgentConfig } from "../agent/config";
 import { attachmentKindSchema, type AttachmentPolicy } from "./attachments";
 import { LOG_LEVELS, type LogLevel } from "./log";
+import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool/replica-health";
 import { SEARCH_PROVIDER_NAMES, type SearchProviderName } from "../search/providers/index";
 import { domainFilterListSchema, recencySchema } from "./search-filter-schema";
 
@@ -131,6 +132,11 @@ const optionalUrl = z
     return v.replace(/\/+$/, "");
   });
 
+/** An engine's address: its origin; an OpenAI-style base ending in /v1 is accepted too. */
+function engineOrigin(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/v1$/, "");
+}
+
 /** The variables the worker reads. Defaults here are the single source of truth (docs/api.md lists them). */
 const envSchema = z.object({
   ENGINE_URL: z
@@ -142,9 +148,23 @@ const envSchema = z.object({
         ctx.addIssue({ code: "custom", message: "expected an absolute URL" });
         return z.NEVER;
       }
-      // The engine is addressed by its origin; an OpenAI-style base ending in /v1 is accepted too.
-      return url.replace(/\/+$/, "").replace(/\/v1$/, "");
+      return engineOrigin(url);
     }),
+  /** A pool of engines (docs/engine.md, "A pool of engines"); when set, ENGINE_URL is not used. */
+  ENGINE_URLS: commaList.transform((urls, ctx) => {
+    const bad = urls.filter((url) => !URL.canParse(url));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: "custom", message: `expected a comma-separated list of absolute URLs (${bad.length} are not)` });
+      return z.NEVER;
+    }
+    return [...new Set(urls.map(engineOrigin))];
+  }),
+  /** Container instances behind an ENGINE Durable Object binding. */
+  ENGINE_INSTANCES: boundedInt(1, 64, 1),
+  ENGINE_POOL_SPILL_AT: boundedInt(1, 10_000, DEFAULT_POOL_SETTINGS.spillAt),
+  ENGINE_POOL_EJECT_AFTER: boundedInt(1, 100, DEFAULT_POOL_SETTINGS.ejectAfter),
+  ENGINE_POOL_EJECT_MS: boundedInt(100, 3_600_000, DEFAULT_POOL_SETTINGS.ejectMs),
+  ENGINE_POOL_PROBE_MS: boundedInt(0, 600_000, DEFAULT_POOL_SETTINGS.probeMs),
   ENGINE_MODEL: z.string().trim().min(1).default("megrez"),
   ENGINE_API_KEY: optionalSecret,
   ENGINE_TIMEOUT_MS: nonNegativeInt(120_000),
@@ -200,7 +220,17 @@ export interface JobsConfig {
 }
 
 export interface WorkerConfig {
-  engine: { url: string; model: string; apiKey: string | undefined; timeoutMs: number };
+  engine: {
+    url: string;
+    /** The engines of the pool: ENGINE_URLS, or ENGINE_URL alone. */
+    urls: string[];
+    /** Container instances when ENGINE is a Durable Object namespace. */
+    instances: number;
+    pool: PoolSettings;
+    model: string;
+    apiKey: string | undefined;
+    timeoutMs: number;
+  };
   search: {
     provider: SearchProviderName;
     fallback: SearchProviderName[];
@@ -261,7 +291,20 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
   return {
     ok: true,
     value: {
-      engine: { url: e.ENGINE_URL, model: e.ENGINE_MODEL, apiKey: e.ENGINE_API_KEY, timeoutMs: e.ENGINE_TIMEOUT_MS },
+      engine: {
+        url: e.ENGINE_URL,
+        urls: e.ENGINE_URLS.length > 0 ? e.ENGINE_URLS : [e.ENGINE_URL],
+        instances: e.ENGINE_INSTANCES,
+        pool: {
+          spillAt: e.ENGINE_POOL_SPILL_AT,
+          ejectAfter: e.ENGINE_POOL_EJECT_AFTER,
+          ejectMs: e.ENGINE_POOL_EJECT_MS,
+          probeMs: e.ENGINE_POOL_PROBE_MS,
+        },
+        model: e.ENGINE_MODEL,
+        apiKey: e.ENGINE_API_KEY,
+        timeoutMs: e.ENGINE_TIMEOUT_MS,
+      },
       search: {
         provider: e.SEARCH_PROVIDER,
         fallback: e.SEARCH_FALLBACK,

@@ -4,7 +4,7 @@
  *   workers/worker-configuration.d.ts; `npm test` fails when that file is stale;
  * - every variable workers/config.ts reads (its zod schema is the one list), as the optional strings
  *   wrangler passes in: secrets and unset variables are absent at run time;
- * - the optional bindings wrangler.toml leaves commented out.
+ * - the optional bindings wrangler.toml does not declare (ENGINE, JOBS_EGRESS).
  * `env` from "cloudflare:workers" has the same type. Parsed once per entry into typed config
  * (workers/config.ts); nothing reads `env` ad hoc.
  */
@@ -12,8 +12,9 @@ import type { WorkerVariables } from "./config";
 
 interface OptionalBindings {
   /**
-   * The engine as a binding instead of ENGINE_URL: a Durable Object
-   * namespace of a Cloudflare Container class, or a service binding.
+   * The engine as a binding instead of ENGINE_URL(S): a service binding, or a Durable Object
+   * namespace of a Cloudflare Container class (wrangler.toml's `containers` environment binds
+   * MegrezEngine as ENGINE_CONTAINER, typed by the generated file).
    */
   ENGINE?: DurableObjectNamespace | Fetcher;
   /** Webhook deliveries go through this service (an egress or allow-list proxy) instead of direct fetch. */

@@ -10,6 +10,8 @@ export { RateLimiter } from "./rate-limiter";
 export { ChatSession } from "./sessions/chat-session";
 export { JobRegistry } from "./jobs/registry";
 export { JobRunner } from "./jobs/runner";
+// The engine as a Cloudflare Container; bound only in wrangler.toml's `containers` environment.
+export { MegrezEngine } from "./engine-container";
 
 const app = createApp();
 

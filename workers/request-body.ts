@@ -2,7 +2,8 @@
  * Reads a JSON request body under the size limit and validates it with zod:
  * 415 unless JSON, 413 past MAX_BODY_BYTES (checked on the declared length and
  * again while streaming, since the length may be absent or wrong), 400 for
- * malformed JSON or a body that fails the schema (the message names fields).
+ * malformed JSON or a body that fails the schema (the message names fields,
+ * `param` the first one).
  */
 import type { Context } from "hono";
 import type { z } from "zod";
@@ -32,6 +33,12 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
   return out;
 }
 
+/** The field the first issue is about (`messages.0.content`), or null for the body as a whole. */
+export function issueParam(error: z.ZodError): string | null {
+  const path = error.issues[0]?.path ?? [];
+  return path.length > 0 ? path.join(".") : null;
+}
+
 export function formatIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
@@ -56,6 +63,6 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S, m
     throw new ApiError("invalid_json", "The request body is not valid JSON.");
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ApiError("invalid_body", `Invalid request body: ${formatIssues(parsed.error)}`);
+  if (!parsed.success) throw new ApiError("invalid_body", `Invalid request body: ${formatIssues(parsed.error)}`, {}, issueParam(parsed.error));
   return parsed.data;
 }

@@ -45,6 +45,9 @@ export class BatchScheduler {
   private running = false;
   private readonly now: () => number;
   private readonly prefixCache: PrefixCache;
+  /** Set by stopAdmitting(): what every later submit() throws. */
+  private refusal: EngineError | null = null;
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly runner: DecoderRunner,
@@ -72,6 +75,7 @@ export class BatchScheduler {
    */
   submit(request: GenerateRequest): AsyncIterable<GenerationEvent> {
     const { maxModelLen } = this.options;
+    if (this.refusal) throw this.refusal;
     if (request.promptIds.length === 0) throw new EngineError("invalid_request", "the prompt is empty", "prompt");
     const vocab = this.runner.dims.vocabSize;
     const badId = request.promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
@@ -140,6 +144,7 @@ export class BatchScheduler {
       while (this.queue.length > 0 || this.active.length > 0) await this.iterate();
     } finally {
       this.running = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 
@@ -221,5 +226,46 @@ export class BatchScheduler {
     const rows = this.active.map((sequence, row) => ({ sequence, batch: this.kv, row })).filter(({ sequence }) => !sequence.finished);
     this.active = rows.map(({ sequence }) => sequence);
     this.kv = KvBatch.gather(this.runner.dims, this.runner.kvType, rows);
+  }
+
+  // ---- Drain and load hooks, used by container/server (health, drain on SIGTERM). ----
+
+  /** Refuse every later submit() with `refusal`; what is queued or running goes on. */
+  stopAdmitting(refusal: EngineError): void {
+    this.refusal = refusal;
+  }
+
+  get admitting(): boolean {
+    return this.refusal === null;
+  }
+
+  /** Resolves once nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (!this.running && this.queue.length === 0 && this.active.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Ends every queued and running sequence with `error` (a drain past its deadline). */
+  cancelAll(error: EngineError): void {
+    for (const sequence of [...this.queue, ...this.active]) this.cancel(sequence, error);
+  }
+
+  /**
+   * KV memory of the running batch: what it holds now and the most it can hold
+   * (max batch rows of max model length; this engine keeps no preallocated pool).
+   */
+  kvMemory(): { usedBytes: number; capacityBytes: number } {
+    const { numLayers, numKvHeads, headDim } = this.runner.dims;
+    const bytesPerToken = numLayers * 2 * numKvHeads * headDim * (this.runner.kvType === "float32" ? 4 : 2);
+    return { usedBytes: this.kv.byteLength, capacityBytes: this.options.maxBatch * this.options.maxModelLen * bytesPerToken };
+  }
+
+  /** Bytes of prompt KV the prefix cache holds. */
+  get prefixCacheBytes(): number {
+    return this.prefixCache.size.bytes;
+  }
+
+  get maxBatch(): number {
+    return this.options.maxBatch;
   }
 }

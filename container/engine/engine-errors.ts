@@ -11,7 +11,9 @@ export type EngineErrorCode =
   | "request_timeout"
   | "request_cancelled"
   | "model_folder_invalid"
-  | "internal_error";
+  | "internal_error"
+  /** The engine is draining for a restart: it finishes what it holds and takes nothing new. */
+  | "engine_draining";
 
 const STATUS: Record<EngineErrorCode, number> = {
   invalid_request: 400,
@@ -22,6 +24,7 @@ const STATUS: Record<EngineErrorCode, number> = {
   request_cancelled: 400,
   model_folder_invalid: 500,
   internal_error: 500,
+  engine_draining: 503,
 };
 
 export class EngineError extends Error {

@@ -1,66 +1,49 @@
 /**
- * Minimal protobuf wire-format writer: just what ONNX's ModelProto needs (varints,
- * length-delimited fields, fixed32 floats). Messages are built bottom-up as byte arrays,
- * which keeps the encoder dependency-free and easy to audit against onnx.proto.
+ * The protobuf field helpers ONNX's ModelProto needs, over protobufjs's wire writer (the
+ * library onnxruntime-web already brings): varints, length-delimited fields, fixed32 floats
+ * and packed repeated scalars. Messages are still built bottom-up, one writer per message,
+ * so onnx-model.ts reads like onnx.proto: field number, then value.
  */
+import protobuf from "protobufjs/minimal.js";
 
 const WIRE_VARINT = 0;
 const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_FIXED32 = 5;
 
-const textEncoder = new TextEncoder();
+/** A 64-bit value as protobufjs takes it ({ low, high } words), exact beyond 2^53 and for negatives. */
+function int64(value: number | bigint): protobuf.Long | number {
+  if (typeof value === "number") return value;
+  const bits = BigInt.asUintN(64, value);
+  // protobufjs reads only `low` and `high` (LongBits.from); no `long` package is needed.
+  return { low: Number(bits & 0xffff_ffffn), high: Number(bits >> 32n), unsigned: false } as protobuf.Long;
+}
 
-/** Growable byte buffer with protobuf field helpers. */
+/** One protobuf message under construction. */
 export class ProtoWriter {
-  private chunks: Uint8Array[] = [];
-  private scratch: number[] = [];
+  private readonly writer = protobuf.Writer.create();
 
-  private flushScratch(): void {
-    if (this.scratch.length > 0) {
-      this.chunks.push(Uint8Array.from(this.scratch));
-      this.scratch = [];
-    }
-  }
-
-  private pushVarint(value: bigint): void {
-    // Negative int64 values are encoded as their 64-bit two's complement (10 bytes).
-    let remaining = BigInt.asUintN(64, value);
-    while (remaining >= 0x80n) {
-      this.scratch.push(Number(remaining & 0x7fn) | 0x80);
-      remaining >>= 7n;
-    }
-    this.scratch.push(Number(remaining));
-  }
-
-  private pushTag(field: number, wireType: number): void {
-    this.pushVarint(BigInt((field << 3) | wireType));
+  private tag(field: number, wireType: number): protobuf.Writer {
+    return this.writer.uint32((field << 3) | wireType);
   }
 
   varint(field: number, value: number | bigint): this {
-    this.pushTag(field, WIRE_VARINT);
-    this.pushVarint(BigInt(value));
+    this.tag(field, WIRE_VARINT).int64(int64(value));
     return this;
   }
 
   float(field: number, value: number): this {
-    this.pushTag(field, WIRE_FIXED32);
-    const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setFloat32(0, value, true);
-    this.scratch.push(...bytes);
+    this.tag(field, WIRE_FIXED32).float(value);
     return this;
   }
 
   bytes(field: number, value: Uint8Array): this {
-    this.pushTag(field, WIRE_LENGTH_DELIMITED);
-    this.pushVarint(BigInt(value.byteLength));
-    this.flushScratch();
-    // Large payloads (weights) are referenced, not copied, until finish().
-    this.chunks.push(value);
+    this.tag(field, WIRE_LENGTH_DELIMITED).bytes(value);
     return this;
   }
 
   string(field: number, value: string): this {
-    return this.bytes(field, textEncoder.encode(value));
+    this.tag(field, WIRE_LENGTH_DELIMITED).string(value);
+    return this;
   }
 
   message(field: number, inner: ProtoWriter): this {
@@ -69,27 +52,20 @@ export class ProtoWriter {
 
   /** Packed repeated int64 (proto3 default for repeated scalars). */
   packedVarints(field: number, values: readonly (number | bigint)[]): this {
-    const inner = new ProtoWriter();
-    for (const value of values) inner.pushVarint(BigInt(value));
-    return this.bytes(field, inner.finish());
+    const packed = this.tag(field, WIRE_LENGTH_DELIMITED).fork();
+    for (const value of values) packed.int64(int64(value));
+    packed.ldelim();
+    return this;
   }
 
   packedFloats(field: number, values: readonly number[]): this {
-    const bytes = new Uint8Array(values.length * 4);
-    const view = new DataView(bytes.buffer);
-    for (const [index, value] of values.entries()) view.setFloat32(index * 4, value, true);
-    return this.bytes(field, bytes);
+    const packed = this.tag(field, WIRE_LENGTH_DELIMITED).fork();
+    for (const value of values) packed.float(value);
+    packed.ldelim();
+    return this;
   }
 
   finish(): Uint8Array {
-    this.flushScratch();
-    const total = this.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return out;
+    return this.writer.finish();
   }
 }

@@ -18,6 +18,7 @@ const TYPE_BY_CODE: Record<EngineErrorCode, string> = {
   request_cancelled: "invalid_request_error",
   model_folder_invalid: "server_error",
   internal_error: "server_error",
+  engine_draining: "server_error",
 };
 
 export interface ErrorReply {

@@ -68,7 +68,7 @@ export function streamErrorBody(context: ServerContext, error: Error): OpenAiErr
   return errorReply(error).body;
 }
 
-const STATUS_CODES = [400, 404, 408, 413, 429, 500] as const;
+const STATUS_CODES = [400, 404, 408, 413, 429, 500, 503] as const;
 type ErrorStatus = (typeof STATUS_CODES)[number];
 
 /** hono types statuses as literals; map ours without a cast (unknown codes become 500). */

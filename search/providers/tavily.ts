@@ -37,15 +37,16 @@ export function createTavilyProvider(options: TavilyOptions): SearchProvider {
   return {
     name: "tavily",
     async search(query, searchOptions) {
+      const allow = searchOptions.domains?.allow ?? [];
+      // Tavily excludes whole domains: a deny rule with a path is applied to the results instead.
+      const denyHosts = (searchOptions.domains?.deny ?? []).filter((rule) => rule.path === undefined);
       const body = {
         query,
         max_results: Math.min(Math.max(searchOptions.limit, 1), 20),
         search_depth: options.searchDepth ?? "basic",
         ...(searchOptions.freshness ? { time_range: TIME_RANGE[searchOptions.freshness] } : {}),
-        ...(searchOptions.domains && searchOptions.domains.allow.length > 0 ? { include_domains: hosts(searchOptions.domains.allow) } : {}),
-        ...(searchOptions.domains && searchOptions.domains.deny.some((rule) => rule.path === undefined)
-          ? { exclude_domains: hosts(searchOptions.domains.deny.filter((rule) => rule.path === undefined)) }
-          : {}),
+        ...(allow.length > 0 ? { include_domains: hosts(allow) } : {}),
+        ...(denyHosts.length > 0 ? { exclude_domains: hosts(denyHosts) } : {}),
       };
       const data = await requestJson({
         provider: "tavily",

@@ -15,11 +15,11 @@ export interface TestStack extends Stack {
 }
 
 /**
- * @param options.externalEngineUrl an OpenAI-compatible server to use instead of starting the engine
- *   (the client-recipe tests use a scripted one, since the demo model's random weights never cite).
+ * @param options.externalEngineUrl an OpenAI-compatible server to wire the worker to instead of starting
+ *   the engine (the client-recipe tests use a scripted one, since the demo model's random weights never cite).
  */
 export async function startTestStack(vars: Record<string, string> = {}, options: { externalEngineUrl?: string } = {}): Promise<TestStack> {
-  buildDemoModel(DEFAULT_MODEL_DIR);
+  if (!options.externalEngineUrl) buildDemoModel(DEFAULT_MODEL_DIR);
   if (!existsSync(join(ASSETS_DIR, "corpus", "index.json")) || !existsSync(join(ASSETS_DIR, "widget.js"))) buildAssets();
   const stateDir = mkdtempSync(join(tmpdir(), "megrez-e2e-"));
   const [enginePort, workerPort, inspectorPort] = [await freePort(), await freePort(), await freePort()];

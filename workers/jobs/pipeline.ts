@@ -9,14 +9,15 @@ import { configFromEnv } from "../config";
 import type { Env } from "../env";
 import { domainFilterOf } from "../search-filter-schema";
 import type { JobSpec } from "./job-spec";
+import { jobKey } from "../pool/affinity-key";
 import { researchDepsFor } from "./research-deps";
 import type { RunPipeline } from "./run-executor";
 
 export function createRunPipeline(env: Env): RunPipeline {
-  return async ({ spec, slot, origin, signal }) => {
+  return async ({ jobId, spec, slot, origin, signal }) => {
     const config = configFromEnv(env);
     if (!config.ok) throw new DigestError("search-failed", config.error.message, false);
-    const research = researchDepsFor(env, config.value, spec.search.provider, origin);
+    const research = researchDepsFor(env, config.value, spec.search.provider, origin, jobKey(jobId));
     return writeDigest(digestRequestFor(spec, slot), { research, signal });
   };
 }

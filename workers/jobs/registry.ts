@@ -1,9 +1,10 @@
 /**
- * JobRegistry: the Durable Object (one instance, SQLite) that stores every
- * job's spec, owner, feed token and scheduling cursor. It answers the jobs API
- * and tells the scheduled handler which jobs are due; the runs themselves live
- * in one JobRunner object per job (runner.ts), so the registry stays small and
- * fast. Callers reach it with `registryStub(env)`.
+ * JobRegistry: a Durable Object (SQLite) that stores jobs' specs, owners, feed
+ * tokens and scheduling cursors — one shard of the registry, holding the jobs of
+ * the owners that hash to it (registry-shards.ts, through which callers reach
+ * it). It answers the jobs API and tells the scheduled handler which jobs are
+ * due; the runs themselves live in one JobRunner object per job (runner.ts), so
+ * each shard stays small and fast.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
@@ -75,10 +76,10 @@ export class JobRegistry extends DurableObject<Env> {
     this.sql.exec(SCHEMA);
   }
 
-  createJob(owner: string, spec: JobSpec, origin: string, now: number, maxPerOwner: number): CreateOutcome {
-    const count = this.sql.exec("SELECT COUNT(*) AS n FROM jobs WHERE owner = ?", owner).one().n;
-    if (typeof count === "number" && count >= maxPerOwner) return { ok: false, reason: "limit-reached" };
-    const id = `job_${randomHex(12)}`;
+  /** @param idPrefix `job_` and this shard's byte (registry-shards.ts), so the id names its shard. */
+  createJob(owner: string, spec: JobSpec, origin: string, now: number, maxPerOwner: number, idPrefix: string): CreateOutcome {
+    if (this.countJobs(owner) >= maxPerOwner) return { ok: false, reason: "limit-reached" };
+    const id = `${idPrefix}${randomHex(11)}`;
     const next = spec.enabled ? nextSlot(spec.schedule, now) : null;
     this.sql.exec(
       "INSERT INTO jobs (id, owner, spec, feed_token, origin, enabled, created_at, updated_at, next_run_at, last_slot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
@@ -93,6 +94,11 @@ export class JobRegistry extends DurableObject<Env> {
       next,
     );
     return { ok: true, job: this.mustGet(id) };
+  }
+
+  countJobs(owner: string): number {
+    const count = this.sql.exec("SELECT COUNT(*) AS n FROM jobs WHERE owner = ?", owner).one().n;
+    return typeof count === "number" ? count : 0;
   }
 
   /** `owner` null reads any job (feed-token and internal access). */
@@ -183,8 +189,4 @@ function toJob(raw: Record<string, SqlStorageValue>): StoredJob {
     nextRunAt: row.next_run_at,
     lastSlot: row.last_slot,
   };
-}
-
-export function registryStub(env: Env): DurableObjectStub<JobRegistry> {
-  return env.JOB_REGISTRY.get(env.JOB_REGISTRY.idFromName("registry"));
 }

@@ -13,7 +13,8 @@ import { createEngineClient } from "../engine";
 import type { Env } from "../env";
 import { createSearchDeps } from "../search-deps";
 
-export function researchDepsFor(env: Env, config: WorkerConfig, provider: SearchProviderName | undefined, origin: string): ResearchDeps {
+/** @param routingKey the engine pool's affinity key for this run's model calls. */
+export function researchDepsFor(env: Env, config: WorkerConfig, provider: SearchProviderName | undefined, origin: string, routingKey: string): ResearchDeps {
   const effective: WorkerConfig =
     provider === undefined
       ? config
@@ -26,5 +27,7 @@ export function researchDepsFor(env: Env, config: WorkerConfig, provider: Search
     const message = err instanceof Error ? err.message : String(err);
     throw new DigestError("search-failed", `search provider "${effective.search.provider}" is unusable: ${message}`, kind !== "config" && kind !== "auth");
   }
-  return { model: createEngineClient(env, config), ...search, config: config.agent };
+  // Inside the runner's alarm: the object stays up while the run does, so background work just runs.
+  const model = createEngineClient(env, config, { key: routingKey, waitUntil: (promise) => void promise.catch(() => undefined) });
+  return { model, ...search, config: config.agent };
 }

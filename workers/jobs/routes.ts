@@ -14,7 +14,7 @@ import { requestContext } from "../middleware/request-context";
 import { formatIssues, readJsonBody } from "../request-body";
 import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
 import { jobPatchSchema, jobSpecSchema, MAX_BODY_BYTES, mergePatch, type JobSpec } from "./job-spec";
-import { registryStub, type StoredJob } from "./registry";
+import { createOwnerJob, findJob, type LocatedJob, listOwnerJobs } from "./registry-shards";
 import { runnerStub } from "./runner";
 import { checkSchedule } from "./schedule";
 import { digestView, jobView, runDetailsView, runSummaryView } from "./views";
@@ -54,7 +54,7 @@ jobsRoutes.post("/api/jobs", async (c) => {
   const spec = await readJsonBody(c, jobSpecSchema, MAX_BODY_BYTES);
   const config = c.get("config").jobs;
   assertSchedule(spec, config.minIntervalMinutes);
-  const outcome = await registryStub(c.env).createJob(ownerOf(c.get("principal")), spec, baseUrl(c), Date.now(), config.maxJobsPerKey);
+  const outcome = await createOwnerJob(c.env, ownerOf(c.get("principal")), spec, baseUrl(c), Date.now(), config.maxJobsPerKey);
   if (!outcome.ok) {
     throw new ApiError("invalid_body", `This API key already has ${config.maxJobsPerKey} jobs (JOBS_MAX_PER_KEY); delete one first.`);
   }
@@ -62,68 +62,68 @@ jobsRoutes.post("/api/jobs", async (c) => {
 });
 
 jobsRoutes.get("/api/jobs", async (c) => {
-  const jobs = await registryStub(c.env).listJobs(ownerOf(c.get("principal")));
+  const jobs = await listOwnerJobs(c.env, ownerOf(c.get("principal")));
   const now = Date.now();
   return c.json({ jobs: jobs.map((job) => jobView(job, now, baseUrl(c))) });
 });
 
 jobsRoutes.get("/api/jobs/:id", async (c) => {
-  const job = await ownedJob(c);
+  const { job } = await ownedJob(c);
   return c.json(jobView(job, Date.now(), baseUrl(c)));
 });
 
 jobsRoutes.patch("/api/jobs/:id", async (c) => {
   const patch = await readJsonBody(c, jobPatchSchema, MAX_BODY_BYTES);
-  const job = await ownedJob(c);
+  const { job, registry } = await ownedJob(c);
   const merged = jobSpecSchema.safeParse(mergePatch(job.spec, patch));
   if (!merged.success) {
     throw new ApiError("invalid_body", `Invalid job after the patch: ${formatIssues(merged.error)}`);
   }
   assertSchedule(merged.data, c.get("config").jobs.minIntervalMinutes);
-  const updated = await registryStub(c.env).updateJob(job.owner, job.id, merged.data, Date.now());
+  const updated = await registry.updateJob(job.owner, job.id, merged.data, Date.now());
   if (!updated) throw notFound(job.id);
   return c.json(jobView(updated, Date.now(), baseUrl(c)));
 });
 
 jobsRoutes.delete("/api/jobs/:id", async (c) => {
-  const job = await ownedJob(c);
+  const { job, registry } = await ownedJob(c);
   // Runs first: if this fails the job still exists and the delete can be repeated.
   await runnerStub(c.env, job.id).destroy();
-  await registryStub(c.env).deleteJob(job.owner, job.id);
+  await registry.deleteJob(job.owner, job.id);
   return c.json({ id: job.id, deleted: true });
 });
 
 jobsRoutes.post("/api/jobs/:id/feed-token", async (c) => {
-  const job = await ownedJob(c);
-  const rotated = await registryStub(c.env).rotateFeedToken(job.owner, job.id, Date.now());
+  const { job, registry } = await ownedJob(c);
+  const rotated = await registry.rotateFeedToken(job.owner, job.id, Date.now());
   if (!rotated) throw notFound(job.id);
   return c.json(jobView(rotated, Date.now(), baseUrl(c)));
 });
 
 /** Runs the job now, outside its schedule (to try a new job); answers at once, the run is async. */
 jobsRoutes.post("/api/jobs/:id/runs", async (c) => {
-  const job = await ownedJob(c);
+  const { job } = await ownedJob(c);
   const slot = Date.now();
   const { runId } = await runnerStub(c.env, job.id).enqueue({ jobId: job.id, slot, spec: job.spec, origin: job.origin });
   return c.json({ runId, scheduledFor: new Date(slot).toISOString(), status: "queued" }, 202);
 });
 
 jobsRoutes.get("/api/jobs/:id/runs", async (c) => {
-  const job = await ownedJob(c);
+  const { job } = await ownedJob(c);
   const limit = clampLimit(c.req.query("limit"));
   const runs = await runnerStub(c.env, job.id).listRuns(limit);
   return c.json({ runs: runs.map(runSummaryView) });
 });
 
 jobsRoutes.get("/api/jobs/:id/runs/:runId", async (c) => {
-  const job = await ownedJob(c);
+  const { job } = await ownedJob(c);
   const details = await runnerStub(c.env, job.id).runDetails(c.req.param("runId"));
   if (!details) throw new ApiError("not_found", `No run ${c.req.param("runId")} in job ${job.id}.`);
   return c.json(runDetailsView(details));
 });
 
 jobsRoutes.get("/api/jobs/:id/digest", async (c) => {
-  const job = await ownedJob(c);
+  const { job } = await ownedJob(c);
   const [latest] = await runnerStub(c.env, job.id).digests(1);
   const view = latest ? digestView(latest) : null;
   if (!view) throw noDigest(job.id);
@@ -131,32 +131,28 @@ jobsRoutes.get("/api/jobs/:id/digest", async (c) => {
 });
 
 jobsRoutes.get("/api/jobs/:id/digest.md", async (c) => {
-  const job = await readableJob(c);
+  const { job } = await readableJob(c);
   const [latest] = await runnerStub(c.env, job.id).digests(1);
   if (!latest?.digest) throw noDigest(job.id);
   return markdown(latest.digest.markdown);
 });
 
 jobsRoutes.get("/api/jobs/:id/runs/:runId/digest.md", async (c) => {
-  const job = await readableJob(c);
+  const { job } = await readableJob(c);
   const details = await runnerStub(c.env, job.id).runDetails(c.req.param("runId"));
   if (!details?.run.digest) throw new ApiError("not_found", `Run ${c.req.param("runId")} of job ${job.id} has no stored digest.`);
   return markdown(details.run.digest.markdown);
 });
 
 jobsRoutes.get("/api/jobs/:id/feed.xml", async (c) => {
-  const job = await readableJob(c);
+  const { job } = await readableJob(c);
   const runs = await runnerStub(c.env, job.id).digests(FEED_ENTRIES);
   return c.body(renderAtomFeed(job, runs, baseUrl(c)), 200, { "content-type": ATOM_CONTENT_TYPE, "cache-control": "private, max-age=60" });
 });
 
-// Unknown paths and methods under /api/jobs answer in the error shape.
-jobsRoutes.all("/api/jobs", () => {
-  throw new ApiError("method_not_allowed", "Use GET or POST on /api/jobs; see docs/jobs.md.");
-});
-jobsRoutes.all("/api/jobs/*", () => {
-  throw new ApiError("not_found", "No such route; see docs/jobs.md.");
-});
+// Unknown paths and methods under /api/jobs: the app's 404 / 405 with Allow (workers/no-route.ts).
+jobsRoutes.all("/api/jobs", (c) => c.notFound());
+jobsRoutes.all("/api/jobs/*", (c) => c.notFound());
 
 function assertSchedule(spec: JobSpec, minIntervalMinutes: number): void {
   const check = checkSchedule(spec.schedule, minIntervalMinutes, new Date());
@@ -175,23 +171,23 @@ function ownerOf(principal: Principal): string {
   }
 }
 
-async function ownedJob(c: Context<ApiEnv>): Promise<StoredJob> {
+async function ownedJob(c: Context<ApiEnv>): Promise<LocatedJob> {
   const id = c.req.param("id") ?? "";
-  const job = await registryStub(c.env).getJob(ownerOf(c.get("principal")), id);
-  if (!job) throw notFound(id);
-  return job;
+  const found = await findJob(c.env, ownerOf(c.get("principal")), id);
+  if (!found) throw notFound(id);
+  return found;
 }
 
 /** Owner via Bearer key, or anyone holding the job's feed token. */
-async function readableJob(c: Context<ApiEnv>): Promise<StoredJob> {
+async function readableJob(c: Context<ApiEnv>): Promise<LocatedJob> {
   const token = c.req.query("token");
   if (token === undefined) return ownedJob(c);
   const id = c.req.param("id") ?? "";
-  const job = await registryStub(c.env).getJob(null, id);
-  if (!job || !(await sameSecret(token, job.feedToken))) {
+  const found = await findJob(c.env, null, id);
+  if (!found || !(await sameSecret(token, found.job.feedToken))) {
     throw new ApiError("invalid_api_key", "Unknown job or wrong feed token.");
   }
-  return job;
+  return found;
 }
 
 /** Constant-time comparison (hash both sides so lengths do not leak either). */

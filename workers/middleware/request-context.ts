@@ -2,12 +2,13 @@
  * First middleware of the API routes: assigns the request id (a sane incoming
  * x-request-id is kept so a caller can correlate), parses the configuration
  * once for the request, and logs one line per request (at LOG_LEVEL info). A bad configuration
- * answers 500 `config_invalid` naming the variable, never its value.
+ * answers 500 `config_invalid`, before authentication, so it says only that the service is
+ * misconfigured: which variables are wrong goes to the log, never to the caller.
  */
 import type { MiddlewareHandler } from "hono";
 import type { ApiEnv, Principal } from "../api-context";
 import { configFromEnv } from "../config";
-import { ApiError, errorResponse } from "../errors";
+import { errorResponse, misconfigured } from "../errors";
 import { createLogger } from "../log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -32,7 +33,7 @@ export function requestContext(): MiddlewareHandler<ApiEnv> {
     c.set("log", log);
     if (!config.ok) {
       log.error("configuration invalid", { issues: config.error.issues });
-      return errorResponse(new ApiError("config_invalid", config.error.message), { "x-request-id": requestId });
+      return errorResponse(misconfigured(), { "x-request-id": requestId });
     }
     c.set("config", config.value);
     await next();

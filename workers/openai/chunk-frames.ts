@@ -1,16 +1,19 @@
 /**
  * The streaming form of /v1/chat/completions: the agent's events become
  * `chat.completion.chunk` frames (`data: <json>`), ending with `data: [DONE]`.
- * A failure is sent as `data: {"error":…}` (the OpenAI SDKs raise it). The
+ * An answer that failed, before or after its first text, ends with one
+ * `data: {"error":…}` frame instead (the OpenAI SDKs raise it): no
+ * `finish_reason` and no `[DONE]`, so no client takes it as complete. The
  * frames are written, kept alive and cancelled by workers/sse-stream.ts; the
  * events come through its finish guarantee, so they always end with `finish`.
  * Sonar's `citations` / `search_results` ride on the first chunk after the
  * sources are known; `related_questions`, when asked, on the finishing chunk.
  */
-import type { ChatEvent } from "../../agent/events";
+import type { ChatEvent, ChatEventOf } from "../../agent/events";
 import { jsonFrame, sseFrame } from "../sse-stream";
+import { answerFailure, endsTheAnswer } from "./answer-failure";
 import { CitationLinker, type LinkedText, type UrlCitation } from "./citation-links";
-import { toOpenAIUsage, type CompletionMeta, type RelatedQuestionsWriter } from "./completion";
+import { toOpenAIUsage, toTurnUsage, type CompletionMeta, type RelatedQuestionsWriter } from "./completion";
 import { SonarSources } from "./sonar-fields";
 
 interface Delta {
@@ -25,8 +28,6 @@ export interface ChunkFrameOptions {
 }
 
 export const DONE_FRAME = sseFrame({ data: "[DONE]" });
-
-const errorFrame = (message: string, code: "engine_unavailable" | "internal_error") => jsonFrame({ error: { message, type: "server_error", code } });
 
 /** The frames for the agent's events, in order. */
 export async function* openAIChunkFrames(events: AsyncIterable<ChatEvent>, meta: CompletionMeta, options: ChunkFrameOptions): AsyncGenerator<string> {
@@ -59,31 +60,33 @@ export async function* openAIChunkFrames(events: AsyncIterable<ChatEvent>, meta:
     yield* content(part);
   }
   const linker = new CitationLinker();
-  let sentText = false;
-  let lastError: { code: string; message: string } | undefined;
+  let failure: ChatEventOf<"error"> | undefined;
   let answer = "";
   for await (const event of events) {
     sonar.observe(event);
     if (event.type === "source") linker.addSource(event.index, event.url, event.title);
-    else if (event.type === "error") lastError = { code: event.code, message: event.message };
+    else if (endsTheAnswer(event)) failure = event;
     else if (event.type === "text-delta") {
       const part = linker.push(event.delta);
       answer += part.text;
-      sentText ||= part.text.length > 0;
       yield* withRole(part);
     } else if (event.type === "finish") {
       const tail = linker.end();
       answer += tail.text;
       yield* withRole(tail);
+      // The client went away (that is what aborts a stream): nobody reads an ending.
+      if (event.reason === "aborted") return;
       yield* role();
-      if (event.reason === "error" && (!sentText || lastError?.code === "internal")) {
-        const internal = lastError?.code === "internal";
-        yield errorFrame(lastError?.message ?? "The language model is unavailable.", internal ? "internal_error" : "engine_unavailable");
+      if (event.reason === "error") {
+        yield jsonFrame(answerFailure(failure).body);
         return;
       }
-      const related = options.relatedQuestions ? { related_questions: await options.relatedQuestions(answer) } : {};
-      yield chunk({}, event.reason === "length" ? "length" : "stop", related);
-      if (options.includeUsage) yield jsonFrame({ ...meta, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(event.usage) });
+      const related = options.relatedQuestions ? await options.relatedQuestions(answer) : undefined;
+      yield chunk({}, event.reason === "length" ? "length" : "stop", related ? { related_questions: related.questions } : {});
+      if (options.includeUsage) {
+        const turnUsage = toTurnUsage(event, related?.usage);
+        yield jsonFrame({ ...meta, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(event.usage), turn_usage: turnUsage });
+      }
       yield DONE_FRAME;
       return;
     }

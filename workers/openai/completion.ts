@@ -1,12 +1,15 @@
 /**
  * Builds the non-streaming `chat.completion` object from the agent's events:
  * text with citation links, `url_citation` annotations, finish reason and
- * usage, plus Sonar's `citations` / `search_results` (and `related_questions`
- * when asked). An answer that failed before any text becomes a 502 in the public
- * error shape (with the agent's public message, never upstream detail).
+ * usage (the answer's call, as OpenAI counts it; the whole turn's calls in the
+ * `turn_usage` extension), plus Sonar's `citations` / `search_results` (and
+ * `related_questions` when asked). An answer that failed is an error in the public
+ * shape with the status its reason calls for (workers/openai/answer-failure.ts),
+ * whatever text it had: a partial or fallback text is never a completion.
  */
-import type { ChatEvent } from "../../agent/events";
+import type { ChatEvent, ChatEventOf } from "../../agent/events";
 import { ApiError } from "../errors";
+import { answerFailure, endsTheAnswer } from "./answer-failure";
 import { CitationLinker, type UrlCitation } from "./citation-links";
 import { SonarSources, type SonarSourceFields } from "./sonar-fields";
 
@@ -16,8 +19,19 @@ export interface CompletionMeta {
   model: string;
 }
 
-/** Writes Sonar's `related_questions` for a finished answer (set when the request asked for them). */
-export type RelatedQuestionsWriter = (answer: string) => Promise<string[]>;
+/** Writes Sonar's `related_questions` for a finished answer (set when the request asked for them), with its model call's usage. */
+export type RelatedQuestionsWriter = (answer: string) => Promise<{ questions: string[]; usage?: FinishEvent["usage"] }>;
+
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** Extension: every model call of the turn (search decision, page summaries, answer), added up. */
+export interface TurnUsage extends OpenAIUsage {
+  model_calls: number;
+}
 
 export interface ChatCompletion extends SonarSourceFields {
   id: string;
@@ -30,12 +44,28 @@ export interface ChatCompletion extends SonarSourceFields {
     finish_reason: "stop" | "length";
     logprobs: null;
   }[];
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: OpenAIUsage;
+  turn_usage: TurnUsage;
   related_questions?: string[];
 }
 
-export function toOpenAIUsage(usage: { promptTokens: number; completionTokens: number }): ChatCompletion["usage"] {
+type FinishEvent = ChatEventOf<"finish">;
+
+export function toOpenAIUsage(usage: FinishEvent["usage"]): OpenAIUsage {
   return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens };
+}
+
+/** @param extraCall a model call made after the answer (Sonar's related questions), counted in the turn. */
+export function toTurnUsage(event: FinishEvent, extraCall?: FinishEvent["usage"]): TurnUsage {
+  const turn = event.turnUsage ?? { ...event.usage, modelCalls: 0 };
+  const all = extraCall
+    ? {
+        promptTokens: turn.promptTokens + extraCall.promptTokens,
+        completionTokens: turn.completionTokens + extraCall.completionTokens,
+        modelCalls: turn.modelCalls + 1,
+      }
+    : turn;
+  return { ...toOpenAIUsage(all), model_calls: all.modelCalls };
 }
 
 export async function collectCompletion(
@@ -47,9 +77,8 @@ export async function collectCompletion(
   const sonar = new SonarSources();
   let content = "";
   const annotations: UrlCitation[] = [];
-  let finishReason: "stop" | "length" = "stop";
-  let failed: string | undefined;
-  let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  let failure: ChatEventOf<"error"> | undefined;
+  let finish: FinishEvent | undefined;
   const append = (part: { text: string; annotations: UrlCitation[] }) => {
     content += part.text;
     annotations.push(...part.annotations);
@@ -58,23 +87,29 @@ export async function collectCompletion(
     sonar.observe(event);
     if (event.type === "source") linker.addSource(event.index, event.url, event.title);
     else if (event.type === "text-delta") append(linker.push(event.delta));
-    else if (event.type === "error") failed = event.message;
-    else if (event.type === "finish") {
-      if (event.reason === "length") finishReason = "length";
-      if (event.reason !== "error") failed = undefined;
-      usage = toOpenAIUsage(event.usage);
-    }
+    else if (endsTheAnswer(event)) failure = event;
+    else if (event.type === "finish") finish = event;
   }
   append(linker.end());
-  if (failed !== undefined && content.trim() === "") throw new ApiError("engine_unavailable", failed);
+  if (finish?.reason === "aborted") throw new ApiError("request_cancelled", "The request was cancelled.");
+  if (!finish || finish.reason === "error") throw answerFailure(failure);
+  const related = relatedQuestions ? await relatedQuestions(content) : undefined;
   return {
     id: meta.id,
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations }, finish_reason: finishReason, logprobs: null }],
-    usage,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content, refusal: null, annotations },
+        finish_reason: finish.reason === "length" ? "length" : "stop",
+        logprobs: null,
+      },
+    ],
+    usage: toOpenAIUsage(finish.usage),
+    turn_usage: toTurnUsage(finish, related?.usage),
     ...sonar.fields(),
-    ...(relatedQuestions ? { related_questions: await relatedQuestions(content) } : {}),
+    ...(related ? { related_questions: related.questions } : {}),
   };
 }

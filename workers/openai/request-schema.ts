@@ -66,6 +66,8 @@ export const chatCompletionRequestSchema = z
     search_before_date_filter: notSupported(NO_DATE_FILTERS),
     last_updated_after_filter: notSupported(NO_DATE_FILTERS),
     last_updated_before_filter: notSupported(NO_DATE_FILTERS),
+    /** OpenAI's cache-routing hint: requests with the same key meet the same engine replica. */
+    prompt_cache_key: z.string().max(1024).nullish(),
     // What this endpoint cannot honour is refused by name rather than silently ignored.
     tools: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),
     functions: z.array(z.unknown()).max(0, { message: NO_FUNCTION_CALLS }).nullish(),
@@ -80,7 +82,19 @@ export const chatCompletionRequestSchema = z
   .refine((body) => body.messages.slice(0, -1).every((m) => typeof m.content === "string" || m.content === null || m.content.every((p) => p.type === "text")), {
     message: "images and audio are accepted on the last user message only",
     path: ["messages"],
+  })
+  .superRefine((body, ctx) => {
+    const last = body.messages.length - 1;
+    if (!hasQuestion(body.messages[last]?.content)) {
+      ctx.addIssue({ code: "custom", message: "the last user message is empty: it needs text, an image or audio", path: ["messages", last, "content"] });
+    }
   });
+
+/** Whether a message's content asks something: non-blank text, or a media part. */
+function hasQuestion(content: z.infer<typeof messageSchema>["content"] | undefined): boolean {
+  if (typeof content === "string") return content.trim() !== "";
+  return (content ?? []).some((part) => part.type !== "text" || part.text.trim() !== "");
+}
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 type ContentPart = z.infer<typeof contentPart>;
@@ -101,7 +115,14 @@ function mediaOf(parts: ContentPart[]): unknown[] {
       return [{ kind: "audio", mediaType: part.input_audio.format === "mp3" ? "audio/mpeg" : "audio/wav", data: part.input_audio.data }];
     }
     const match = DATA_URL.exec(part.image_url);
-    if (!match) throw new ApiError("invalid_body", "Invalid request body: image_url must be a data: URL with base64 content (remote URLs are not fetched).");
+    if (!match) {
+      throw new ApiError(
+        "invalid_body",
+        "Invalid request body: image_url must be a data: URL with base64 content (remote URLs are not fetched).",
+        {},
+        "messages",
+      );
+    }
     return [{ kind: "image", mediaType: match[1], data: match[2] }];
   });
 }
@@ -115,7 +136,9 @@ export function toAgentMessages(body: ChatCompletionRequest, policy: AttachmentP
     const media = mediaOf(m.content);
     if (media.length === 0 || index !== body.messages.length - 1) return { role, content };
     const parsed = attachmentListSchema(policy.maxBytes).safeParse(media);
-    if (!parsed.success) throw new ApiError("invalid_body", `Invalid request body: messages.${index}.content: ${formatIssues(parsed.error)}`);
+    if (!parsed.success) {
+      throw new ApiError("invalid_body", `Invalid request body: messages.${index}.content: ${formatIssues(parsed.error)}`, {}, `messages.${index}.content`);
+    }
     requireAllowed(parsed.data, policy);
     return { role, content, attachments: parsed.data };
   });

@@ -106,7 +106,7 @@ export const responseRequestSchema = z.object({
   truncation: z.literal("auto", { message: 'only truncation "auto" is supported: earlier turns are dropped to fit the model\'s context' }).nullish(),
   user: z.string().nullish(),
   safety_identifier: z.string().nullish(),
-  prompt_cache_key: z.string().nullish(),
+  prompt_cache_key: z.string().max(1024).nullish(),
   prompt_cache_retention: z.string().nullish(),
   service_tier: z.string().nullish(),
   // What this endpoint cannot honour is refused by name rather than silently dropped.

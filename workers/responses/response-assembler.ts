@@ -11,8 +11,13 @@
  * `response.completed` / `response.incomplete` / `response.failed`) and the
  * final response object, so the two forms cannot disagree. Text written before
  * a later search closes its message item; the answer continues in a new one.
+ * A failed answer is never a completed response: `status: "failed"` with the
+ * error chat completions would answer (workers/openai/answer-failure.ts), its
+ * `param` in this API's terms.
  */
-import type { ChatEvent } from "../../agent/events";
+import type { ChatEvent, ChatEventOf } from "../../agent/events";
+import { ApiError } from "../errors";
+import { answerFailure, endsTheAnswer } from "../openai/answer-failure";
 import { CitationLinker, type LinkedText } from "../openai/citation-links";
 
 export interface UrlCitationAnnotation {
@@ -71,7 +76,8 @@ export interface ResponseObject extends ResponseEcho {
   object: "response";
   status: ResponseStatus;
   completed_at: number | null;
-  error: { code: "server_error"; message: string } | null;
+  /** The failure's API error code (`engine_unavailable`, `engine_overloaded`, `context_length_exceeded`, …). */
+  error: { code: string; message: string } | null;
   incomplete_details: { reason: "max_output_tokens" } | null;
   output: OutputItem[];
   text: { format: { type: "text" } };
@@ -113,8 +119,10 @@ export class ResponseAssembler {
   private search: { item: WebSearchCallItem; index: number; ended: boolean; failed: boolean } | undefined;
   private message: OpenMessage | undefined;
   private linkedLength = 0;
-  private lastError: string | undefined;
+  private answerError: ChatEventOf<"error"> | undefined;
   private error: ResponseObject["error"] = null;
+  /** Why the answer failed, as the API error a non-streaming request is answered with. */
+  failure: ApiError | undefined;
   private incomplete: ResponseObject["incomplete_details"] = null;
   private usage: ResponseObject["usage"] = null;
   private completedAt: number | null = null;
@@ -151,7 +159,7 @@ export class ResponseAssembler {
         this.search?.item.action.sources?.push({ type: "url", url: event.url });
         break;
       case "error":
-        this.lastError = event.message;
+        if (endsTheAnswer(event)) this.answerError = event;
         if (event.code === "search-failed" && this.search) this.search.failed = true;
         break;
       case "text-delta":
@@ -312,9 +320,17 @@ export class ResponseAssembler {
     } else {
       this.closeMessage("incomplete");
       this.status = "failed";
-      const message = event.reason === "aborted" ? "The answer was stopped." : (this.lastError ?? "The language model is unavailable.");
-      this.error = { code: "server_error", message };
+      this.failure =
+        event.reason === "aborted" ? new ApiError("request_cancelled", "The request was cancelled.") : inResponsesTerms(answerFailure(this.answerError));
+      this.error = { code: this.failure.code, message: this.failure.message };
       this.emit("response.failed", { response: this.response() });
     }
   }
+}
+
+/** The failure with `param` naming this API's fields: the conversation is `input`, the budget `max_output_tokens`. */
+function inResponsesTerms(failure: ApiError): ApiError {
+  const param =
+    failure.param === null ? null : failure.param.startsWith("messages") ? "input" : failure.param === "max_tokens" ? "max_output_tokens" : failure.param;
+  return param === failure.param ? failure : new ApiError(failure.code, failure.message, failure.headers, param);
 }

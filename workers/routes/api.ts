@@ -7,7 +7,7 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import type { ApiEnv } from "../api-context";
-import { ApiError, internalError, isApiError } from "../errors";
+import { errorResponse, internalError, isApiError } from "../errors";
 import { describeError } from "../log";
 import { requireAuth } from "../middleware/auth";
 import { apiCors } from "../middleware/cors";
@@ -39,12 +39,8 @@ apiRoutes.route("/", responseRoutes);
 apiRoutes.route("/", chatRoutes);
 apiRoutes.route("/", sessionRoutes);
 
-// Unknown paths and methods under the API prefixes answer in the error shape, not the assets' 404.
-for (const path of [...OPENAI_PATHS, ...WIDGET_PATHS]) {
-  apiRoutes.all(path, () => {
-    throw new ApiError("not_found", "No such route; see docs/api.md.");
-  });
-}
+// Unknown paths and methods under the API prefixes, once authenticated: the app's 404 / 405 (workers/no-route.ts).
+for (const path of [...OPENAI_PATHS, ...WIDGET_PATHS]) apiRoutes.all(path, (c) => c.notFound());
 
 apiRoutes.onError((err, c) => {
   const apiError = isApiError(err) ? err : internalError();
@@ -54,5 +50,5 @@ apiRoutes.onError((err, c) => {
     if (log) log.error("unhandled error", fields);
     else console.error(JSON.stringify({ level: "error", message: "unhandled error", ...fields }));
   }
-  return c.json(apiError.body, { status: apiError.status, headers: apiError.headers });
+  return errorResponse(apiError);
 });

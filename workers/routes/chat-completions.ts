@@ -14,6 +14,7 @@ import { createEngineClient } from "../engine";
 import { chatBodyLimit } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
+import { conversationKey } from "../pool/affinity-key";
 import { collectCompletion } from "../openai/completion";
 import { openAIChunkFrames } from "../openai/chunk-frames";
 import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessages } from "../openai/request-schema";
@@ -27,19 +28,27 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const config = c.get("config");
   const body = await readJsonBody(c, chatCompletionRequestSchema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   if (body.model !== config.engine.model) {
-    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`);
+    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`, {}, "model");
   }
   const messages = toAgentMessages(body, config.attachments);
+  // Aborted when the client goes away: a streamed response is cancelled (below), and the
+  // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
   const abort = new AbortController();
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const clientGone = () => abort.abort(new Error("client disconnected"));
+  c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
+  const routing = {
+    key: conversationKey(messages, body.prompt_cache_key ?? undefined),
+    waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise),
+  };
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), routing);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
   const question = messages[messages.length - 1]?.content ?? "";
   const relatedQuestions = body.return_related_questions
     ? async (answer: string) => {
-        const written = await writeRelatedQuestions(createEngineClient(c.env, config), { question, answer, signal: abort.signal });
+        const written = await writeRelatedQuestions(createEngineClient(c.env, config, routing), { question, answer, signal: abort.signal });
         if (written.error !== undefined) c.get("log").error("related questions failed", describeError(written.error));
-        return written.questions;
+        return written;
       }
     : undefined;
   const events = run({
@@ -59,7 +68,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   const frameOptions = { includeUsage: body.stream_options?.include_usage === true, ...(relatedQuestions ? { relatedQuestions } : {}) };
   return sseResponse(openAIChunkFrames(finished, meta, frameOptions), {
     keepAliveMs: config.keepAliveMs,
-    onCancel: () => abort.abort(),
+    onCancel: clientGone,
   });
 });
 

@@ -18,6 +18,7 @@ import type { ApiEnv } from "../api-context";
 import { attachmentListSchema, chatBodyLimit, requireAllowed } from "../attachments";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
+import { sessionKey } from "../pool/affinity-key";
 import { requestSearchFilter, sonarFilter } from "../request-filter";
 import { readJsonBody } from "../request-body";
 import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
@@ -66,7 +67,10 @@ chatRoutes.post("/api/chat", async (c) => {
   const turn = await session.beginTurn(body.message, config.sessionTtlMs);
   if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
 
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"));
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
+    key: sessionKey(sessionId),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
   const events = run({

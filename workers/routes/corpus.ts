@@ -6,13 +6,14 @@
  */
 import { Hono } from "hono";
 import type { Env } from "../env";
+import { ApiError, errorResponse } from "../errors";
 
 export const corpusRoutes = new Hono<{ Bindings: Env }>();
 
 corpusRoutes.on(["GET", "HEAD"], "/corpus/*", async (c) => {
   const asset = await c.env.ASSETS.fetch(new Request(c.req.url, { method: c.req.method }));
   if (asset.status === 404) {
-    return c.json({ error: { message: "No such corpus page.", type: "not_found_error", code: "not_found" } }, 404);
+    return errorResponse(new ApiError("not_found", "No such corpus page."));
   }
   const response = new Response(asset.body, asset);
   response.headers.set("x-content-type-options", "nosniff");

@@ -13,6 +13,7 @@ import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
+import { conversationKey } from "../pool/affinity-key";
 import { randomHex } from "../random-id";
 import { readJsonBody } from "../request-body";
 import { requestSearchFilter } from "../request-filter";
@@ -57,14 +58,20 @@ responseRoutes.post("/v1/responses", async (c) => {
   const config = c.get("config");
   const log = c.get("log");
   const body = await readJsonBody(c, responseRequestSchema, config.limits.maxBodyBytes);
-  if (body.model !== config.engine.model) throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`);
+  if (body.model !== config.engine.model) {
+    throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`, {}, "model");
+  }
   const input = inputMessages(body);
   const mode = searchModeOf(body, config.agent.defaultSearchMode);
   const searchFilter = requestSearchFilter(config, c.get("principal"), toolFilterOf(body), "tools.0.filters");
   const history = await previousConversation(c, body.previous_response_id);
 
   const id = `resp_${randomHex(24)}`;
+  // Aborted when the client goes away: a streamed response is cancelled (below), and the
+  // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
   const abort = new AbortController();
+  const clientGone = () => abort.abort(new Error("client disconnected"));
+  c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
   const request: AgentRequest = {
     messages: [...history.map(({ role, content }) => ({ role, content })), ...input],
     search: mode,
@@ -74,7 +81,11 @@ responseRoutes.post("/v1/responses", async (c) => {
     ...(searchFilter ? { searchFilter } : {}),
     signal: abort.signal,
   };
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, log);
+  // Every turn of a conversation resends its opening, so continuing turns meet the same engine replica.
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, log, {
+    key: conversationKey(request.messages, body.prompt_cache_key ?? undefined),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
   const events = withFinish(run(request), (err) => log.error("response failed", describeError(err)));
   const assembler = new ResponseAssembler(echoOf(body, id, config.engine.model), {
     includeSources: (body.include ?? []).includes("web_search_call.action.sources"),
@@ -101,9 +112,9 @@ responseRoutes.post("/v1/responses", async (c) => {
       assembler.push(event);
       if (event.type === "finish") await store();
     }
-    const response = assembler.response();
-    if (response.status === "failed") throw new ApiError("engine_unavailable", response.error?.message ?? "The language model is unavailable.");
-    return c.json(response);
+    // A failure is the status chat completions would answer with, never a response object.
+    if (assembler.failure) throw assembler.failure;
+    return c.json(assembler.response());
   }
 
   async function* frames(): AsyncGenerator<string> {
@@ -114,7 +125,7 @@ responseRoutes.post("/v1/responses", async (c) => {
       for (const streamEvent of out) yield jsonFrame(streamEvent, { event: streamEvent.type });
     }
   }
-  return sseResponse(frames(), { keepAliveMs: config.keepAliveMs, onCancel: () => abort.abort() });
+  return sseResponse(frames(), { keepAliveMs: config.keepAliveMs, onCancel: clientGone });
 });
 
 async function storedResponse(c: Context<ApiEnv>, id: string): Promise<ResponseObject> {

@@ -10,6 +10,7 @@
 import { Hono, type Context } from "hono";
 import { attachmentMediaTypes } from "../attachments";
 import { configFromEnv } from "../config";
+import { ApiError, errorResponse, misconfigured } from "../errors";
 import type { Env } from "../env";
 
 /** The demo page's policy: only same-origin scripts, styles and connections. */
@@ -51,7 +52,7 @@ async function serveAsset(c: Context<{ Bindings: Env }>, assetPath: string, head
   const url = new URL(assetPath, c.req.url);
   const asset = await c.env.ASSETS.fetch(url.toString(), { method: c.req.method, headers: c.req.raw.headers });
   if (asset.status === 404) {
-    return c.json({ error: { message: `${assetPath} is not built: run npm run build`, type: "not_found_error", code: "not_found" } }, 404);
+    return errorResponse(new ApiError("not_found", `${assetPath} is not built: run npm run build`));
   }
   const response = new Response(asset.body, asset);
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
@@ -73,7 +74,8 @@ widgetRoutes.get("/widget/capabilities", (c) => {
   const headers = { "access-control-allow-origin": "*", "cache-control": "public, max-age=60" };
   const config = configFromEnv(c.env);
   if (!config.ok) {
-    return c.json({ error: { message: config.error.message, type: "server_error", code: "config_invalid" } }, 500);
+    console.error(JSON.stringify({ level: "error", message: "configuration invalid", issues: config.error.issues }));
+    return errorResponse(misconfigured());
   }
   const { kinds, maxBytes } = config.value.attachments;
   const mediaTypes = [...kinds].flatMap((kind) => attachmentMediaTypes[kind]);

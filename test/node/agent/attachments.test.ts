@@ -138,6 +138,7 @@ describe("attachments in the agent", () => {
         code: "media-rejected",
         message: "The model could not take the attached image or audio. Images are only supported in the first user message.",
         retryable: false,
+        param: "messages",
       },
     ]);
     expect(events.at(-1)).toMatchObject({ type: "finish", reason: "error" });

@@ -125,7 +125,60 @@ describe("createHttpModelClient", () => {
     const bad = createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: fakeFetch(() => new Response("data: {oops\n\n")) });
     const stream = bad.streamChat({ messages: [], maxTokens: 1, temperature: 0 })[Symbol.asyncIterator]();
     await expect(stream.next()).rejects.toMatchObject({ code: "model-bad-response" });
-    const limited = createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: fakeFetch(() => new Response("{}", { status: 429 })) });
-    await expect(limited.complete({ prompts: ["x"], maxTokens: 1, temperature: 0 })).rejects.toMatchObject({ code: "model-unavailable", retryable: true });
+    const limited = createHttpModelClient({
+      baseUrl: "http://127.0.0.1:9/v1",
+      model: "m",
+      fetch: fakeFetch(() => new Response("{}", { status: 429, headers: { "retry-after": "7" } })),
+    });
+    await expect(limited.complete({ prompts: ["x"], maxTokens: 1, temperature: 0 })).rejects.toMatchObject({
+      code: "model-busy",
+      retryable: true,
+      retryAfterSeconds: 7,
+    });
+  });
+
+  it("takes only a stream that says it is complete as complete", async () => {
+    const cut = sse(["Hello ", "wor"]).split("data: ").slice(0, 3).join("data: ");
+    const readAll = async (body: string) => {
+      const client = createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: fakeFetch(() => new Response(chunkedBody(body, 5))) });
+      const parts = [];
+      for await (const part of client.streamChat({ messages: [], maxTokens: 5, temperature: 0 })) parts.push(part);
+      return parts;
+    };
+    // Cut before finish_reason and [DONE]: the text so far is not an answer.
+    await expect(readAll(cut)).rejects.toMatchObject({ code: "model-interrupted", retryable: true });
+    // A 200 whose body is not an event stream (a proxy's page, a JSON error) is not an empty answer.
+    await expect(readAll("<html>Bad gateway</html>")).rejects.toMatchObject({ code: "model-bad-response" });
+    // An error frame mid-stream is the server's failure, even when [DONE] follows it.
+    const failed = `${cut}data: {"error":{"message":"deadline","type":"timeout_error","code":"request_timeout"}}\n\ndata: [DONE]\n\n`;
+    await expect(readAll(failed)).rejects.toMatchObject({ code: "model-timeout" });
+    // finish_reason without [DONE], or [DONE] alone, is a complete stream.
+    const finished = sse(["Hi"]).replace("data: [DONE]\n\n", "");
+    expect((await readAll(finished)).at(-1)).toMatchObject({ type: "finish", reason: "stop" });
+  });
+
+  it("maps the engine's refusals by their reason: context, busy with Retry-After, deadline, other 400s", async () => {
+    const answering = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      createHttpModelClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", fetch: fakeFetch(() => Response.json(body, { status, headers })) });
+    const ask = (client: ReturnType<typeof createHttpModelClient>) =>
+      client
+        .streamChat({ messages: [{ role: "user", content: "x" }], maxTokens: 5, temperature: 0 })
+        [Symbol.asyncIterator]()
+        .next();
+    const tooLong = {
+      error: { message: "This model's maximum context length is 4096 tokens, and the messages use 9000.", code: "context_length_exceeded", param: "messages" },
+    };
+    await expect(ask(answering(400, tooLong))).rejects.toMatchObject({
+      code: "context-too-long",
+      param: "messages",
+      publicMessage: expect.stringContaining("4096"),
+    });
+    await expect(ask(answering(503, {}, { "retry-after": "3" }))).rejects.toMatchObject({ code: "model-busy", retryAfterSeconds: 3 });
+    await expect(ask(answering(408, {}))).rejects.toMatchObject({ code: "model-timeout" });
+    await expect(ask(answering(400, { error: { message: "seed must be an integer", param: "seed" } }))).rejects.toMatchObject({
+      code: "model-rejected",
+      param: "seed",
+    });
+    await expect(ask(answering(404, {}))).rejects.toMatchObject({ code: "model-unavailable", retryable: false });
   });
 });

@@ -47,7 +47,7 @@ describe("runAgent failures", () => {
       { type: "tool-call", name: "calculator", arguments: { query: "2+2" } },
       { type: "error", code: "tool-unknown", message: "The model asked for a tool that does not exist.", retryable: false },
       { type: "text-delta", delta: "It is 4." },
-      { type: "finish", reason: "stop", usage: expect.any(Object) },
+      { type: "finish", reason: "stop", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
     const second = model.chatCalls[1]?.messages ?? [];
     expect(second.at(-1)).toStrictEqual({
@@ -68,7 +68,7 @@ describe("runAgent failures", () => {
       { type: "text-delta", delta: ". Three" },
       { type: "citation-dropped", cited: 0, reason: "out-of-range" },
       { type: "text-delta", delta: "." },
-      { type: "finish", reason: "stop", usage: expect.any(Object) },
+      { type: "finish", reason: "stop", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
   });
 
@@ -131,7 +131,7 @@ describe("runAgent failures", () => {
       { type: "search-end", query: "news", resultCount: 0 },
       { type: "status", stage: "writing" },
       { type: "text-delta", delta: "I could not search. From memory: ..." },
-      { type: "finish", reason: "stop", usage: expect.any(Object) },
+      { type: "finish", reason: "stop", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
     expect(JSON.stringify(events)).not.toContain("sk-123");
     expect(model.chatCalls[1]?.messages.at(-1)?.content).toContain("gave no usable results (the search service failed)");
@@ -157,7 +157,7 @@ describe("runAgent failures", () => {
       { type: "text-delta", delta: "Partial " },
       { type: "text-delta", delta: "answer" },
       { type: "error", code: "model-unavailable", message: "The language model is unavailable.", retryable: true },
-      { type: "finish", reason: "error", usage: expect.any(Object) },
+      { type: "finish", reason: "error", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
   });
 
@@ -169,7 +169,7 @@ describe("runAgent failures", () => {
       { type: "status", stage: "thinking" },
       { type: "text-delta", delta: "Thinking" },
       { type: "error", code: "model-timeout", message: "The language model did not answer in time.", retryable: true },
-      { type: "finish", reason: "error", usage: expect.any(Object) },
+      { type: "finish", reason: "error", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
   });
 
@@ -178,7 +178,7 @@ describe("runAgent failures", () => {
     const events = await collect(runAgent({ messages: question }, makeDeps(model, { config: { deadlines: { modelMs: 100 } } })));
     expect(events.slice(-2)).toStrictEqual([
       { type: "error", code: "model-timeout", message: "The language model did not answer in time.", retryable: true },
-      { type: "finish", reason: "error", usage: expect.any(Object) },
+      { type: "finish", reason: "error", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
   });
 

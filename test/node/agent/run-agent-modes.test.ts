@@ -61,7 +61,7 @@ describe("runAgent modes", () => {
       START,
       { type: "status", stage: "writing" },
       { type: "text-delta", delta: "Just chatting." },
-      { type: "finish", reason: "stop", usage: expect.any(Object) },
+      { type: "finish", reason: "stop", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
     expect(model.chatCalls[0]?.messages[0]?.content).not.toContain("You have access to the following functions");
     expect(model.chatCalls[0]?.temperature).toBe(0.4);
@@ -155,8 +155,13 @@ describe("runAgent safety and budgets", () => {
     const events = await collect(runAgent({ messages: [{ role: "assistant", content: "hi" }] }, makeDeps(model)));
     expect(events).toStrictEqual([
       START,
-      { type: "error", code: "bad-request", message: "The request has no user message to answer.", retryable: false },
-      { type: "finish", reason: "error", usage: { promptTokens: 0, completionTokens: 0 } },
+      { type: "error", code: "bad-request", message: "The request has no user message to answer.", retryable: false, param: "messages" },
+      {
+        type: "finish",
+        reason: "error",
+        usage: { promptTokens: 0, completionTokens: 0 },
+        turnUsage: { promptTokens: 0, completionTokens: 0, modelCalls: 0 },
+      },
     ]);
   });
 });

@@ -19,11 +19,16 @@ describe("runAgent, mode auto", () => {
       { type: "text-delta", delta: "Hello" },
       { type: "text-delta", delta: "! How can I " },
       { type: "text-delta", delta: "help?" },
-      { type: "finish", reason: "stop", usage: expect.objectContaining({ promptTokens: expect.any(Number) }) },
+      {
+        type: "finish",
+        reason: "stop",
+        usage: expect.objectContaining({ promptTokens: expect.any(Number) }),
+        turnUsage: expect.objectContaining({ modelCalls: 1 }),
+      },
     ]);
     const system = model.chatCalls[0]?.messages[0]?.content ?? "";
     expect(system).toContain('You have access to the following functions. Use them if required -\n{\n    "name": "webSearch",');
-    expect(system).toContain("Current date and time: 2026-11-26 20:00:00, Thursday (Asia/Shanghai).");
+    expect(system).toContain("Current date: 2026-11-26, Thursday (Asia/Shanghai).");
     expect(model.chatCalls[0]?.stop).toStrictEqual(["<|turn_end|>"]);
   });
 
@@ -58,7 +63,7 @@ describe("runAgent, mode auto", () => {
       { type: "text-delta", delta: "[1]" },
       { type: "citation", index: 1, url: url1, title: "Title 1", start: 42, end: 45 },
       { type: "text-delta", delta: "." },
-      { type: "finish", reason: "stop", usage: expect.any(Object) },
+      { type: "finish", reason: "stop", usage: expect.any(Object), turnUsage: expect.any(Object) },
     ]);
     // Two batches: page 2 alone, then page 1 which arrived while the first batch ran.
     expect(model.completeCalls.map((call) => call.prompts.length)).toStrictEqual([1, 1]);

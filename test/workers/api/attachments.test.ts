@@ -76,6 +76,7 @@ describe("POST /api/chat with attachments", () => {
     expect(await errorOf(off)).toEqual({
       message: "This service does not accept image attachments.",
       type: "invalid_request_error",
+      param: null,
       code: "attachment_not_allowed",
     });
     const imageOnly = await request("/api/chat", postJson({ message: "hi", attachments: [audio] }), { ENGINE: engine, ATTACHMENTS: "image" });
@@ -135,6 +136,7 @@ describe("POST /api/chat with attachments", () => {
         code: "media-rejected",
         message: "The model could not take the attached image or audio. The image could not be decoded.",
         retryable: false,
+        param: "messages",
       },
     ]);
     expect(events.at(-1)).toMatchObject({ type: "finish", reason: "error" });
@@ -151,7 +153,7 @@ describe("GET /widget/capabilities", () => {
     });
     const bad = await request("/widget/capabilities", {}, { ATTACHMENTS: "video" });
     expect(bad.status).toBe(500);
-    expect(await errorOf(bad)).toMatchObject({ code: "config_invalid", message: expect.stringContaining("ATTACHMENTS") });
+    expect(await errorOf(bad)).toMatchObject({ code: "config_invalid", message: expect.stringContaining("misconfigured") });
   });
 });
 

@@ -12,6 +12,7 @@ describe("API keys", () => {
     expect(await errorOf(res)).toEqual({
       message: "Missing or invalid API key: send `Authorization: Bearer <key>`.",
       type: "authentication_error",
+      param: null,
       code: "invalid_api_key",
     });
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);

@@ -7,7 +7,15 @@ describe("parseConfig", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const config = result.value;
-    expect(config.engine).toEqual({ url: "http://127.0.0.1:8080", model: "megrez", apiKey: undefined, timeoutMs: 120_000 });
+    expect(config.engine).toEqual({
+      url: "http://127.0.0.1:8080",
+      urls: ["http://127.0.0.1:8080"],
+      instances: 1,
+      pool: { spillAt: 4, ejectAfter: 3, ejectMs: 30_000, probeMs: 5_000 },
+      model: "megrez",
+      apiKey: undefined,
+      timeoutMs: 120_000,
+    });
     expect(config.search.provider).toBe("local");
     expect(config.search.mode).toBe("auto");
     expect(config.auth.open).toBe(true);

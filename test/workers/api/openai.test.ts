@@ -85,22 +85,22 @@ describe("POST /v1/chat/completions", () => {
     expect(text).not.toContain("SECRET");
     expect(text).not.toContain("billing");
     expect(JSON.parse(text)).toEqual({
-      error: { message: "The language model is unavailable.", type: "server_error", code: "engine_unavailable" },
+      error: { message: "The language model is unavailable.", type: "server_error", param: null, code: "engine_unavailable" },
     });
   });
 
   it("streams an upstream failure as an error frame without [DONE]", async () => {
-    const engine = createFakeEngine({ failWith: { status: 503, body: "upstream detail sk-live-SECRET" } });
+    const engine = createFakeEngine({ failWith: { status: 500, body: "upstream detail sk-live-SECRET" } });
     const res = await request("/v1/chat/completions", ask({ stream: true }), { ENGINE: engine });
     const data = await frames(res);
     expect(data).not.toContain("[DONE]");
     expect(data.join("\n")).not.toContain("SECRET");
     expect(JSON.parse(data.at(-1) ?? "{}")).toEqual({
-      error: { message: "The language model is unavailable.", type: "server_error", code: "engine_unavailable" },
+      error: { message: "The language model is unavailable.", type: "server_error", param: null, code: "engine_unavailable" },
     });
   });
 
-  it("passes the caller's stop strings and sampling settings to the answer, never to the search decision", async () => {
+  it("passes the caller's stop strings and sampling settings to the answer, only its seed to the search decision", async () => {
     const engine = createFakeEngine();
     const res = await request("/v1/chat/completions", ask({ search: "always", stop: ["\n\n", "END"], seed: 7 }), { ENGINE: engine });
     expect(res.status).toBe(200);
@@ -108,7 +108,8 @@ describe("POST /v1/chat/completions", () => {
     expect(chats.length).toBe(2);
     expect(chats[0]?.body.stop).toEqual(["<|turn_end|>"]);
     expect(chats[1]?.body.stop).toEqual(["<|turn_end|>", "\n\n", "END"]);
-    expect(chats[0]?.body.seed).toBeUndefined();
+    // The decision is seeded too (the caller's seed, else the agent's), so the same request repeats.
+    expect(chats[0]?.body.seed).toBe(7);
     expect(chats[1]?.body.seed).toBe(7);
     const single = createFakeEngine();
     await request("/v1/chat/completions", ask({ stop: "END" }), { ENGINE: single });

@@ -3,7 +3,8 @@
  * Objects, a scripted engine): the exact output items and streaming event sequence for a searched
  * and an unsearched answer, `url_citation` offsets in UTF-16 after CJK and astral text,
  * `previous_response_id` continuing a stored conversation, `store: false` keeping nothing,
- * failures as `response.failed` (streaming) or a 502 (not streaming), and fields refused by name.
+ * failures as `response.failed` (streaming) or the status chat completions answers with (not
+ * streaming), and fields refused by name.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -222,10 +223,41 @@ describe("POST /v1/responses", () => {
     expect(events.map((event) => event.type)).toEqual(["response.created", "response.in_progress", "response.failed"]);
     const failed = events[2]?.response as ResponseObject;
     expect(failed.status).toBe("failed");
-    expect(failed.error?.code).toBe("server_error");
+    expect(failed.error?.code).toBe("engine_unavailable");
     expect(failed.error?.message.length).toBeGreaterThan(0);
     expect(JSON.stringify(failed)).not.toContain("boom");
     const plain = await post({ input: "hi" }, failing());
+    expect(plain.status).toBe(502);
+    expect((await errorOf(plain)).code).toBe("engine_unavailable");
+  });
+
+  it("answers a failure with the status chat completions gives it: a busy engine is a 503 with Retry-After", async () => {
+    const busy = () => createFakeEngine({ failWith: { status: 429, body: "queue full", headers: { "retry-after": "5" } } });
+    const plain = await post({ input: "hi" }, busy());
+    expect(plain.status).toBe(503);
+    expect(plain.headers.get("retry-after")).toBe("5");
+    expect((await errorOf(plain)).code).toBe("engine_overloaded");
+    const { events } = await streamEvents(await post({ input: "hi", stream: true }, busy()));
+    expect(events.at(-1)).toMatchObject({ type: "response.failed", response: { status: "failed", error: { code: "engine_overloaded" } } });
+  });
+
+  it("a max_output_tokens the context cannot hold is a 400 naming max_output_tokens", async () => {
+    const res = await post({ input: "hi", max_output_tokens: 5000 });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: "context_length_exceeded", param: "max_output_tokens" });
+  });
+
+  it("an answer the engine cuts off is never a completed response, whatever text it had", async () => {
+    const cut = () => createFakeEngine({ cut: { afterChunks: 3, how: "close" } });
+    const { events } = await streamEvents(await post({ input: "Say hello", stream: true }, cut()));
+    const types = events.map((event) => event.type);
+    expect(types).toContain("response.output_text.delta");
+    expect(types).not.toContain("response.completed");
+    expect(types.at(-1)).toBe("response.failed");
+    const failed = events.at(-1)?.response as ResponseObject;
+    expect(failed).toMatchObject({ status: "failed", error: { code: "engine_unavailable" } });
+    expect(failed.output.at(-1)).toMatchObject({ type: "message", status: "incomplete" });
+    const plain = await post({ input: "Say hello" }, cut());
     expect(plain.status).toBe(502);
     expect((await errorOf(plain)).code).toBe("engine_unavailable");
   });

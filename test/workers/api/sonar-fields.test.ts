@@ -56,6 +56,34 @@ describe("Sonar fields on /v1/chat/completions", () => {
     expect(completion.related_questions).toEqual(["How are sources numbered?", "Can I filter domains?"]);
   });
 
+  it("counts the related-questions call in turn_usage, streaming and not", async () => {
+    type Usage = { prompt_tokens: number; completion_tokens: number; model_calls: number };
+    const ask = async (related: boolean): Promise<Usage> => {
+      const body = { model: "megrez", messages: [question], search: "never", return_related_questions: related };
+      const res = await request("/v1/chat/completions", postJson(body), { ENGINE: createFakeEngine({ reply: withRelated }) });
+      return ((await res.json()) as { turn_usage: Usage }).turn_usage;
+    };
+    const [plain, withQuestions] = [await ask(false), await ask(true)];
+    expect(withQuestions.model_calls).toBe(plain.model_calls + 1);
+    expect(withQuestions.prompt_tokens).toBeGreaterThan(plain.prompt_tokens);
+    expect(withQuestions.completion_tokens).toBeGreaterThan(plain.completion_tokens);
+    const body = {
+      model: "megrez",
+      messages: [question],
+      search: "never",
+      stream: true,
+      stream_options: { include_usage: true },
+      return_related_questions: true,
+    };
+    const res = await request("/v1/chat/completions", postJson(body), { ENGINE: createFakeEngine({ reply: withRelated }) });
+    let streamed: Usage | undefined;
+    for await (const frame of readSSEFrames(res.body!)) {
+      if (frame.data === "[DONE]") break;
+      streamed = (JSON.parse(frame.data) as { turn_usage?: Usage }).turn_usage ?? streamed;
+    }
+    expect(streamed?.model_calls).toBe(withQuestions.model_calls);
+  });
+
   it("drops every result a deny rule covers before anything is read", async () => {
     const engine = createFakeEngine();
     const body = { model: "megrez", messages: [question], search: "always", search_domain_filter: ["-edge.test"] };

@@ -5,7 +5,7 @@
  * timestamps). A change to these files is a change of the wire format: it is
  * either a deliberate fix (say so in the commit) or a regression.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { postJson, request } from "./support/api";
 import { createFakeEngine, type FakeEngineScript } from "./support/fake-engine";
@@ -14,13 +14,38 @@ const searchQuestion = "Please search: how does the edge API cite sources?";
 
 function normalize(text: string): string {
   return (
-    text
+    pageReadsInIndexOrder(text)
       .replace(/chatcmpl-[0-9a-f]{32}/g, "chatcmpl-<id>")
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
       .replace(/"created":\d+/g, '"created":0')
       // Source dates of the local corpus are its files' modification times, which differ between checkouts.
       .replace(/"date":"[^"]*"/g, '"date":"<date>"')
   );
+}
+
+/**
+ * Pages are read as they arrive, so the order of a run of `page-read` events
+ * depends on timing: the run is put in index order (ids and `done` counts stay
+ * where they were), everything else stays byte for byte.
+ */
+function pageReadsInIndexOrder(text: string): string {
+  const frames = text.split("\n\n");
+  const isRead = (frame: string) => frame.includes("\nevent: page-read\n");
+  const dataOf = (frame: string) => JSON.parse(frame.slice(frame.indexOf("data: ") + 6)) as { index: number; done: number };
+  for (let start = 0; start < frames.length; start += 1) {
+    if (!isRead(frames[start]!)) continue;
+    let end = start;
+    while (end < frames.length && isRead(frames[end]!)) end += 1;
+    const run = frames.slice(start, end);
+    const sorted = run.map(dataOf).sort((a, b) => a.index - b.index);
+    for (const [offset, frame] of run.entries()) {
+      const original = dataOf(frame);
+      const data = JSON.stringify({ ...sorted[offset], done: original.done });
+      frames[start + offset] = `${frame.slice(0, frame.indexOf("data: ") + 6)}${data}`;
+    }
+    start = end;
+  }
+  return frames.join("\n\n");
 }
 
 async function framesOf(path: string, body: unknown, script: FakeEngineScript = {}): Promise<string> {
@@ -32,7 +57,15 @@ async function framesOf(path: string, body: unknown, script: FakeEngineScript = 
 const fixture = (name: string) => `../../fixtures/sse-frames/${name}.sse`;
 
 describe("the SSE frames of /api/chat and /v1/chat/completions", () => {
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
   beforeAll(async () => {
+    // The system prompt carries the date (weekday included), so the estimated prompt tokens in the
+    // frames depend on the day: the clock is pinned, only Date (timers stay real).
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-05T08:00:00Z"));
     const index = await env.ASSETS.fetch("https://assets.local/corpus/index.json");
     await index.body?.cancel();
     if (!index.ok) throw new Error("dist/assets/corpus is not built: run `npx tsx scripts/build.ts` first");

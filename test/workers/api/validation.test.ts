@@ -8,7 +8,7 @@ describe("request validation", () => {
   it("rejects malformed JSON", async () => {
     const res = await request("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: '{"model": ' });
     expect(res.status).toBe(400);
-    expect(await errorOf(res)).toEqual({ message: "The request body is not valid JSON.", type: "invalid_request_error", code: "invalid_json" });
+    expect(await errorOf(res)).toEqual({ message: "The request body is not valid JSON.", type: "invalid_request_error", param: null, code: "invalid_json" });
   });
 
   it("names the field with a wrong type", async () => {
@@ -101,12 +101,13 @@ describe("request validation", () => {
     expect((await errorOf(res)).code).toBe("not_found");
   });
 
-  it("fails with config_invalid, naming the variable, when the configuration is bad", async () => {
+  it("fails with config_invalid when the configuration is bad, naming nothing (it answers before authentication)", async () => {
     const res = await request("/v1/models", {}, { ENGINE_URL: "engine-without-scheme", ENGINE_API_KEY: "sk-engine-secret" });
     expect(res.status).toBe(500);
     const error = await errorOf(res);
     expect(error.code).toBe("config_invalid");
-    expect(error.message).toContain("ENGINE_URL");
+    expect(error.message).toContain("misconfigured");
+    expect(error.message).not.toContain("ENGINE_URL");
     expect(error.message).not.toContain("engine-without-scheme");
   });
 });

@@ -180,4 +180,26 @@ describe("a scheduled run through the real pipeline", () => {
     expect(run).toMatchObject({ status: "failed", attempts: 3 });
     expect(["model-failed", "no-sources"]).toContain(run!.error!.code);
   });
+
+  it("records a run whose digest text was cut off by the engine as failed, never as a digest", async () => {
+    await requireCorpus();
+    const job = await createJob({
+      name: "Engine cut",
+      topic: "webhook signature verification",
+      schedule: { cron: "41 10 * * *" },
+      search: { provider: "local", pages: 2 },
+    });
+    created.push(job.id);
+    const engine = createFakeEngine({ reply: () => DIGEST_TEXT, cut: { afterChunks: 4, how: "close" } });
+    await runInDurableObject(runnerStub(env, job.id), (instance) => {
+      instance.pipeline = createRunPipeline({ ...env, ENGINE: engine });
+    });
+    await fireScheduled(job.schedule.nextRuns[0]!);
+    const [run] = await eventually(
+      () => listRuns(job.id),
+      (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status),
+    );
+    expect(run).toMatchObject({ status: "failed", error: { code: "model-failed" } });
+    expect((await api(`/api/jobs/${job.id}/digest`)).status).toBe(404);
+  });
 });

@@ -43,7 +43,7 @@ export interface FakeEngineScript {
   /** The raw text the model "generates" for a chat request (special tokens included). */
   reply?: (messages: FakeEngineMessage[]) => string;
   /** Fail chat and completion calls with this HTTP status and body. */
-  failWith?: { status: number; body: string };
+  failWith?: { status: number; body: string; headers?: Record<string, string> };
   /** Characters per streamed chunk and the delay between chunks. */
   chunkSize?: number;
   chunkDelayMs?: number;
@@ -114,7 +114,7 @@ export function createFakeEngine(script: FakeEngineScript = {}): FakeEngine {
     if (path === "/tokenize") return new Response("not found", { status: 404 });
     const body: FakeEngineCall["body"] = await request.json();
     calls.push({ path, body });
-    if (script.failWith) return new Response(script.failWith.body, { status: script.failWith.status });
+    if (script.failWith) return new Response(script.failWith.body, { status: script.failWith.status, headers: script.failWith.headers ?? {} });
     if (path === "/v1/completions") {
       const prompts = body.prompt ?? [];
       return Response.json({ choices: prompts.map((_, index) => ({ index, text: `Summary ${index + 1}: the page explains the edge API.` })) });
