@@ -35,6 +35,8 @@ export const chatEventSchema = z.discriminatedUnion("type", [
     title: z.string(),
     snippet: z.string(),
     domain: z.string(),
+    /** Publication date as the search provider gave it (ISO or free text), when it gave one. */
+    date: z.string().optional(),
   }),
   /**
    * A page finished reading: summarized, failed (snippet used), or judged irrelevant.

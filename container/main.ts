@@ -12,6 +12,7 @@ import { z } from "zod";
 import { parseEngineConfig } from "./engine-config";
 import { createEngine } from "./engine/create-engine";
 import { installLastResortHandlers } from "./last-resort";
+import { omniEmbedderAllowing } from "./omni/omni-support";
 import { createServerApp } from "./server/create-server-app";
 import { drainEngine } from "./server/drain";
 
@@ -53,8 +54,12 @@ async function main(): Promise<void> {
     maxQueue: config.ENGINE_MAX_QUEUE,
     requestTimeoutMs: config.ENGINE_REQUEST_TIMEOUT_MS,
     prefixCacheBytes: config.ENGINE_PREFIX_CACHE_MB * 2 ** 20,
-    mediaFetchAllowHosts: config.ENGINE_FETCH_ALLOW_HOSTS,
+    prefillChunkTokens: config.ENGINE_PREFILL_CHUNK,
+    kvMemoryFraction: config.ENGINE_KV_MEMORY_FRACTION,
+    kvMemoryBytes: config.ENGINE_KV_MEMORY_MB * 2 ** 20,
+    ...(config.ENGINE_ORT_LIBRARY ? { ortLibrary: config.ENGINE_ORT_LIBRARY } : {}),
     log: (line) => console.error(line),
+    mediaEmbedder: omniEmbedderAllowing(config.ENGINE_FETCH_ALLOW_HOSTS),
     ...(config.ENGINE_MAX_MODEL_LEN > 0 ? { maxModelLen: config.ENGINE_MAX_MODEL_LEN } : {}),
   });
   const app = createServerApp({ engine, modelName: config.ENGINE_MODEL_NAME });

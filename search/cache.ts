@@ -6,6 +6,7 @@
  */
 import type { FetchOutcome, PageFetcher, SearchOptions, SearchProvider, SearchResult } from "./types";
 import { normalizeUrl } from "./canonical-url";
+import { searchFilterKey } from "./search-filter";
 
 export { normalizeUrl };
 
@@ -68,7 +69,14 @@ export function normalizeQuery(query: string): string {
 }
 
 export function searchCacheKey(providerName: string, query: string, options: Omit<SearchOptions, "signal">): string {
-  const parts = [providerName, normalizeQuery(query), String(options.limit), options.country ?? "", options.language ?? "", options.freshness ?? ""];
+  const parts = [
+    providerName,
+    normalizeQuery(query),
+    String(options.limit),
+    options.country ?? "",
+    options.language ?? "",
+    searchFilterKey({ ...(options.domains ? { domains: options.domains } : {}), ...(options.freshness ? { recency: options.freshness } : {}) }),
+  ];
   return `search:${parts.map(encodeURIComponent).join("|")}`;
 }
 

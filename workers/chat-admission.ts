@@ -1,5 +1,6 @@
 /**
- * Admission by capacity for the chat routes (`POST /api/chat`, `POST /v1/chat/completions`): at most
+ * Admission by capacity for the answering routes (`POST /api/chat`, `POST /v1/chat/completions`,
+ * `POST /v1/responses`): at most
  * MAX_CONCURRENT_CHATS answers run at once across the deployment; one more is refused before any work
  * starts with `503 overloaded` and a `Retry-After` (when the first running answer is expected to end),
  * instead of queueing in the engine until the model deadline fails it a minute later
@@ -7,7 +8,7 @@
  *
  * The count lives in one Durable Object (`ChatAdmission`, SQLite): a lease per running answer, released
  * when its event stream ends (however it ends: finished, failed, cancelled, client gone; on
- * `/v1/chat/completions` a client that goes away stops the answer, on `/api/chat` the answer runs on for a
+ * `/v1/chat/completions` and `/v1/responses` a client that goes away stops the answer, on `/api/chat` the answer runs on for a
  * resume and keeps its lease until it ends) and expiring
  * after LEASE_MS in case the worker holding it died. The object also keeps a moving average of how long
  * answers hold their lease, for the Retry-After estimate.

@@ -10,6 +10,7 @@ import { attachmentKindSchema, type AttachmentPolicy } from "./attachments";
 import { LOG_LEVELS, type LogLevel } from "./log";
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool/replica-health";
 import { SEARCH_PROVIDER_NAMES, type SearchProviderName } from "../search/providers/index";
+import { domainFilterListSchema, recencySchema } from "./search-filter-schema";
 
 export type SearchMode = z.infer<typeof searchModeSchema>;
 
@@ -66,6 +67,10 @@ const originSchema = z
 const siteKeySchema = z.object({
   origins: z.array(originSchema).min(1),
   rateLimitPerMinute: z.number().int().nonnegative().optional(),
+  /** Default domain filter of this site's widget (Sonar syntax); a request may narrow it, never widen it. */
+  domains: domainFilterListSchema.optional(),
+  /** Default recency window of this site's widget. */
+  recency: recencySchema.optional(),
 });
 export type SiteKeyConfig = z.infer<typeof siteKeySchema>;
 

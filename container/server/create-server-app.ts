@@ -5,8 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Engine } from "../engine/create-engine";
-import { isEngineError } from "../engine/engine-errors";
-import { errorReply } from "./error-response";
+import { errorReply, isExpectedError } from "./error-response";
 import { registerChatCompletions } from "./routes/chat-completions";
 import { registerCompletions } from "./routes/completions";
 import { registerServerInfo } from "./routes/server-info";
@@ -56,7 +55,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }),
   );
   app.onError((error, c) => {
-    if (!isEngineError(error))
+    if (!isExpectedError(error))
       context.log(`engine: unexpected error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return replyWith(c, errorReply(error));
   });

@@ -14,7 +14,10 @@ export interface TestStack extends Stack {
   stateDir: string;
 }
 
-/** `externalEngineUrl`: wire the worker to this OpenAI-compatible server instead of starting the engine. */
+/**
+ * @param options.externalEngineUrl an OpenAI-compatible server to wire the worker to instead of starting
+ *   the engine (the client-recipe tests use a scripted one, since the demo model's random weights never cite).
+ */
 export async function startTestStack(vars: Record<string, string> = {}, options: { externalEngineUrl?: string } = {}): Promise<TestStack> {
   if (!options.externalEngineUrl) buildDemoModel(DEFAULT_MODEL_DIR);
   if (!existsSync(join(ASSETS_DIR, "corpus", "index.json")) || !existsSync(join(ASSETS_DIR, "widget.js"))) buildAssets();

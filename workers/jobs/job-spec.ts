@@ -7,10 +7,12 @@
  */
 import { z } from "zod";
 import { SEARCH_PROVIDER_NAMES } from "../../search/providers/index";
+import { RECENCY_WINDOWS } from "../../search/search-filter";
+import { domainFilterListSchema } from "../search-filter-schema";
 import { checkOutboundUrl } from "../../search/url-guard";
 
 export const MAX_BODY_BYTES = 16 * 1024;
-export const searchFreshness = ["day", "week", "month", "year"] as const;
+export const searchFreshness = RECENCY_WINDOWS;
 export const digestLengths = ["short", "medium", "long"] as const;
 
 const scheduleSchema = z.strictObject({
@@ -22,6 +24,8 @@ const searchSchema = z.strictObject({
   provider: z.enum(SEARCH_PROVIDER_NAMES).optional(),
   pages: z.number().int().min(1).max(10).default(5),
   freshness: z.enum(searchFreshness).optional(),
+  /** Domain allow/deny list in Sonar's syntax (`"nasa.gov"`, `"-reddit.com"`), at most 20. */
+  domains: domainFilterListSchema.optional(),
 });
 
 const digestSchema = z.strictObject({

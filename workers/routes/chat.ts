@@ -5,7 +5,8 @@
  * (Last-Event-ID). Each event is one frame (`id`, `event`, `data`), written by
  * workers/sse-stream.ts, which also guarantees the final `finish`.
  * Attachments (ATTACHMENTS) go to the agent with this message only: the
- * session stores the text, so a later turn does not resend the media.
+ * session stores the text, so a later turn does not resend the media. The Sonar search filter
+ * fields apply to this turn, inside a site key's own default filter.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -19,7 +20,9 @@ import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
 import { sessionKey } from "../pool/affinity-key";
+import { requestSearchFilter, sonarFilter } from "../request-filter";
 import { readJsonBody } from "../request-body";
+import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
 import type { ReadEventsResult } from "../sessions/chat-session";
 import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
 import { TurnRecorder } from "../sessions/turn-recorder";
@@ -37,6 +40,8 @@ const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
       .refine((m) => m.trim().length > 0, "must not be empty"),
     search: searchModeSchema.optional(),
     attachments: attachmentListSchema(maxAttachmentBytes).optional(),
+    search_domain_filter: domainFilterListSchema.optional(),
+    search_recency_filter: recencySchema.optional(),
   });
 
 export const chatRoutes = new Hono<ApiEnv>();
@@ -57,6 +62,7 @@ chatRoutes.post("/api/chat", async (c) => {
   const body = await readJsonBody(c, schema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   const attachments = body.attachments ?? [];
   requireAllowed(attachments, config.attachments);
+  const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
   const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
@@ -82,6 +88,7 @@ chatRoutes.post("/api/chat", async (c) => {
         { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
       ],
       ...(body.search ? { search: body.search } : {}),
+      ...(searchFilter ? { searchFilter } : {}),
       signal: cancel.signal,
     }),
     lease,

@@ -14,6 +14,11 @@
  * history a new turn is built from. A turn with no activity for STALE_TURN_MS (its
  * worker died) no longer blocks a new one. A session forgets itself
  * (alarm) when no turn has started for its time-to-live.
+ *
+ * A stored `/v1/responses` answer is one of these objects too (named apart
+ * from sessions, see session-stub.ts): `saveResponse` writes the whole
+ * conversation up to and including that response plus the response object,
+ * so `previous_response_id` can continue from any stored response.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
@@ -99,6 +104,7 @@ export class ChatSession extends DurableObject<Env> {
         started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, turn_id TEXT NOT NULL, data TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS stored_response (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
     `);
     // Sessions stored before answers could be incomplete lack the column.
     if (!this.sql.exec("SELECT name FROM pragma_table_info('messages') WHERE name = 'incomplete'").toArray().length)
@@ -212,6 +218,32 @@ export class ChatSession extends DurableObject<Env> {
       }
       await this.waitForChange(deadline - Date.now());
     }
+  }
+
+  /**
+   * Stores a finished `/v1/responses` answer: the conversation that led to it
+   * (its last message the answer) and the response object as JSON, replacing
+   * anything stored before. `ttlMs` (0: keep forever) sets when it is forgotten.
+   */
+  async saveResponse(record: { messages: Omit<SessionMessage, "createdAt">[]; response: string }, ttlMs = 0): Promise<void> {
+    const now = Date.now();
+    if (ttlMs > 0) await this.ctx.storage.setAlarm(now + ttlMs);
+    else await this.ctx.storage.deleteAlarm();
+    const kept = record.messages.slice(-MAX_STORED_MESSAGES);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM messages");
+      for (const message of kept) {
+        const sources = message.sources ? JSON.stringify(message.sources) : null;
+        this.sql.exec("INSERT INTO messages (role, content, sources, created_at) VALUES (?, ?, ?, ?)", message.role, message.content, sources, now);
+      }
+      this.sql.exec("INSERT INTO stored_response (id, body) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body", record.response);
+    });
+  }
+
+  /** The stored `/v1/responses` answer and its conversation; undefined when none is stored. */
+  loadResponse(): { messages: SessionMessage[]; response: string } | undefined {
+    const row = this.sql.exec("SELECT body FROM stored_response WHERE id = 1").toArray()[0];
+    return row ? { messages: this.readMessages(), response: String(row.body) } : undefined;
   }
 
   /** The time-to-live ran out: forget the session, unless an answer is still being written. */

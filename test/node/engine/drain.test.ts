@@ -3,7 +3,8 @@
  * free KV memory, prefix-cache bytes), and a drain (SIGTERM) stops admitting, lets held
  * requests finish, ends what is left at its deadline with an error, and exits 0 — both in
  * process (server/drain.ts) and as the real `container/main.ts` process, alone and under
- * `container/supervisor.ts`.
+ * `container/supervisor.ts`. In process on both schedulers: the standard graph's BatchScheduler
+ * and the fast graph's PoolScheduler (KV pool on the native runtime).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,10 +14,16 @@ import { makeTestModel, testEngine } from "./support/test-engine";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 const model = makeTestModel(23);
+const fastModel = makeTestModel(23, { graph: "fast", dtype: "fp32" });
+const models = [
+  { graph: "standard", model, scheduler: "BatchScheduler" },
+  { graph: "fast", model: fastModel, scheduler: "PoolScheduler" },
+];
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   model.cleanup();
+  fastModel.cleanup();
 });
 
 const LONG = { messages: [{ role: "user", content: "tell me a long story" }], max_tokens: 2000, ignore_eos: true, temperature: 0, stream: true };
@@ -63,12 +70,16 @@ function readStream(response: Promise<Response>): { started: Promise<void>; done
   return { started, done };
 }
 
-describe("health and drain in process", () => {
+describe.each(models)("health and drain in process ($graph graph)", ({ model, scheduler }) => {
   let engine: Engine;
   let server: TestServer;
   beforeAll(async () => {
     engine = await testEngine(model, { maxBatch: 1, maxQueue: 4, prefixCacheBytes: 64 * 2 ** 20 });
     server = await startTestServer(engine);
+  });
+
+  it(`runs on ${scheduler}`, () => {
+    expect(engine.scheduler.constructor.name).toBe(scheduler);
   });
   afterAll(async () => {
     await server.close();
@@ -110,7 +121,7 @@ describe("health and drain in process", () => {
   });
 });
 
-describe("a drain past its deadline", () => {
+describe.each(models)("a drain past its deadline ($graph graph)", ({ model }) => {
   it("ends what is left with an engine_draining error frame", async () => {
     const engine = await testEngine(model, { maxBatch: 1, maxQueue: 4 });
     const server = await startTestServer(engine);

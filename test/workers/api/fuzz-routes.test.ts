@@ -18,7 +18,21 @@ const auth = { authorization: `Bearer ${KEY}` };
 const messages = [{ role: "user", content: "hello there" }];
 const jobSpec = { name: "Fuzz job", topic: "edge runtime news", schedule: { cron: "0 8 * * 1", timezone: "UTC" }, digest: { language: "en", length: "short" } };
 
+const responseBody = {
+  model: "megrez",
+  input: "hello there",
+  instructions: "Answer briefly.",
+  tools: [{ type: "web_search", filters: { allowed_domains: ["example.com"], search_recency_filter: "week" } }],
+  tool_choice: "none",
+  max_output_tokens: 8,
+  temperature: 0,
+  store: true,
+  stream: false,
+  metadata: { purpose: "fuzz" },
+};
+
 let jobId = "job_000000000000000000000000";
+let responseId = "resp_000000000000000000000000000000000000000000000000";
 
 function routes(): FuzzRoute[] {
   const job = { id: jobId };
@@ -34,6 +48,9 @@ function routes(): FuzzRoute[] {
       body: { model: "megrez", messages, search: "never", max_tokens: 8, temperature: 0, stream: false, stop: ["zz"] },
       headers: auth,
     },
+    { method: "POST", path: "/v1/responses", body: { ...responseBody, previous_response_id: responseId }, headers: auth },
+    { method: "GET", path: "/v1/responses/:id", params: { id: responseId }, headers: auth },
+    { method: "DELETE", path: "/v1/responses/:id", params: { id: responseId }, headers: auth },
     { method: "GET", path: "/v1/models", headers: auth },
     { method: "GET", path: "/v1/models/:id", params: { id: "megrez" }, headers: auth },
     { method: "POST", path: "/api/jobs", body: jobSpec, headers: auth },
@@ -67,6 +84,14 @@ beforeAll(async () => {
   await settled;
   expect(response.status).toBe(201);
   jobId = ((await response.json()) as { id: string }).id;
+  const stored = await call(
+    "/v1/responses",
+    { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(responseBody) },
+    vars,
+  );
+  await stored.settled;
+  expect(stored.response.status).toBe(200);
+  responseId = ((await stored.response.json()) as { id: string }).id;
 });
 
 async function send(fuzz: FuzzCase): Promise<{ status: number; body: string }> {
