@@ -99,6 +99,14 @@ beforeAll(async () => {
       response
         .writeHead(503, { "content-type": "text/html" })
         .end("<html><head><title>Just a moment...</title></head><body>Checking your browser before accessing</body></html>"),
+    "/challenge-200": (_request, response) =>
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end(html("<p>One moment, please.</p>", "<script>window._cf_chl_opt={cvId:'3',cType:'managed'};</script>")),
+    "/about-challenges": (_request, response) =>
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end(html(`<p>Challenge pages carry <code>_cf_chl_opt</code> and say "Just a moment...".</p>${longText}`)),
     "/paywall": (_request, response) =>
       response.writeHead(200, { "content-type": "text/html" }).end(html('<p>Teaser.</p><div class="paywall">Subscribe to continue reading.</div>')),
     "/missing": (_request, response) => response.writeHead(404, { "content-type": "text/html" }).end(html("gone")),
@@ -229,6 +237,12 @@ describe("createPageFetcher", () => {
     expect(await fetchPage(`${server.origin}/challenge`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 403 });
     expect(await fetchPage(`${server.origin}/just-a-moment`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 503 });
     expect(await fetchPage(`${server.origin}/paywall`)).toMatchObject({ ok: false, reason: "paywall" });
+    expect(await fetchPage(`${server.origin}/challenge-200`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 200 });
+  });
+
+  it("reads a page that only writes about challenge markers (an article, not an interstitial)", async () => {
+    const page = await fetchPage(`${server.origin}/about-challenges`);
+    expect(page).toMatchObject({ ok: true });
   });
 
   it("reports HTTP errors and unreachable hosts as typed failures", async () => {
