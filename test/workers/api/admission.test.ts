@@ -1,6 +1,6 @@
 // Admission by capacity (MAX_CONCURRENT_CHATS): beyond the limit a chat is refused before any work starts, with
-// 503 overloaded and a Retry-After, on both chat routes; an answer gives its place back however it ends: finished,
-// failed (engine error, streamed or not), or its client gone.
+// 503 overloaded and a Retry-After, on every answering route (/api/chat, /v1/chat/completions, /v1/responses); an
+// answer gives its place back however it ends: finished, failed (engine error, streamed or not), or its client gone.
 import { describe, expect, it } from "vitest";
 import { parseSSEEvents } from "../../../agent/event-stream";
 import { call, errorOf, postJson, request } from "./support/api";
@@ -124,5 +124,35 @@ describe("admission by capacity", () => {
     const broken = await request("/v1/chat/completions", completion(true), { ENGINE: cut, MAX_CONCURRENT_CHATS: "1" });
     expect(await broken.text()).toContain('"error"');
     await expectRoom();
+  });
+
+  it("counts /v1/responses answers too: one running holds the place, an invalid request takes none", async () => {
+    const respond = (stream: boolean, extra: Record<string, unknown> = {}) =>
+      postJson({ model: "megrez", input: "hi", store: false, ...(stream ? { stream: true } : {}), ...extra });
+    const slow = createFakeEngine({ chunkSize: 1, chunkDelayMs: 30, reply: () => "an answer that takes a while" });
+    const vars = { ENGINE: slow, MAX_CONCURRENT_CHATS: "1" };
+    const running = await call("/v1/responses", respond(true), vars);
+    expect(running.response.status).toBe(200);
+    const untouched = createFakeEngine();
+    const refused = await request("/v1/responses", respond(false), { ENGINE: untouched, MAX_CONCURRENT_CHATS: "1" });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).not.toBeNull();
+    expect(await errorOf(refused)).toMatchObject({ code: "overloaded" });
+    expect((await request("/v1/chat/completions", completion(false), { ENGINE: untouched, MAX_CONCURRENT_CHATS: "1" })).status).toBe(503);
+    expect(untouched.calls).toEqual([]);
+    expect(await running.response.text()).toContain("response.completed");
+    await running.settled;
+    // An unknown previous_response_id is refused before admission: it leaves the place free.
+    const unknown = await request("/v1/responses", respond(false, { previous_response_id: "resp_0123456789abcdef" }), vars);
+    expect(unknown.status).toBe(400);
+    await expectRoom();
+    const failing = await request("/v1/responses", respond(false), {
+      ENGINE: createFakeEngine({ failWith: { status: 500, body: "boom" } }),
+      MAX_CONCURRENT_CHATS: "1",
+    });
+    expect(failing.status).toBe(502);
+    await expectRoom();
+    const again = await request("/v1/responses", respond(false), vars);
+    expect(again.status).toBe(200);
   });
 });
