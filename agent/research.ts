@@ -134,10 +134,12 @@ async function searchSafely(
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   try {
     const { filter } = request;
+    const deadline = Date.now() + deps.config.deadlines.searchMs;
     const found = await raceSignal(
       deps.search.search(request.query, {
         limit: deps.config.pages,
         signal,
+        deadline,
         ...(filter?.domains ? { domains: filter.domains } : {}),
         ...(filter?.recency ? { freshness: filter.recency } : {}),
       }),

@@ -97,11 +97,11 @@ export function withSearchCache(provider: SearchProvider, cache: Cache<SearchRes
   return {
     name: provider.name,
     async search(query, searchOptions) {
-      const { signal, ...keyOptions } = searchOptions;
+      const { signal, deadline, ...keyOptions } = searchOptions;
       const key = searchCacheKey(provider.name, query, keyOptions);
       const cached = await cache.get(key);
       if (cached) return cached;
-      const results = await provider.search(query, signal ? { ...keyOptions, signal } : keyOptions);
+      const results = await provider.search(query, { ...keyOptions, ...(signal ? { signal } : {}), ...(deadline === undefined ? {} : { deadline }) });
       if (results.length > 0) await cache.put(key, results, { ttlSeconds });
       return results;
     },

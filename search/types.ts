@@ -34,6 +34,11 @@ export interface SearchOptions {
    */
   domains?: DomainFilter;
   signal?: AbortSignal;
+  /**
+   * When the caller stops waiting (ms since the epoch, by the chain's clock). A fallback chain gives each
+   * provider attempt a share of the time left, so a provider that hangs leaves time for the next one.
+   */
+  deadline?: number;
 }
 
 export type SearchErrorKind = "auth" | "rate-limited" | "timeout" | "upstream" | "empty" | "invalid-response" | "config";

@@ -33,6 +33,7 @@ export const apiErrorCodes = {
   engine_unavailable: { status: 502, type: "server_error" },
   engine_overloaded: { status: 503, type: "server_error" },
   engine_timeout: { status: 504, type: "server_error" },
+  overloaded: { status: 503, type: "server_error" },
 } as const;
 
 export type ApiErrorCode = keyof typeof apiErrorCodes;

@@ -8,16 +8,17 @@
  * images only in the first user message (the model card: "Please input the images in the first round").
  */
 import type { MediaReference } from "./content-parts";
-import { DEFAULT_FETCH_LIMITS, guardedFetch, publicAddressesOnly, type AddressPolicy, type FetchLimits } from "./guarded-fetch";
+import type { OutboundUrlPolicy } from "../url-guard";
+import { DEFAULT_FETCH_LIMITS, guardedFetch, type FetchLimits } from "./guarded-fetch";
 import { loadOmniEncoders, type OmniEncoders, type SessionFactory } from "./omni-encoders";
 import { isOmniInputError, OmniInputError, type OmniInputErrorCode } from "./omni-input-error";
 import { buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt, type SegmentCodec } from "./omni-prompt";
 
 export type MessageWithMedia = { role: string; content: string; media?: readonly MediaReference[] };
 
-export type OmniSupportOptions = { fetchPolicy: AddressPolicy; fetchLimits: FetchLimits };
+export type OmniSupportOptions = { fetchPolicy: OutboundUrlPolicy; fetchLimits: FetchLimits };
 
-const DEFAULT_OPTIONS: OmniSupportOptions = { fetchPolicy: publicAddressesOnly, fetchLimits: DEFAULT_FETCH_LIMITS };
+const DEFAULT_OPTIONS: OmniSupportOptions = { fetchPolicy: {}, fetchLimits: DEFAULT_FETCH_LIMITS };
 
 function invalid(message: string, param: string, code: OmniInputErrorCode = "unsupported_content"): OmniInputError {
   return new OmniInputError(code, message, param);
@@ -112,6 +113,22 @@ export class OmniSupport {
  * @example
  *   const engine = await createEngine({ ...options, mediaEmbedder: loadOmniEmbedder });
  */
-export function loadOmniEmbedder(context: { dir: string; codec: SegmentCodec; createSession: SessionFactory }): Promise<OmniSupport | null> {
-  return OmniSupport.load(context.dir, context.codec, context.createSession);
+export function loadOmniEmbedder(
+  context: { dir: string; codec: SegmentCodec; createSession: SessionFactory },
+  options: OmniSupportOptions = DEFAULT_OPTIONS,
+): Promise<OmniSupport | null> {
+  return OmniSupport.load(context.dir, context.codec, context.createSession, options);
+}
+
+/**
+ * The Omni factory with its image/audio fetch policy: `allowHosts` are the private hosts (ENGINE_FETCH_ALLOW_HOSTS)
+ * that URLs may reach beside public addresses.
+ *
+ * @example
+ *   const engine = await createEngine({ ...options, mediaEmbedder: omniEmbedderAllowing(["media.internal:8443"]) });
+ */
+export function omniEmbedderAllowing(
+  allowHosts: readonly string[],
+): (context: { dir: string; codec: SegmentCodec; createSession: SessionFactory }) => Promise<OmniSupport | null> {
+  return (context) => loadOmniEmbedder(context, { fetchPolicy: { allowHosts }, fetchLimits: DEFAULT_FETCH_LIMITS });
 }

@@ -10,6 +10,7 @@ import { registerChatCompletions } from "./routes/chat-completions";
 import { registerCompletions } from "./routes/completions";
 import { registerServerInfo } from "./routes/server-info";
 import { registerTokenize } from "./routes/tokenize";
+import { requestScopeMiddleware } from "./request-scope";
 import { replyWith, type ServerContext } from "./server-context";
 
 export interface ServerAppOptions {
@@ -29,6 +30,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const context: ServerContext = { engine: options.engine, modelName: options.modelName, log: options.log ?? ((line) => console.error(line)) };
   const app = new Hono();
   const maxSize = options.maxBodyBytes ?? 32 * 2 ** 20;
+  app.use("*", requestScopeMiddleware());
   app.use(
     "*",
     bodyLimit({

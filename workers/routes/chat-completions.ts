@@ -12,6 +12,7 @@ import type { ApiEnv } from "../api-context";
 import { createAgentRunner } from "../agent-deps";
 import { createEngineClient } from "../engine";
 import { chatBodyLimit } from "../attachments";
+import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
 import { conversationKey } from "../pool/affinity-key";
@@ -31,6 +32,8 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     throw new ApiError("model_not_found", `The model \`${body.model}\` does not exist; see GET /v1/models.`, {}, "model");
   }
   const messages = toAgentMessages(body, config.attachments);
+  const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
+  const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
   // Aborted when the client goes away: a streamed response is cancelled (below), and the
   // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
   const abort = new AbortController();
@@ -42,7 +45,6 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   };
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), routing);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
-  const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
   const question = messages[messages.length - 1]?.content ?? "";
   const relatedQuestions = body.return_related_questions
     ? async (answer: string) => {
@@ -51,7 +53,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
         return written;
       }
     : undefined;
-  const events = run({
+  const answer = run({
     messages,
     ...(body.search ? { search: body.search } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
@@ -61,6 +63,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     ...(searchFilter ? { searchFilter } : {}),
     signal: abort.signal,
   });
+  const events = holdingLease(answer, lease, abort.signal);
   const meta = { id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: config.engine.model };
   if (!body.stream) return c.json(await collectCompletion(events, meta, relatedQuestions));
   const log = c.get("log");

@@ -16,6 +16,7 @@ import { chatEventSchema, type ChatEvent } from "../../agent/events";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
 import { attachmentListSchema, chatBodyLimit, requireAllowed } from "../attachments";
+import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
 import { sessionKey } from "../pool/affinity-key";
@@ -64,8 +65,15 @@ chatRoutes.post("/api/chat", async (c) => {
   const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
-  const turn = await session.beginTurn(body.message, config.sessionTtlMs);
-  if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
+  const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
+  const turn = await session.beginTurn(body.message, config.sessionTtlMs).catch((error: unknown) => {
+    lease.release();
+    throw error;
+  });
+  if (!turn.ok) {
+    lease.release();
+    throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
+  }
 
   const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
     key: sessionKey(sessionId),
@@ -73,20 +81,23 @@ chatRoutes.post("/api/chat", async (c) => {
   });
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
-  const events = run({
-    messages: [
-      ...turn.history.map((m) => ({ role: m.role, content: m.content })),
-      { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
-    ],
-    ...(body.search ? { search: body.search } : {}),
-    ...(searchFilter ? { searchFilter } : {}),
-    signal: cancel.signal,
-  });
+  const events = holdingLease(
+    run({
+      messages: [
+        ...turn.history.map((m) => ({ role: m.role, content: m.content })),
+        { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
+      ],
+      ...(body.search ? { search: body.search } : {}),
+      ...(searchFilter ? { searchFilter } : {}),
+      signal: cancel.signal,
+    }),
+    lease,
+  );
   const live = new AsyncQueue<ChatEvent>();
   const recorder = new TurnRecorder(
     session,
     turn.turnId,
-    turn.firstEventId,
+    turn,
     (err) => log.error("recording the turn failed", describeError(err)),
     () => cancel.abort(new Error("turn cancelled")),
   );
@@ -96,13 +107,17 @@ chatRoutes.post("/api/chat", async (c) => {
 });
 
 async function pumpTurn(events: AsyncIterable<ChatEvent>, sessionId: string, recorder: TurnRecorder, live: AsyncQueue<ChatEvent>, log: Logger): Promise<void> {
-  const forward = (event: ChatEvent) => {
+  // An id is streamed only once the session has reserved it, so a later turn never reuses it; false: the
+  // turn is over (cancelled) and can have no more ids, so nothing more is streamed.
+  const forward = async (event: ChatEvent): Promise<boolean> => {
+    if (!(await recorder.reserve())) return false;
     recorder.add(event);
     live.push(event);
+    return true;
   };
   try {
     for await (const event of withFinish(events, (err) => log.error("answer failed", describeError(err)))) {
-      forward(event.type === "start" ? { ...event, sessionId } : event);
+      if (!(await forward(event.type === "start" ? { ...event, sessionId } : event))) return;
     }
   } finally {
     live.close();

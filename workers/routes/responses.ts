@@ -5,12 +5,14 @@
  * object). `previous_response_id` continues a stored conversation: each stored
  * response is a ChatSession Durable Object holding the conversation up to it,
  * so any stored response can be continued (`store: false` writes nothing).
- * `GET` / `DELETE /v1/responses/:id` read and forget a stored response.
+ * `GET` / `DELETE /v1/responses/:id` read and forget a stored response. An answer holds an admission
+ * lease (workers/chat-admission.ts) until its events end or its client goes away.
  */
 import { Hono, type Context } from "hono";
 import type { AgentRequest } from "../../agent/run-agent";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
+import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError } from "../log";
 import { conversationKey } from "../pool/affinity-key";
@@ -65,6 +67,8 @@ responseRoutes.post("/v1/responses", async (c) => {
   const mode = searchModeOf(body, config.agent.defaultSearchMode);
   const searchFilter = requestSearchFilter(config, c.get("principal"), toolFilterOf(body), "tools.0.filters");
   const history = await previousConversation(c, body.previous_response_id);
+  // A place among the running answers (workers/chat-admission.ts), taken once the request is known to be valid.
+  const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
 
   const id = `resp_${randomHex(24)}`;
   // Aborted when the client goes away: a streamed response is cancelled (below), and the
@@ -86,7 +90,7 @@ responseRoutes.post("/v1/responses", async (c) => {
     key: conversationKey(request.messages, body.prompt_cache_key ?? undefined),
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   });
-  const events = withFinish(run(request), (err) => log.error("response failed", describeError(err)));
+  const events = withFinish(holdingLease(run(request), lease, abort.signal), (err) => log.error("response failed", describeError(err)));
   const assembler = new ResponseAssembler(echoOf(body, id, config.engine.model), {
     includeSources: (body.include ?? []).includes("web_search_call.action.sources"),
     newId: (prefix) => `${prefix}_${randomHex(24)}`,

@@ -5,6 +5,7 @@
 import type { Hono } from "hono";
 import { EngineError } from "../../engine/engine-errors";
 import { collectGeneration, usageJson } from "../collect-generation";
+import { refuseOverlongInput } from "../context-limit";
 import { chatCompletionRequestSchema } from "../request-schemas";
 import { samplingFromRequest } from "../sampling-from-request";
 import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context";
@@ -18,6 +19,11 @@ export function registerChatCompletions(app: Hono, context: ServerContext): void
     const request = parsed.value;
     checkModel(context, request.model);
     const { engine } = context;
+    refuseOverlongInput(
+      engine,
+      request.messages.flatMap((message) => [message.role, message.content]),
+      "messages",
+    );
     const abort = linkedAbort(c);
     if (engine.media === null) rejectMedia(request.messages);
     const mediaPrompt =
