@@ -8,7 +8,7 @@
  * source list. Platform-free: the research stage, the model and the clock are
  * passed in.
  */
-import type { SearchOptions, SearchProvider } from "../search/types";
+import type { DomainFilter, Recency, SearchFilter } from "../search/types";
 import type { CitableSource } from "./citation-stream";
 import { CitationRewriter } from "./citation-stream";
 import { isAgentError } from "./errors";
@@ -29,7 +29,10 @@ export interface DigestRequest {
   length: DigestLength;
   /** Pages to read per query. */
   pages: number;
-  freshness?: "day" | "week" | "month" | "year";
+  /** Recency window of the searches. */
+  freshness?: Recency;
+  /** Domain allow/deny rules of the searches (parsed from the job's `search.domains`). */
+  domains?: DomainFilter;
   /** The slot this digest is for; shown in the title. */
   scheduledFor: Date;
 }
@@ -149,8 +152,11 @@ interface NumberedSource extends DigestSource {
 async function researchAll(request: DigestRequest, queries: string[], deps: DigestDeps) {
   const research: ResearchDeps = {
     ...deps.research,
-    search: withFreshness(deps.research.search, request.freshness),
     config: { ...deps.research.config, pages: request.pages },
+  };
+  const filter: SearchFilter = {
+    ...(request.domains ? { domains: request.domains } : {}),
+    ...(request.freshness ? { recency: request.freshness } : {}),
   };
   const byUrl = new Map<string, NumberedSource>();
   const failedQueries: FailedQuery[] = [];
@@ -165,6 +171,7 @@ async function researchAll(request: DigestRequest, queries: string[], deps: Dige
           question: request.topic ?? query,
           query,
           readDeadlineMs: deps.readDeadlineMs ?? 60_000,
+          filter,
           ...(deps.signal ? { signal: deps.signal } : {}),
         },
         research,
@@ -187,15 +194,6 @@ async function researchAll(request: DigestRequest, queries: string[], deps: Dige
     }
   }
   return { sources: [...byUrl.values()], failedQueries, found };
-}
-
-/** The research stage asks for results by limit only; a job's freshness rides along here. */
-function withFreshness(provider: SearchProvider, freshness: DigestRequest["freshness"]): SearchProvider {
-  if (!freshness) return provider;
-  return {
-    name: provider.name,
-    search: (query: string, options: SearchOptions) => provider.search(query, { ...options, freshness }),
-  };
 }
 
 async function generate(request: DigestRequest, sources: NumberedSource[], deps: DigestDeps): Promise<string> {

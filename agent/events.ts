@@ -6,6 +6,10 @@
  */
 import { z } from "zod";
 
+/** Source and citation URLs are http(s) only: they become links in every client. */
+const HTTP_URL = /^https?:\/\/[^\s]+$/i;
+const httpUrl = () => z.string().regex(HTTP_URL, "must be an http(s) URL");
+
 export const chatEventSchema = z.discriminatedUnion("type", [
   /** First event of every answer. */
   z.object({
@@ -27,10 +31,12 @@ export const chatEventSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("source"),
     index: z.number().int().positive(),
-    url: z.string(),
+    url: httpUrl(),
     title: z.string(),
     snippet: z.string(),
     domain: z.string(),
+    /** Publication date as the search provider gave it (ISO or free text), when it gave one. */
+    date: z.string().optional(),
   }),
   /**
    * A page finished reading: summarized, failed (snippet used), or judged irrelevant.
@@ -57,7 +63,7 @@ export const chatEventSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("citation"),
     index: z.number().int().positive(),
-    url: z.string(),
+    url: httpUrl(),
     title: z.string(),
     start: z.number().int().nonnegative(),
     end: z.number().int().nonnegative(),

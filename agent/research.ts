@@ -5,9 +5,11 @@
  * are numbered by search rank (not by arrival, as the reference did). When
  * the read deadline passes, pages not yet summarized are cited through their
  * search snippet, so the answer never waits for the slowest page. Pages the
- * summarizer judges irrelevant leave the citable set.
+ * summarizer judges irrelevant leave the citable set. A request's search filter (domains, recency)
+ * goes to the provider, and results that still break it are dropped before anything is read.
  */
-import type { SearchProvider, SearchResult } from "../search/types";
+import { applySearchFilter } from "../search/search-filter";
+import type { SearchFilter, SearchProvider, SearchResult } from "../search/types";
 import type { AgentConfig } from "./config";
 import { AgentError } from "./errors";
 import type { ChatEvent, ChatEventOf } from "./events";
@@ -26,6 +28,8 @@ export interface ResearchSource {
   title: string;
   snippet: string;
   domain: string;
+  /** Publication date as the search provider gave it. */
+  publishedAt?: string;
   outcome: PageOutcome;
   /** What the answer may cite: the summary, a page excerpt or the snippet when no summary is ready. Empty when not citable. */
   text: string;
@@ -56,6 +60,8 @@ export interface ResearchRequest {
   excludeUrls?: ReadonlySet<string>;
   /** Override of `config.deadlines.readMs` (a digest can afford to wait longer). */
   readDeadlineMs?: number;
+  /** Domain and recency filter: passed to the provider and enforced on its results. */
+  filter?: SearchFilter;
   signal?: AbortSignal;
 }
 
@@ -66,6 +72,8 @@ export interface ResearchDeps {
   extract: ReadPageDeps["extract"];
   selectPassages?: SelectPassages;
   config: AgentConfig;
+  /** Clock for the recency filter (default: the system clock). */
+  now?: () => Date;
 }
 
 /** Yields progress events; returns the numbered sources. Throws AgentError("aborted") on abort. */
@@ -84,7 +92,15 @@ export async function* research(request: ResearchRequest, deps: ResearchDeps): A
   const sources = numberSources(searched.results, request, config.pages);
   yield { type: "search-end", query: request.query, resultCount: sources.length };
   for (const source of sources) {
-    yield { type: "source", index: source.index, url: source.url, title: source.title, snippet: source.snippet, domain: source.domain };
+    yield {
+      type: "source",
+      index: source.index,
+      url: source.url,
+      title: source.title,
+      snippet: source.snippet,
+      domain: source.domain,
+      ...(source.publishedAt ? { date: source.publishedAt } : {}),
+    };
   }
   if (sources.length === 0) {
     yield { type: "error", code: "search-empty", message: new AgentError("search-empty").publicMessage, retryable: false };
@@ -117,7 +133,19 @@ async function searchSafely(
   const timeout = AbortSignal.timeout(deps.config.deadlines.searchMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   try {
-    const results = await raceSignal(deps.search.search(request.query, { limit: deps.config.pages, signal }), signal);
+    const { filter } = request;
+    const deadline = Date.now() + deps.config.deadlines.searchMs;
+    const found = await raceSignal(
+      deps.search.search(request.query, {
+        limit: deps.config.pages,
+        signal,
+        deadline,
+        ...(filter?.domains ? { domains: filter.domains } : {}),
+        ...(filter?.recency ? { freshness: filter.recency } : {}),
+      }),
+      signal,
+    );
+    const results = filter ? applySearchFilter(found, filter, (deps.now?.() ?? new Date()).getTime()).kept : found;
     return results.length === 0 ? { ok: false, code: "search-empty", reason: "no results" } : { ok: true, results };
   } catch (error) {
     if (request.signal?.aborted) throw new AgentError("aborted", { cause: error });
@@ -142,6 +170,7 @@ function numberSources(results: SearchResult[], request: ResearchRequest, limit:
       title: result.title.trim() || result.url,
       snippet: result.snippet.trim(),
       domain: domainOf(result.url),
+      ...(result.publishedAt ? { publishedAt: result.publishedAt } : {}),
       outcome: "failed",
       text: "",
     });

@@ -11,7 +11,7 @@
  * @example
  * for await (const event of runAgent({ messages: [{ role: "user", content: "Who won?" }] }, deps)) send(event);
  */
-import type { ExtractedPage, FetchOutcome, SearchProvider } from "../search/types";
+import type { ExtractedPage, FetchOutcome, SearchFilter, SearchProvider } from "../search/types";
 import { mediaTokens, type Attachment } from "./attachments";
 import { renderChatTemplate } from "./chat-template";
 import { CitationRewriter, type CitableSource } from "./citation-stream";
@@ -53,6 +53,8 @@ export interface AgentRequest {
   stop?: string[];
   /** The caller's sampling settings for the answer (the search decision keeps the agent's). */
   sampling?: Pick<ChatStreamRequest, "topP" | "seed" | "presencePenalty" | "frequencyPenalty">;
+  /** Domain and recency filter of every search of this answer. */
+  searchFilter?: SearchFilter;
   signal?: AbortSignal;
 }
 
@@ -291,6 +293,7 @@ async function* searchRound(
       round: state.searches,
       firstIndex: state.sources.length + 1,
       excludeUrls: new Set(state.sources.map((source) => urlKey(source.url))),
+      ...(state.request.searchFilter ? { filter: state.request.searchFilter } : {}),
       ...(state.request.signal ? { signal: state.request.signal } : {}),
     },
     { ...deps, model: meterCompletions(deps.model, state.usage.turn) },

@@ -22,6 +22,27 @@ export const engineConfigSchema = z.object({
   ENGINE_MAX_MODEL_LEN: integer(0),
   /** Host memory for the automatic prefix cache (KV of recent prompts), in MiB; 0 = off. */
   ENGINE_PREFIX_CACHE_MB: integer(1024),
+  /**
+   * Hosts (`host` or `host:port`, comma-separated) that image/audio URLs may reach although private
+   * (a test server, an internal media store); empty: public addresses only.
+   */
+  ENGINE_FETCH_ALLOW_HOSTS: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((host) => host.trim().toLowerCase())
+        .filter((host) => host.length > 0),
+    ),
+  /** The ONNX Runtime library the native layer loads (a CUDA build on GPU hosts); unset = onnxruntime-node's CPU library. */
+  ENGINE_ORT_LIBRARY: z.string().min(1).optional(),
+  /** Fast graph: share of the free GPU (or host) memory, after the weights are loaded, that the KV pool takes. */
+  ENGINE_KV_MEMORY_FRACTION: z.coerce.number().gt(0).max(1).default(0.9),
+  /** Fast graph: the KV pool's size in MiB instead of the fraction; 0 = use the fraction. */
+  ENGINE_KV_MEMORY_MB: integer(0),
+  /** Fast graph: the most prompt tokens prefilled between two decode steps. */
+  ENGINE_PREFILL_CHUNK: z.coerce.number().int().positive().default(512),
   /** SIGTERM drain: how long queued and running requests may take to finish before they are ended. */
   ENGINE_DRAIN_TIMEOUT_MS: integer(30_000),
 });

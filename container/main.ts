@@ -2,7 +2,8 @@
  * Engine server entry point: `npx tsx container/main.ts [--model DIR] [--port N] [--host H]`.
  * Prints one "engine listening on ..." line when ready; exits non-zero with a clear message
  * if the model folder is unusable or the port is taken. SIGTERM drains (server/drain.ts),
- * SIGINT stops at once.
+ * SIGINT stops at once. An error that escapes every request's handling is logged with its
+ * request id and the engine keeps serving (container/last-resort.ts).
  */
 import { createServer } from "node:net";
 import { resolve } from "node:path";
@@ -10,6 +11,8 @@ import { serve } from "@hono/node-server";
 import { z } from "zod";
 import { parseEngineConfig } from "./engine-config";
 import { createEngine } from "./engine/create-engine";
+import { installLastResortHandlers } from "./last-resort";
+import { omniEmbedderAllowing } from "./omni/omni-support";
 import { createServerApp } from "./server/create-server-app";
 import { drainEngine } from "./server/drain";
 
@@ -32,6 +35,7 @@ function checkPortFree(host: string, port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  installLastResortHandlers({ log: (line) => console.error(line) });
   let config: ReturnType<typeof parseEngineConfig>;
   try {
     config = parseEngineConfig(process.env, process.argv.slice(2));
@@ -50,7 +54,12 @@ async function main(): Promise<void> {
     maxQueue: config.ENGINE_MAX_QUEUE,
     requestTimeoutMs: config.ENGINE_REQUEST_TIMEOUT_MS,
     prefixCacheBytes: config.ENGINE_PREFIX_CACHE_MB * 2 ** 20,
+    prefillChunkTokens: config.ENGINE_PREFILL_CHUNK,
+    kvMemoryFraction: config.ENGINE_KV_MEMORY_FRACTION,
+    kvMemoryBytes: config.ENGINE_KV_MEMORY_MB * 2 ** 20,
+    ...(config.ENGINE_ORT_LIBRARY ? { ortLibrary: config.ENGINE_ORT_LIBRARY } : {}),
     log: (line) => console.error(line),
+    mediaEmbedder: omniEmbedderAllowing(config.ENGINE_FETCH_ALLOW_HOSTS),
     ...(config.ENGINE_MAX_MODEL_LEN > 0 ? { maxModelLen: config.ENGINE_MAX_MODEL_LEN } : {}),
   });
   const app = createServerApp({ engine, modelName: config.ENGINE_MODEL_NAME });

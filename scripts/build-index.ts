@@ -8,7 +8,7 @@
  * the slug `index` is reserved for it). The worker serves dist/assets statically, so a page is
  * reachable at `<origin>/corpus/<slug>.html`.
  */
-import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -16,6 +16,7 @@ import { decodeHtmlBytes } from "../search/charset";
 import { extractPage } from "../search/extract";
 import { buildCorpusIndex, type CorpusDocument } from "../search/corpus/corpus-index";
 import { escapeHtml, markdownToHtml, renderCorpusPage } from "../search/corpus/markdown-html";
+import { writeFileAtomic } from "./atomic-write";
 
 const EXTENSIONS = new Set([".md", ".markdown", ".html", ".htm", ".txt"]);
 
@@ -123,10 +124,14 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     ),
   );
   await mkdir(out, { recursive: true });
-  for (const entry of await readdir(out)) if (entry.endsWith(".html") || entry === "index.json") await rm(join(out, entry));
-  await Promise.all(rendered.map((item) => writeFile(join(out, `${item.document.slug}.html`), item.html)));
-  await writeFile(join(out, "index.json"), index);
-  await writeFile(join(out, "index.html"), contentsPage(rendered.map((item) => item.document)));
+  // Pages first, then the index that names them, each replaced whole: a build stopped half-way leaves
+  // the old corpus or a consistent mix, never a truncated file. Pages no longer in the corpus go last.
+  await Promise.all(rendered.map((item) => writeFileAtomic(join(out, `${item.document.slug}.html`), item.html)));
+  await writeFileAtomic(join(out, "index.json"), index);
+  await writeFileAtomic(join(out, "index.html"), contentsPage(rendered.map((item) => item.document)));
+  const current = new Set(["index.html", ...rendered.map((item) => `${item.document.slug}.html`)]);
+  for (const entry of await readdir(out))
+    if ((entry.endsWith(".html") && !current.has(entry)) || entry.endsWith(".tmp")) await rm(join(out, entry), { force: true });
   return {
     documents: rendered.length,
     indexBytes: Buffer.byteLength(index),

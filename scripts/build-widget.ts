@@ -8,11 +8,12 @@
  * Usage: npx tsx scripts/build-widget.ts --out dist/assets
  */
 import { build, type Plugin } from "esbuild";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
+import { writeFileAtomicSync } from "./atomic-write";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const clientDir = join(repoRoot, "workers", "widget", "client");
@@ -62,8 +63,8 @@ export async function buildWidget(outDir: string, budgetBytes = widgetGzipBudget
     throw new Error(`widget.js is ${gzipBytes} bytes gzipped, over the ${budgetBytes}-byte budget`);
   }
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "widget.js"), code);
-  for (const file of ["index.html", "demo.css"]) writeFileSync(join(outDir, file), readFileSync(join(demoDir, file)));
+  writeFileAtomicSync(join(outDir, "widget.js"), code);
+  for (const file of ["index.html", "demo.css"]) writeFileAtomicSync(join(outDir, file), readFileSync(join(demoDir, file)));
   return { bytes: Buffer.byteLength(code), gzipBytes };
 }
 

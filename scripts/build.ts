@@ -9,10 +9,11 @@
  *   npx tsx scripts/build.ts [--corpus DIR] [--model-dir DIR] [--force]
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { writeFileAtomicSync } from "./atomic-write";
 
 export const ROOT = join(import.meta.dirname, "..");
 export const DEFAULT_MODEL_DIR = join(ROOT, ".cache", "models", "megrez-demo");
@@ -59,7 +60,7 @@ export function buildDemoModel(modelDir = DEFAULT_MODEL_DIR, force = false): voi
   // The Omni variant: the text decoder plus tiny vision and audio towers, so the demo
   // exercises the image and audio paths too (text-only requests work the same).
   run("generating the demo model (random weights: its words are noise by design)", [...DEMO_MODEL_ARGS, "--out", modelDir]);
-  writeFileSync(stampFile, fingerprint);
+  writeFileAtomicSync(stampFile, fingerprint);
 }
 
 export function buildAssets(corpus = join(ROOT, "docs")): void {

@@ -1,11 +1,20 @@
 /**
  * Child-process plumbing shared by `npm start` and the end-to-end tests:
- * start a command in its own process group, wait until a URL answers, check
- * that a port is free, and stop whole groups (wrangler leaves workerd
- * children behind when only its own pid is killed).
+ * start a command in its own process group under scripts/watchdog.mjs, wait
+ * until a URL answers, check that a port is free, and stop whole groups
+ * (wrangler leaves workerd children behind when only its own pid is killed).
+ *
+ * The watchdog is what makes every child end with its starter: it polls its
+ * parent (this process) and, once that is gone (Ctrl-C, a crash, SIGKILL),
+ * takes its whole group down. Stopping signals the watchdog, which signals
+ * the group once (a second copy would cut a draining engine short); the group
+ * gets SIGKILL after the grace period in any case.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
+
+const WATCHDOG = join(import.meta.dirname, "watchdog.mjs");
 
 export interface Managed {
   name: string;
@@ -26,7 +35,7 @@ export interface StartOptions {
 }
 
 export function startProcess(options: StartOptions): Managed {
-  const child = spawn(options.command, options.args, {
+  const child = spawn(process.execPath, [WATCHDOG, options.command, ...options.args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     detached: true,
@@ -54,7 +63,11 @@ export async function stopProcess(managed: Managed, graceMs = 5000): Promise<voi
     killGroup(pid, "SIGKILL");
     return;
   }
-  killGroup(pid, "SIGTERM");
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    // Already gone.
+  }
   const timedOut = await Promise.race([managed.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
   killGroup(pid, "SIGKILL");
   if (timedOut) await managed.exited;
@@ -69,8 +82,16 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Resolves when GET url answers 2xx; rejects when the process exits or the time is up. */
-export async function waitForUrl(url: string, managed: Managed, timeoutMs: number): Promise<void> {
+/**
+ * Resolves when GET url answers with a status `ready` accepts (default 2xx); rejects when the process
+ * exits or the time is up.
+ */
+export async function waitForUrl(
+  url: string,
+  managed: Managed,
+  timeoutMs: number,
+  ready: (status: number) => boolean = (status) => status < 300,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void managed.exited.then(() => (exited = true));
@@ -78,7 +99,8 @@ export async function waitForUrl(url: string, managed: Managed, timeoutMs: numbe
     if (exited) throw new Error(`${managed.name} exited before it was ready:\n${managed.tail()}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
+      await res.body?.cancel();
+      if (res.status >= 200 && ready(res.status)) return;
     } catch {
       // Not listening yet.
     }

@@ -2,7 +2,9 @@
  * Starts the whole product on one machine: the Megrez engine (Node, CPU,
  * the bundled demo model) and the edge worker under `wrangler dev` (workerd)
  * wired to it. `npm start` and the end-to-end tests both use this, so what
- * the tests exercise is what a newcomer runs.
+ * the tests exercise is what a newcomer runs. The engine runs under its
+ * supervisor (container/supervisor.ts), which restarts it after a crash; every
+ * process runs under scripts/watchdog.mjs, so it ends with whoever started it.
  */
 import { join } from "node:path";
 import { isPortFree, startProcess, stopProcess, waitForUrl, type Managed } from "./processes";
@@ -33,6 +35,10 @@ export interface StackOptions {
   engineEnv?: Record<string, string>;
   onLine?: (source: "engine" | "worker", line: string) => void;
   readyTimeoutMs?: number;
+  /** Stops the start: nothing more is started once it is aborted (`npm start` on Ctrl-C). */
+  signal?: AbortSignal;
+  /** Told of each process as soon as it is started, so a caller can stop a stack that is still starting. */
+  onStarted?: (managed: Managed) => void;
 }
 
 export interface Stack {
@@ -77,8 +83,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stop = async () => {
     await Promise.all(processes.map((p) => stopProcess(p)));
   };
+  const started = (managed: Managed) => {
+    processes.push(managed);
+    options.onStarted?.(managed);
+  };
   try {
-    if (!options.externalEngineUrl) await startEngine(options, host, engineUrl, processes, timeout);
+    if (!options.externalEngineUrl) await startEngine(options, host, engineUrl, started, timeout);
+    options.signal?.throwIfAborted();
 
     const vars = { ENGINE_URL: engineUrl, PUBLIC_URL: workerUrl, ...options.vars };
     const worker = startProcess({
@@ -102,8 +113,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       env: WRANGLER_QUIET_ENV,
       onLine: (line) => options.onLine?.("worker", line),
     });
-    processes.push(worker);
-    await waitForUrl(`${workerUrl}/health`, worker, timeout);
+    started(worker);
+    // The worker is up when /health answers at all: 503 means it is up and says the engine is not.
+    await waitForUrl(`${workerUrl}/health`, worker, timeout, (status) => status === 200 || status === 503);
     return { engineUrl, workerUrl, processes, stop };
   } catch (error) {
     await stop();
@@ -111,15 +123,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-async function startEngine(options: StackOptions, host: string, engineUrl: string, processes: Managed[], timeout: number) {
+async function startEngine(options: StackOptions, host: string, engineUrl: string, started: (managed: Managed) => void, timeout: number) {
+  options.signal?.throwIfAborted();
   const engine = startProcess({
     name: "engine",
     command: process.execPath,
-    args: ["--import", "tsx", "container/main.ts", "--model", options.modelDir, "--host", host, "--port", String(options.enginePort)],
+    args: ["--import", "tsx", "container/supervisor.ts", "--model", options.modelDir, "--host", host, "--port", String(options.enginePort)],
     cwd: options.root,
-    env: { ...options.engineEnv },
+    // The watchdog signals the whole group: the supervisor must not send the engine a second copy.
+    env: { ...options.engineEnv, MEGREZ_SUPERVISOR_SIGNALS: "group" },
     onLine: (line) => options.onLine?.("engine", line),
   });
-  processes.push(engine);
+  started(engine);
   await waitForUrl(`${engineUrl}/health`, engine, timeout);
 }

@@ -4,11 +4,16 @@
  * Installs dependencies from the lockfile when they are missing or stale,
  * then hands over to scripts/serve.ts (build + engine + edge worker).
  * Plain JavaScript on purpose: it runs before any dependency exists.
+ * It stops serve.ts (which stops the stack) on SIGINT/SIGTERM/SIGHUP and when
+ * npm, or whatever started it, is gone, even by SIGKILL (parent-watch.mjs),
+ * and exits only once serve.ts has, so the ports are free when the prompt
+ * returns.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { watchParent } from "./parent-watch.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -37,6 +42,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   // Pass stop signals on: a terminal's Ctrl-C reaches the child too (same process group; its
   // shutdown runs once), but `kill <pid>` or a process manager signals only us.
-  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  watchParent(() => child.kill("SIGTERM"));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

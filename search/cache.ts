@@ -6,6 +6,7 @@
  */
 import type { FetchOutcome, PageFetcher, SearchOptions, SearchProvider, SearchResult } from "./types";
 import { normalizeUrl } from "./canonical-url";
+import { searchFilterKey } from "./search-filter";
 
 export { normalizeUrl };
 
@@ -68,7 +69,14 @@ export function normalizeQuery(query: string): string {
 }
 
 export function searchCacheKey(providerName: string, query: string, options: Omit<SearchOptions, "signal">): string {
-  const parts = [providerName, normalizeQuery(query), String(options.limit), options.country ?? "", options.language ?? "", options.freshness ?? ""];
+  const parts = [
+    providerName,
+    normalizeQuery(query),
+    String(options.limit),
+    options.country ?? "",
+    options.language ?? "",
+    searchFilterKey({ ...(options.domains ? { domains: options.domains } : {}), ...(options.freshness ? { recency: options.freshness } : {}) }),
+  ];
   return `search:${parts.map(encodeURIComponent).join("|")}`;
 }
 
@@ -89,11 +97,11 @@ export function withSearchCache(provider: SearchProvider, cache: Cache<SearchRes
   return {
     name: provider.name,
     async search(query, searchOptions) {
-      const { signal, ...keyOptions } = searchOptions;
+      const { signal, deadline, ...keyOptions } = searchOptions;
       const key = searchCacheKey(provider.name, query, keyOptions);
       const cached = await cache.get(key);
       if (cached) return cached;
-      const results = await provider.search(query, signal ? { ...keyOptions, signal } : keyOptions);
+      const results = await provider.search(query, { ...keyOptions, ...(signal ? { signal } : {}), ...(deadline === undefined ? {} : { deadline }) });
       if (results.length > 0) await cache.put(key, results, { ttlSeconds });
       return results;
     },

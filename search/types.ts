@@ -2,8 +2,12 @@
  * The contracts of the search layer: what a provider returns, what the page
  * fetcher returns, what extraction and passage selection produce. Everything
  * between "the model wants to search for X" and "here are the passages to
- * read" speaks these types. Platform-free: no Node, no Workers globals.
+ * read" speaks these types. Platform-free: no Node, no Workers globals. The search filter
+ * (domain allow/deny list, recency window) is defined in `./search-filter`.
  */
+import type { DomainFilter, Recency } from "./search-filter";
+
+export type { DomainFilter, DomainRule, Recency, SearchFilter } from "./search-filter";
 
 /** One normalized search hit, 1-based `rank` in the provider's order. */
 export interface SearchResult {
@@ -22,9 +26,19 @@ export interface SearchOptions {
   /** Country / language hints (Serper's gl/hl). */
   country?: string;
   language?: string;
-  /** Freshness window, e.g. "day" | "week" | "month" | "year". */
-  freshness?: "day" | "week" | "month" | "year";
+  /** Recency window ("hour" … "year"); each provider maps it to its nearest native window (docs/search.md). */
+  freshness?: Recency;
+  /**
+   * Domain allow/deny rules: each provider applies them natively (`site:` operators, Tavily's
+   * include/exclude lists, the local index by host); the research stage drops what still breaks them.
+   */
+  domains?: DomainFilter;
   signal?: AbortSignal;
+  /**
+   * When the caller stops waiting (ms since the epoch, by the chain's clock). A fallback chain gives each
+   * provider attempt a share of the time left, so a provider that hangs leaves time for the next one.
+   */
+  deadline?: number;
 }
 
 export type SearchErrorKind = "auth" | "rate-limited" | "timeout" | "upstream" | "empty" | "invalid-response" | "config";

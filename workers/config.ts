@@ -10,6 +10,7 @@ import { attachmentKindSchema, type AttachmentPolicy } from "./attachments";
 import { LOG_LEVELS, type LogLevel } from "./log";
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool/replica-health";
 import { SEARCH_PROVIDER_NAMES, type SearchProviderName } from "../search/providers/index";
+import { domainFilterListSchema, recencySchema } from "./search-filter-schema";
 
 export type SearchMode = z.infer<typeof searchModeSchema>;
 
@@ -68,6 +69,10 @@ const siteKeySchema = z.object({
   rateLimitPerMinute: z.number().int().nonnegative().optional(),
   /** Crawled sites (names or ids, docs/sites.md) the widget answers from; absent = the configured search provider. */
   sites: z.array(z.string().min(1).max(80)).min(1).max(20).optional(),
+  /** Default domain filter of this site's widget (Sonar syntax); a request may narrow it, never widen it. */
+  domains: domainFilterListSchema.optional(),
+  /** Default recency window of this site's widget. */
+  recency: recencySchema.optional(),
 });
 export type SiteKeyConfig = z.infer<typeof siteKeySchema>;
 
@@ -179,6 +184,8 @@ const envSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: nonNegativeInt(120),
   MAX_BODY_BYTES: nonNegativeInt(131_072),
   MAX_MESSAGE_CHARS: nonNegativeInt(8_000),
+  /** Answers running at once across the deployment; one more is refused with 503 + Retry-After. 0 = no limit. */
+  MAX_CONCURRENT_CHATS: nonNegativeInt(0),
   /** Attachment kinds the chat endpoints accept and the widget offers: `image`, `audio`; unset = text only. */
   ATTACHMENTS: commaList.pipe(z.array(attachmentKindSchema)),
   MAX_ATTACHMENT_BYTES: nonNegativeInt(4 * 1024 * 1024),
@@ -261,7 +268,7 @@ export interface WorkerConfig {
   auth: { apiKeys: ReadonlySet<string>; siteKeys: ReadonlyMap<string, SiteKeyConfig>; open: boolean };
   cors: { origins: ReadonlySet<string> };
   rateLimit: { perKeyPerMinute: number; perIpPerMinute: number };
-  limits: { maxBodyBytes: number; maxMessageChars: number };
+  limits: { maxBodyBytes: number; maxMessageChars: number; maxConcurrentChats: number };
   attachments: AttachmentPolicy;
   /** How long a session lives after its last turn started; 0 = forever. */
   sessionTtlMs: number;
@@ -342,7 +349,7 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
       auth: { apiKeys: new Set(e.API_KEYS), siteKeys: e.WIDGET_SITE_KEYS, open: e.API_KEYS.length === 0 },
       cors: { origins: new Set([...e.CORS_ORIGINS, ...siteOrigins]) },
       rateLimit: { perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
-      limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
+      limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS, maxConcurrentChats: e.MAX_CONCURRENT_CHATS },
       attachments: { kinds: new Set(e.ATTACHMENTS), maxBytes: e.MAX_ATTACHMENT_BYTES },
       keepAliveMs: e.KEEP_ALIVE_MS,
       sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,

@@ -10,6 +10,7 @@ export const apiErrorCodes = {
   invalid_body: { status: 400, type: "invalid_request_error" },
   invalid_session_id: { status: 400, type: "invalid_request_error" },
   attachment_not_allowed: { status: 400, type: "invalid_request_error" },
+  previous_response_not_found: { status: 400, type: "invalid_request_error" },
   context_length_exceeded: { status: 400, type: "invalid_request_error" },
   media_rejected: { status: 400, type: "invalid_request_error" },
   engine_rejected_request: { status: 400, type: "invalid_request_error" },
@@ -19,6 +20,7 @@ export const apiErrorCodes = {
   not_found: { status: 404, type: "not_found_error" },
   session_not_found: { status: 404, type: "not_found_error" },
   model_not_found: { status: 404, type: "not_found_error" },
+  response_not_found: { status: 404, type: "not_found_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   conflict: { status: 409, type: "invalid_request_error" },
   turn_in_progress: { status: 409, type: "invalid_request_error" },
@@ -32,6 +34,7 @@ export const apiErrorCodes = {
   engine_unavailable: { status: 502, type: "server_error" },
   engine_overloaded: { status: 503, type: "server_error" },
   engine_timeout: { status: 504, type: "server_error" },
+  overloaded: { status: 503, type: "server_error" },
 } as const;
 
 export type ApiErrorCode = keyof typeof apiErrorCodes;

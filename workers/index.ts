@@ -6,6 +6,7 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 import { handleScheduled } from "./scheduled";
 
+export { ChatAdmission } from "./chat-admission";
 export { RateLimiter } from "./rate-limiter";
 export { ChatSession } from "./sessions/chat-session";
 export { JobRegistry } from "./jobs/registry";

@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { writeDemoModel } from "../../container/demo/write-demo-model";
 import { MEGREZ_3B_DIMS, llamaConfigJson, llamaWeightShapes } from "../../container/model/llama-dims";
-import { createRandom } from "../../container/model/random-weights";
+import { createRandom } from "../../container/model/seeded-random";
 
 const argsSchema = z.object({
   dir: z.string().default(tmpdir()),

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `Model: hidden ${args.hidden}, ${args.layers} layers; onnxruntime-node ${onnxRuntimeVersion()}; engines report ${cpu.executionProvider} and ${gpu.executionProvider}.`,
+      `Model: hidden ${args.hidden}, ${args.layers} layers; ONNX Runtime ${await onnxRuntimeVersion()}; engines report ${cpu.executionProvider} and ${gpu.executionProvider}.`,
     );
     console.log(`First-step logits, prompt 1: max |cpu - ${args.ep}| = ${maxDiff.toExponential(2)} over ${cpuLogits.length} values.`);
     console.log(`| prompt | greedy tokens equal, cpu vs ${args.ep} (prefix) | ${args.ep} batched vs alone (prefix) | cpu tok/s | ${args.ep} tok/s |`);

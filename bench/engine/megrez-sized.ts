@@ -16,7 +16,7 @@ import { z } from "zod";
 import { buildLlamaDecoder } from "../../container/model/build-llama-decoder";
 import { MEGREZ_3B_DIMS, type LlamaDims } from "../../container/model/llama-dims";
 import type { KvType } from "../../container/engine/kv-batch";
-import { createRandom } from "../../container/model/random-weights";
+import { createRandom } from "../../container/model/seeded-random";
 import { openExternalDataFile } from "../../container/onnx/external-data-file";
 import { encodeOnnxModel } from "../../container/onnx/onnx-model";
 import { bytesOf } from "../../container/onnx/tensor-bytes";
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
     console.log(
-      `Megrez-3B dimensions, fp32 weights, ${args.kv} KV cache, ${args.ep} EP (onnxruntime-node ${onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`,
+      `Megrez-3B dimensions, fp32 weights, ${args.kv} KV cache, ${args.ep} EP (ONNX Runtime ${await onnxRuntimeVersion()}) (median of ${args.steps - 1} steps)`,
     );
     console.log("| layers | weights (GiB) | build (s) | cached tokens per sequence | batch | decode step (ms) | tok/s (all sequences) | process RSS (GiB) |");
     console.log("|---|---|---|---|---|---|---|---|");

@@ -5,7 +5,9 @@
  *  3. aggregate tok/s with 1, 4 and 8 concurrent requests.
  * Options: --tokens N (default 64), --repeats N (default 5), --hidden N --layers N (model size),
  * --threads N (ORT intra-op threads for all three, default 1), --ep cpu|cuda (execution provider for
- * all three, default cpu; cuda needs onnxruntime-node's CUDA provider libraries).
+ * all three, default cpu; cuda needs onnxruntime-node's CUDA provider libraries), --graph standard|fast (the graph our
+ * engine and the raw loop run, default standard; transformers.js always runs the standard graph: with fast, each system
+ * runs its own graph, written from the same weights).
  * Prints a Markdown table of medians and ratios.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -29,6 +31,7 @@ const argsSchema = z.object({
   /** ORT intra-op threads for all three contenders. */
   threads: z.coerce.number().int().min(1).default(1),
   ep: z.enum(["cpu", "cuda"]).default("cpu"),
+  graph: z.enum(["standard", "fast"]).default("standard"),
 });
 
 async function engineRun(engine: Engine, promptIds: number[], maxTokens: number): Promise<{ ttftMs: number; totalMs: number; tokens: number }> {
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
       layers: { type: "string" },
       threads: { type: "string" },
       ep: { type: "string" },
+      graph: { type: "string" },
     },
   });
   const args = argsSchema.parse(values);
@@ -77,7 +81,10 @@ async function main(): Promise<void> {
   try {
     const modelDir = join(root, "bench-model");
     const model = writeBenchModel(modelDir, { hidden: args.hidden, layers: args.layers, seed: 1 });
-    const engine = await createEngine({ modelDir, executionProvider: args.ep, threads: args.threads, maxBatch: 8, maxQueue: 64, requestTimeoutMs: 0 });
+    // Our engine's folder: the same weights (seed), in the graph asked for; transformers.js reads bench-model.
+    const oursDir = args.graph === "fast" ? join(root, "bench-model-fast") : modelDir;
+    if (args.graph === "fast") writeBenchModel(oursDir, { hidden: args.hidden, layers: args.layers, seed: 1, graph: "fast" });
+    const engine = await createEngine({ modelDir: oursDir, executionProvider: args.ep, threads: args.threads, maxBatch: 8, maxQueue: 64, requestTimeoutMs: 0 });
     const promptIds = engine.codec.encodeChat(
       [{ role: "user", content: "Summarize the search results about the weather in Beijing and Shanghai today." }],
       true,
@@ -85,7 +92,8 @@ async function main(): Promise<void> {
     await engineRun(engine, promptIds, 8);
     const peer = await transformersJsPeer({ root, name: "bench-model", promptIds, tokens: args.tokens, threads: args.threads, device: args.ep });
     const rawLoop = await rawDecodeLoop({
-      modelPath: join(modelDir, "onnx", "model.onnx"),
+      modelPath: join(oursDir, "onnx", "model.onnx"),
+      graph: args.graph,
       dims: model.dims,
       promptIds,
       tokens: args.tokens,
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
     const enginePerToken = 1000 / ours.decodeTokPerS;
     const fmt = (value: number, digits = 1): string => value.toFixed(digits);
     const lines = [
-      `Model: hidden ${args.hidden}, ${args.layers} layers, vocab ${model.dims.vocabSize}; prompt ${promptIds.length} tokens; ${args.tokens} new tokens; median of ${args.repeats}; ${args.ep} EP, onnxruntime-node ${onnxRuntimeVersion()}, ${args.threads} intra-op thread(s); load average at start ${loadavg()[0]?.toFixed(1)}.`,
+      `Model: hidden ${args.hidden}, ${args.layers} layers, vocab ${model.dims.vocabSize}; prompt ${promptIds.length} tokens; ${args.tokens} new tokens; median of ${args.repeats}; ${args.ep} EP, ONNX Runtime ${await onnxRuntimeVersion()}, ${args.threads} intra-op thread(s); our engine on the ${args.graph} graph, transformers.js on the standard graph; load average at start ${loadavg()[0]?.toFixed(1)}.`,
       "",
       `Greedy output identical to transformers.js: ${sameTokens ? "yes" : "NO"} (${engineIds.length} tokens).`,
       "",

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createEngine } from "../../container/engine/create-engine";
+import { loadOmniEmbedder } from "../../container/omni/omni-support";
 import { writeOmniDemoModel } from "../../container/omni/write-omni-demo-model";
 import { engineBench } from "./engine-bench";
 import { preprocessBench } from "./preprocess-bench";
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       maxBatch: args.concurrency,
       maxQueue: args.concurrency * 2,
       requestTimeoutMs: 0,
+      mediaEmbedder: loadOmniEmbedder,
     });
     try {
       const run = await engineBench(engine, {

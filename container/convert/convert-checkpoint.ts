@@ -8,7 +8,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { buildLlamaDecoder } from "../model/build-llama-decoder";
+import { checkGraphChoice, type DecoderGraphKind, decoderGraphs } from "../model/decoder-graphs";
+import { writeGraphMetadata } from "../model/graph-metadata";
 import { dimsFromConfig, type LlamaDims, llamaConfigSchema, llamaWeightShapes, refuseUnknownConfigFields } from "../model/llama-dims";
 import { openExternalDataFile } from "../onnx/external-data-file";
 import { encodeOnnxModel } from "../onnx/onnx-model";
@@ -21,6 +22,8 @@ export interface ConvertOptions {
   dtype: "fp32" | "fp16";
   /** KV cache element type of the converted decoder (default fp32; fp16 halves cache memory and transfers). */
   kvDtype?: "fp32" | "fp16";
+  /** Which decoder graph to write (default "standard"; "fast" = contrib ops, computing in `dtype`). */
+  graph?: DecoderGraphKind;
   onProgress?: (progress: { done: number; total: number; name: string; bytesWritten: number }) => void;
 }
 
@@ -81,6 +84,8 @@ export function checkpointProblems(checkpoint: SafetensorsCheckpoint, dims: Llam
 }
 
 export function convertCheckpoint(options: ConvertOptions): { tensors: number; bytes: number } {
+  const choice = { graph: options.graph ?? "standard", dtype: options.dtype, ...(options.kvDtype ? { kvDtype: options.kvDtype } : {}) };
+  checkGraphChoice(choice);
   const missing = REQUIRED_FILES.filter((file) => !existsSync(join(options.inputDir, file)));
   if (missing.length > 0) throw new Error(`${options.inputDir} is missing ${missing.join(", ")}`);
   const raw: unknown = JSON.parse(readFileSync(join(options.inputDir, "config.json"), "utf8"));
@@ -101,23 +106,21 @@ export function convertCheckpoint(options: ConvertOptions): { tensors: number; b
     const weightType = options.dtype === "fp16" ? "float16" : "float32";
     let graph: Uint8Array;
     try {
-      graph = encodeOnnxModel(
-        buildLlamaDecoder({
-          dims,
-          weightType,
-          logitsToKeep: true,
-          kvType: options.kvDtype === "fp16" ? "float16" : "float32",
-          weights: (name, shape) => () => {
-            const { data: values } = checkpoint.readFloat32(name);
-            const laidOut = isLinear(name) ? transpose(values, shape[1] ?? 0, shape[0] ?? 0) : values;
-            const bytes = weightType === "float16" ? bytesOf(float32ToFloat16Array(laidOut)) : bytesOf(laidOut);
-            done += 1;
-            options.onProgress?.({ done, total: shapes.size, name, bytesWritten: data.bytesWritten() + bytes.byteLength });
-            return bytes;
-          },
-        }),
-        data.sink,
+      const { decoder, metadata } = decoderGraphs(
+        choice,
+        dims,
+        (name, shape) => () => {
+          const { data: values } = checkpoint.readFloat32(name);
+          const laidOut = isLinear(name) ? transpose(values, shape[1] ?? 0, shape[0] ?? 0) : values;
+          const bytes = weightType === "float16" ? bytesOf(float32ToFloat16Array(laidOut)) : bytesOf(laidOut);
+          done += 1;
+          options.onProgress?.({ done, total: shapes.size, name, bytesWritten: data.bytesWritten() + bytes.byteLength });
+          return bytes;
+        },
+        "ids",
       );
+      graph = encodeOnnxModel(decoder, data.sink);
+      writeGraphMetadata(staging, metadata);
     } finally {
       data.close();
     }

@@ -7,7 +7,8 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import { buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder";
+import { decoderGraphs, type DecoderGraphKind, typedWeightSource, weightTypeOf } from "../model/decoder-graphs";
+import { GRAPH_METADATA_FILE } from "../model/graph-metadata";
 import { llamaConfigJson, type LlamaDims } from "../model/llama-dims";
 import { randomLlamaWeights } from "../model/random-weights";
 import { encodeOnnxModel } from "../onnx/onnx-model";
@@ -25,8 +26,12 @@ export interface DemoModelOptions {
   dims?: Partial<Omit<LlamaDims, "vocabSize">>;
   /** More added special tokens after Megrez's (the Omni generator's image/audio placeholders). */
   extraSpecialTokens?: readonly string[];
-  /** KV cache element type of the decoder (default float32). */
+  /** KV cache element type of the standard decoder (default float32; the fast graph's is its dtype). */
   kvType?: "float32" | "float16";
+  /** Which decoder graph to write (default "standard"; "fast" = the contrib-op graph, docs/engine.md). */
+  graph?: DecoderGraphKind;
+  /** Weight storage, and for the fast graph its compute type (default fp32). */
+  dtype?: "fp32" | "fp16";
   /** Sampling defaults written to generation_config.json (the engine applies them when a request omits them). */
   generationDefaults?: { repetition_penalty?: number; temperature?: number; top_p?: number; top_k?: number };
 }
@@ -99,7 +104,13 @@ export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
   const config = demoConfigJson(dims, { eosTokenId, padTokenId, seed });
   const generationConfig = { eos_token_id: eosTokenId, pad_token_id: padTokenId, bos_token_id: null, do_sample: false, ...options.generationDefaults };
   const tokenizerConfig = demoTokenizerConfigJson(dims.maxPositionEmbeddings);
-  const model = encodeOnnxModel(buildLlamaDecoder({ dims, weights: float32WeightSource(weights), logitsToKeep: true, kvType: options.kvType ?? "float32" }));
+  const choice = {
+    graph: options.graph ?? "standard",
+    dtype: options.dtype ?? "fp32",
+    ...(options.kvType === undefined ? {} : { kvDtype: options.kvType === "float16" ? ("fp16" as const) : ("fp32" as const) }),
+  };
+  const graphs = decoderGraphs(choice, dims, typedWeightSource(weights, weightTypeOf(choice)), "ids");
+  const model = encodeOnnxModel(graphs.decoder);
 
   const target = options.outDir;
   const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
@@ -110,6 +121,7 @@ export function writeDemoModel(options: DemoModelOptions): DemoModelResult {
   writeFileSync(join(staging, "tokenizer.json"), json(tokenizer));
   writeFileSync(join(staging, "tokenizer_config.json"), json(tokenizerConfig));
   writeFileSync(join(staging, "onnx", "model.onnx"), model);
+  writeFileSync(join(staging, GRAPH_METADATA_FILE), json(graphs.metadata));
   if (existsSync(target)) rmSync(target, { recursive: true, force: true });
   renameSync(staging, target);
   return { dims, weights, eosTokenId, padTokenId };

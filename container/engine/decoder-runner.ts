@@ -1,20 +1,16 @@
 /**
- * Runs one batched forward step of the decoder (plus the embed_tokens graph for the embeds
- * variant) and returns each row's last-position logits with the updated KV batch.
- * Checks the session's input/output names against the convention when it is created.
+ * Runs one batched forward step of the standard decoder graph (plus the embed_tokens graph for the embeds
+ * variant) and returns each row's last-position logits with the updated KV batch (right-aligned rows, left
+ * padding masked by attention_mask). Checks the session's input/output names against the convention when it
+ * is created.
  */
 import type { LlamaDims } from "../model/llama-dims";
 import type { EngineTensor, InferenceSession } from "../runtime/inference-session";
-import { applySplices, type EmbeddingSplice } from "../omni/omni-prompt";
+import type { BatchDecoder, StepResult } from "./batch-decoder";
+import { applySplices, type EmbeddingSplice } from "./embedding-splice";
 import { EngineError } from "./engine-errors";
 import { KvBatch, type KvType } from "./kv-batch";
 import { layerKvNames } from "./kv-names";
-
-export interface StepResult {
-  /** Row-wise logits of the last position, each of length vocab. */
-  logits: Float32Array[];
-  kv: KvBatch;
-}
 
 /** num_logits_to_keep = 1: only the last position's logits. Read-only; shared by every step. */
 const KEEP_LAST_LOGITS: EngineTensor = { type: "int64", data: BigInt64Array.of(1n), dims: [] };
@@ -50,7 +46,7 @@ function kvTypeOf(decoder: InferenceSession): KvType {
   throw new EngineError("model_folder_invalid", `onnx/model.onnx: past_key_values.0.key is ${type}; the engine reads float32 or float16 caches`);
 }
 
-export class DecoderRunner {
+export class DecoderRunner implements BatchDecoder<KvBatch> {
   private readonly hasPositionIds: boolean;
   private readonly hasLogitsToKeep: boolean;
   private readonly usesEmbeds: boolean;
@@ -86,12 +82,29 @@ export class DecoderRunner {
     return this.decoder.executionProvider;
   }
 
+  get kvBytesPerToken(): number {
+    const { numLayers, numKvHeads, headDim } = this.dims;
+    return numLayers * 2 * numKvHeads * headDim * (this.kvType === "float32" ? 4 : 2);
+  }
+
+  emptyKv(rows: number): KvBatch {
+    return KvBatch.empty(this.dims, rows, this.kvType);
+  }
+
+  gatherKv(rows: readonly { batch: KvBatch; row: number }[]): KvBatch {
+    return KvBatch.gather(this.dims, this.kvType, rows);
+  }
+
+  prefixKv(source: KvBatch, row: number, length: number): KvBatch {
+    return KvBatch.prefixOf(this.dims, source, row, length);
+  }
+
   /**
    * One step: `tokens[i]` are row i's new tokens (rows may differ in length: they are
    * left-padded), appended after `kv`'s row i. `splices[i]` (Omni) overwrite row i's token
    * embeddings with image/audio embeddings; their offsets count from the row's first token.
    */
-  async step(tokens: readonly (readonly number[])[], kv: KvBatch, splices?: readonly (readonly EmbeddingSplice[])[]): Promise<StepResult> {
+  async step(tokens: readonly (readonly number[])[], kv: KvBatch, splices?: readonly (readonly EmbeddingSplice[])[]): Promise<StepResult<KvBatch>> {
     const batch = tokens.length;
     const { ids, positions, width } = packRows(tokens, kv.lengths, this.padTokenId);
     const feeds: Record<string, EngineTensor> = {

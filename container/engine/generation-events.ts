@@ -13,7 +13,14 @@ export interface Usage {
 
 export type GenerationEvent =
   | { type: "text-delta"; text: string }
-  | { type: "finish"; finishReason: FinishReason; usage: Usage; tokenIds: readonly number[] }
+  | {
+      type: "finish";
+      finishReason: FinishReason;
+      usage: Usage;
+      tokenIds: readonly number[];
+      /** The scheduler's clock (performance.now unless injected) when the first token was sampled: the end of the prefill. */
+      firstTokenAt: number | null;
+    }
   | { type: "error"; error: Error };
 
 export class EventChannel<T> implements AsyncIterable<T> {

@@ -1,12 +1,14 @@
 /**
  * Reads and validates a model folder (the layout written by the demo generator and the
  * converter): config.json, generation_config.json (optional), tokenizer.json,
- * tokenizer_config.json and onnx/model.onnx (+ onnx/embed_tokens.onnx for the embeds
- * variant). Every problem is collected and reported together, naming the missing piece.
+ * tokenizer_config.json, engine.json (optional: which decoder graph) and onnx/model.onnx
+ * (+ onnx/embed_tokens.onnx for the embeds variant). Every problem is collected and reported
+ * together, naming the missing piece.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { GRAPH_METADATA_FILE, graphMetadataSchema } from "../model/graph-metadata";
 import { type LlamaDims, dimsFromConfig, llamaConfigSchema } from "../model/llama-dims";
 import { EngineError } from "./engine-errors";
 
@@ -47,6 +49,8 @@ export interface ModelFolder {
   generationDefaults: z.infer<typeof generationConfigSchema>;
   decoderPath: string;
   embedTokensPath: string | null;
+  /** Which decoder graph onnx/model.onnx is (engine.json; "standard" when absent). */
+  graph: "standard" | "fast";
   /** The generated demo model (random weights). */
   isDemo: boolean;
 }
@@ -100,6 +104,7 @@ export function loadModelFolder(dir: string): ModelFolder {
   const generation = readJson(dir, "generation_config.json", generationConfigSchema, problems, false);
   const tokenizerJson = readJson(dir, "tokenizer.json", tokenizerJsonSchema, problems, true);
   const tokenizerConfig = readJson(dir, "tokenizer_config.json", tokenizerConfigSchema, problems, true);
+  const graphMetadata = readJson(dir, GRAPH_METADATA_FILE, graphMetadataSchema, problems, false);
   const decoderPath = join(dir, "onnx", "model.onnx");
   if (!existsSync(decoderPath)) problems.push("onnx/model.onnx is missing");
   const embedPath = join(dir, "onnx", "embed_tokens.onnx");
@@ -132,6 +137,7 @@ export function loadModelFolder(dir: string): ModelFolder {
     generationDefaults: generation ?? {},
     decoderPath,
     embedTokensPath: existsSync(embedPath) ? embedPath : null,
+    graph: graphMetadata?.graph ?? "standard",
     isDemo: config?.megrez_edge?.demo === true,
   };
 }

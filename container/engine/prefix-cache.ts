@@ -5,18 +5,17 @@
  * Exact: a cached position holds the same keys and values the full prefill would compute.
  * Bounded by bytes; least recently used entries go first.
  */
-import type { LlamaDims } from "../model/llama-dims";
-import { KvBatch } from "./kv-batch";
+import type { BatchDecoder, BatchKv } from "./batch-decoder";
 
-interface Entry {
+interface Entry<K extends BatchKv> {
   tokens: readonly number[];
-  kv: KvBatch;
+  kv: K;
   lastUsed: number;
 }
 
-export interface PrefixHit {
+export interface PrefixHit<K extends BatchKv> {
   /** One-row batch holding the first `length` tokens of the prompt. */
-  kv: KvBatch;
+  kv: K;
   length: number;
 }
 
@@ -30,13 +29,13 @@ function sharedLength(left: readonly number[], right: readonly number[]): number
   return index;
 }
 
-export class PrefixCache {
-  private readonly entries: Entry[] = [];
+export class PrefixCache<K extends BatchKv> {
+  private readonly entries: Entry<K>[] = [];
   private bytes = 0;
   private clock = 0;
 
   constructor(
-    private readonly dims: LlamaDims,
+    private readonly decoder: Pick<BatchDecoder<K>, "prefixKv" | "kvBytesPerToken">,
     private readonly maxBytes: number,
   ) {}
 
@@ -48,30 +47,35 @@ export class PrefixCache {
    * The longest cached prefix of `promptIds`, leaving at least one token to prefill (the step
    * that yields the first logits), or null when none reaches MIN_PREFIX_TOKENS.
    */
-  lookup(promptIds: readonly number[]): PrefixHit | null {
-    let best: { entry: Entry; length: number } | null = null;
+  lookup(promptIds: readonly number[]): PrefixHit<K> | null {
+    let best: { entry: Entry<K>; length: number } | null = null;
     for (const entry of this.entries) {
       const length = Math.min(sharedLength(entry.tokens, promptIds), promptIds.length - 1);
       if (length >= MIN_PREFIX_TOKENS && length > (best?.length ?? 0)) best = { entry, length };
     }
     if (!best) return null;
     best.entry.lastUsed = ++this.clock;
-    return { kv: KvBatch.prefixOf(this.dims, best.entry.kv, 0, best.length), length: best.length };
+    return { kv: this.decoder.prefixKv(best.entry.kv, 0, best.length), length: best.length };
+  }
+
+  /**
+   * Whether `insert` would store this prompt (so a caller whose KV lives elsewhere copies it out only then); a
+   * prompt already covered by an entry refreshes that entry instead.
+   */
+  wants(promptIds: readonly number[]): boolean {
+    if (!this.enabled || promptIds.length < MIN_PREFIX_TOKENS) return false;
+    const same = this.entries.find((entry) => entry.tokens.length >= promptIds.length && sharedLength(entry.tokens, promptIds) === promptIds.length);
+    if (same) {
+      same.lastUsed = ++this.clock;
+      return false;
+    }
+    return promptIds.length * this.decoder.kvBytesPerToken <= this.maxBytes;
   }
 
   /** Keep row `row` of `kv` (a prompt's whole cache after its prefill) under its tokens. */
-  insert(promptIds: readonly number[], kv: KvBatch, row: number): void {
-    if (!this.enabled || promptIds.length < MIN_PREFIX_TOKENS) return;
-    const same = this.entries.findIndex((entry) => entry.tokens.length >= promptIds.length && sharedLength(entry.tokens, promptIds) === promptIds.length);
-    if (same !== -1) {
-      const entry = this.entries[same];
-      if (entry) entry.lastUsed = ++this.clock;
-      return;
-    }
-    const { numLayers, numKvHeads, headDim } = this.dims;
-    const bytesPerToken = numLayers * 2 * numKvHeads * headDim * (kv.kvType === "float32" ? 4 : 2);
-    if (promptIds.length * bytesPerToken > this.maxBytes) return;
-    const entry: Entry = { tokens: [...promptIds], kv: KvBatch.prefixOf(this.dims, kv, row, promptIds.length), lastUsed: ++this.clock };
+  insert(promptIds: readonly number[], kv: K, row: number): void {
+    if (!this.wants(promptIds)) return;
+    const entry: Entry<K> = { tokens: [...promptIds], kv: this.decoder.prefixKv(kv, row, promptIds.length), lastUsed: ++this.clock };
     // An entry that is a prefix of the new one is now redundant.
     for (let index = this.entries.length - 1; index >= 0; index--) {
       const old = this.entries[index];

@@ -3,7 +3,7 @@
  * presence/frequency penalties (output), temperature, top-k, top-p, then a draw from a
  * seeded PRNG (so `seed` makes sampling reproducible). Greedy when temperature < 1e-5.
  */
-import { createRandom } from "../model/random-weights";
+import { createRandom } from "../model/seeded-random";
 import type { SamplingParams } from "./sampling-params";
 
 const SAMPLING_EPS = 1e-5;

@@ -8,7 +8,7 @@ import { Sampler } from "./sampler";
 import type { SamplingParams } from "./sampling-params";
 import { StopMatcher } from "./stop-matcher";
 import type { TextCodec } from "./text-codec";
-import type { EmbeddingSplice } from "../omni/omni-prompt";
+import type { EmbeddingSplice } from "./embedding-splice";
 
 export class Sequence {
   readonly outputIds: number[] = [];
@@ -23,6 +23,8 @@ export class Sequence {
   embeddingSplices: readonly EmbeddingSplice[] = [];
   finished = false;
   cancelled = false;
+  /** Set by the scheduler when it samples the first token (after the prompt's prefill). */
+  firstTokenAt: number | null = null;
   private readonly settledHandlers: (() => void)[] = [];
 
   constructor(
@@ -66,6 +68,7 @@ export class Sequence {
       finishReason: reason,
       usage: { promptTokens: this.promptIds.length, completionTokens: this.outputIds.length },
       tokenIds: this.outputIds,
+      firstTokenAt: this.firstTokenAt,
     });
     this.settle();
     return true;

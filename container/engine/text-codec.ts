@@ -24,6 +24,17 @@ export interface ChatMessage {
 export type ContentSegment = string | { tokenIds: readonly number[] };
 
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
+/** The characters that delimit a placeholder; text holding them is never rendered readable. */
+const PLACEHOLDER_DELIMITERS = /[\uE000\uE001]/;
+/** Characters encoded per step when counting tokens with an early stop (`surelyExceeds`). */
+const COUNT_CHUNK_CHARS = 16_384;
+/** Tokens a chunk boundary may add over encoding the text whole (merges cut at the boundary). */
+const BOUNDARY_SLACK_TOKENS = 8;
+
+/** Appends without spreading: `ids.push(...list)` overflows the stack for lists of ~100 000+ ids. */
+function appendAll(ids: number[], more: readonly number[]): void {
+  for (const id of more) ids.push(id);
+}
 
 /** Megrez's tool-call markers; a pair of them in an assistant message is the model's own call. */
 export const TOOL_CALL_START = "<|function_start|>";
@@ -78,11 +89,12 @@ export class TextCodec {
     const values: (string | readonly ContentSegment[])[] = [];
     const slot = (value: string | readonly ContentSegment[]): string => `\uE000${values.push(value) - 1}\uE001`;
     // Roles stay readable to the template (it compares them: `messages[0]['role'] != 'system'`), unless
-    // a role spells an added token; contents are always placeholders.
+    // a role spells an added token or a placeholder delimiter (`\uE000<n>\uE001` would copy message n's
+    // content into the role); contents are always placeholders. The API refuses such roles before this.
     // Which message a content slot belongs to: the assistant's tool call is read from its content.
     const roleOf = new Map<number, string>();
     const masked = messages.map((message) => {
-      const role = this.spellsAddedToken(message.role) ? slot(message.role) : message.role;
+      const role = this.spellsAddedToken(message.role) || PLACEHOLDER_DELIMITERS.test(message.role) ? slot(message.role) : message.role;
       const content = slot(message.content);
       roleOf.set(values.length - 1, message.role);
       return { role, content };
@@ -91,16 +103,41 @@ export class TextCodec {
     const ids: number[] = this.bosId === null ? [] : [this.bosId];
     let last = 0;
     for (const match of rendered.matchAll(PLACEHOLDER)) {
-      ids.push(...this.encodeTemplateText(rendered.slice(last, match.index)));
+      appendAll(ids, this.encodeTemplateText(rendered.slice(last, match.index)));
       const value = values[Number(match[1])] ?? "";
       const role = roleOf.get(Number(match[1]));
       for (const segment of typeof value === "string" ? [value] : value) {
-        ids.push(...(typeof segment === "string" ? this.encodeMessageText(segment, role) : segment.tokenIds));
+        appendAll(ids, typeof segment === "string" ? this.encodeMessageText(segment, role) : segment.tokenIds);
       }
       last = match.index + match[0].length;
     }
-    ids.push(...this.encodeTemplateText(rendered.slice(last)));
+    appendAll(ids, this.encodeTemplateText(rendered.slice(last)));
     return ids;
+  }
+
+  /**
+   * True when `texts` surely encode to more than `limit` tokens together, found by encoding them in
+   * chunks of COUNT_CHUNK_CHARS (cut at whitespace where there is some) and stopping as soon as the
+   * count, less the slack each cut may add, passes the limit: a megabyte message is refused after
+   * encoding about `limit` tokens of it, not all of it. False means "may fit": encode it to be sure.
+   */
+  surelyExceeds(texts: readonly string[], limit: number): boolean {
+    let count = 0;
+    for (const text of texts) {
+      for (let start = 0; start < text.length; ) {
+        let end = Math.min(text.length, start + COUNT_CHUNK_CHARS);
+        if (end < text.length) {
+          const space = text.lastIndexOf(" ", end);
+          if (space > start + COUNT_CHUNK_CHARS / 2) end = space;
+          // Never cut a surrogate pair.
+          if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? "")) end -= 1;
+        }
+        count += this.encodePlainText(text.slice(start, end)).length - (end < text.length ? BOUNDARY_SLACK_TOKENS : 0);
+        if (count > limit) return true;
+        start = end;
+      }
+    }
+    return false;
   }
 
   private spellsAddedToken(text: string): boolean {
@@ -117,10 +154,13 @@ export class TextCodec {
     const ids: number[] = [];
     let last = 0;
     for (const match of text.matchAll(TOOL_CALL)) {
-      ids.push(...this.encodePlainText(text.slice(last, match.index)), this.toolCallIds.start, ...this.encodePlainText(match[1] ?? ""), this.toolCallIds.end);
+      appendAll(ids, this.encodePlainText(text.slice(last, match.index)));
+      ids.push(this.toolCallIds.start);
+      appendAll(ids, this.encodePlainText(match[1] ?? ""));
+      ids.push(this.toolCallIds.end);
       last = match.index + match[0].length;
     }
-    ids.push(...this.encodePlainText(text.slice(last)));
+    appendAll(ids, this.encodePlainText(text.slice(last)));
     return ids;
   }
 

@@ -4,18 +4,7 @@
  * not near-ties), which keeps parity tests between runtimes meaningful.
  */
 import { type LlamaDims, llamaWeightShapes } from "./llama-dims";
-
-/** mulberry32: tiny, fast, 32-bit state PRNG returning floats in [0, 1). */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from "./seeded-random";
 
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);

@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { SafetensorsCheckpoint } from "../convert/safetensors-reader";
-import { buildEmbedTokens, buildLlamaDecoder } from "../model/build-llama-decoder";
+import { type DecoderGraphKind, decoderGraphs, graphMetadataOf } from "../model/decoder-graphs";
+import { writeGraphMetadata } from "../model/graph-metadata";
 import { dimsFromConfig, llamaConfigSchema, llamaWeightShapes, type LlamaDims } from "../model/llama-dims";
 import { openExternalDataFile } from "../onnx/external-data-file";
 import { encodeOnnxModel, type OnnxModel } from "../onnx/onnx-model";
@@ -41,8 +42,10 @@ const megrezOmniConfigSchema = z.looseObject({
 export type OmniConvertOptions = {
   inputDir: string;
   outputDir: string;
-  /** Storage of the LLM weights; the towers stay fp32. */
+  /** Storage of the LLM weights (for the fast graph also its compute type); the towers stay fp32. */
   dtype: "fp16" | "fp32";
+  /** Which decoder graph to write (default "standard"). */
+  graph?: DecoderGraphKind;
   /** Placeholder token strings of the checkpoint's tokenizer (Megrez's are not public: pass them). */
   tokens?: OmniTokens;
   onProgress?: (progress: { done: number; total: number; name: string }) => void;
@@ -181,11 +184,17 @@ export function convertOmniCheckpoint(options: OmniConvertOptions): { tensors: n
     progress(name);
     return bytesOf(values);
   };
-  const weightType = options.dtype === "fp16" ? "float16" : "float32";
+  const choice = { graph: options.graph ?? "standard", dtype: options.dtype } as const;
+  const llmGraph = (part: "decoder" | "embedTokens") => (weights: (name: string, shape: readonly number[]) => () => Uint8Array) => {
+    const graph = decoderGraphs(choice, dims, weights, "embeds")[part];
+    if (!graph) throw new Error(`no ${part} graph`);
+    return graph;
+  };
   try {
     const onnxDir = join(staging, "onnx");
-    writeGraph(onnxDir, "model.onnx", (weights) => buildLlamaDecoder({ dims, weights, weightType, inputMode: "embeds", logitsToKeep: true }), llmBytes);
-    writeGraph(onnxDir, "embed_tokens.onnx", (weights) => buildEmbedTokens({ dims, weights, weightType }), llmBytes);
+    writeGraph(onnxDir, "model.onnx", llmGraph("decoder"), llmBytes);
+    writeGraph(onnxDir, "embed_tokens.onnx", llmGraph("embedTokens"), llmBytes);
+    writeGraphMetadata(staging, graphMetadataOf(choice));
     writeGraph(onnxDir, "vision_encoder.onnx", (weights) => buildVisionEncoder({ ...omni, weights }), towerBytes);
     writeGraph(onnxDir, "audio_encoder.onnx", (weights) => buildAudioEncoder({ ...omni, weights }), towerBytes);
     const config = {

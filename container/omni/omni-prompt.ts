@@ -12,14 +12,13 @@
 import { preprocessAudio } from "./audio-preprocess";
 import { preprocessImage, MEGREZ_IMAGE_OPTIONS } from "./image-preprocess";
 import type { OmniEncoders } from "./omni-encoders";
-import type { ContentSegment } from "../engine/text-codec";
 
 export type OmniMedia = { kind: "image"; bytes: Uint8Array } | { kind: "audio"; bytes: Uint8Array };
 
 export type OmniChatMessage = { role: string; text: string; media: readonly OmniMedia[] };
 
-/** A message content piece: text (encoded as plain text) or token ids placed verbatim. */
-export type { ContentSegment };
+/** A message content piece: text (encoded as plain text) or token ids placed verbatim (the engine codec's shape). */
+export type ContentSegment = string | { tokenIds: readonly number[] };
 
 /** What the prompt builder needs from the engine's tokenizer/template. */
 export interface SegmentCodec {
@@ -28,7 +27,7 @@ export interface SegmentCodec {
   tokenId(token: string): number | undefined;
 }
 
-/** Rows of embeddings that replace `values.length / hidden` prompt positions starting at `offset`. */
+/** Rows of embeddings that replace `values.length / hidden` prompt positions starting at `offset` (the engine splices them in). */
 export type EmbeddingSplice = { offset: number; values: Float32Array };
 
 export type OmniPrompt = {
@@ -133,15 +132,4 @@ export async function buildOmniPrompt(
     audioTokens: audioRuns.reduce((sum, run) => sum + run.length, 0),
     timings,
   };
-}
-
-/** Overwrites `embeds` ([rows, hidden], the prompt's token embeddings starting at prompt index `firstIndex`). */
-export function applySplices(embeds: Float32Array, hidden: number, firstIndex: number, rowCount: number, splices: readonly EmbeddingSplice[]): void {
-  for (const splice of splices) {
-    const rows = splice.values.length / hidden;
-    const from = Math.max(splice.offset, firstIndex);
-    const to = Math.min(splice.offset + rows, firstIndex + rowCount);
-    if (from >= to) continue;
-    embeds.set(splice.values.subarray((from - splice.offset) * hidden, (to - splice.offset) * hidden), (from - firstIndex) * hidden);
-  }
 }

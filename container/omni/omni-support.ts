@@ -1,30 +1,27 @@
 /**
- * The engine's entry point for multimodal chat: given validated messages (text + media references), it enforces what
- * the model accepts, fetches/decodes the media, runs the towers and returns prompt ids plus embedding splices for the
- * scheduler. Returns null for text-only requests so the engine's text path stays untouched.
+ * The Omni media embedder, a plug-in of the engine (container/main.ts injects `loadOmniEmbedder`; it meets the
+ * engine's MediaEmbedder interface by shape, without importing the engine): given validated messages (text + media
+ * references), it enforces what the model accepts, fetches/decodes the media, runs the towers and returns prompt ids
+ * plus embedding splices for the scheduler. Bad input is an OmniInputError naming the message (the HTTP layer's 400).
  *
  * Rules (the Megrez-3B-Omni demo's): media only in `user` messages, at most one image and one audio per message, and
  * images only in the first user message (the model card: "Please input the images in the first round").
  */
-import { EngineError } from "../engine/engine-errors";
 import type { MediaReference } from "./content-parts";
-import { DEFAULT_FETCH_LIMITS, guardedFetch, publicAddressesOnly, type AddressPolicy, type FetchLimits } from "./guarded-fetch";
+import type { OutboundUrlPolicy } from "../url-guard";
+import { DEFAULT_FETCH_LIMITS, guardedFetch, type FetchLimits } from "./guarded-fetch";
 import { loadOmniEncoders, type OmniEncoders, type SessionFactory } from "./omni-encoders";
-import { isOmniInputError } from "./omni-input-error";
+import { isOmniInputError, OmniInputError, type OmniInputErrorCode } from "./omni-input-error";
 import { buildOmniPrompt, type OmniChatMessage, type OmniMedia, type OmniPrompt, type SegmentCodec } from "./omni-prompt";
 
 export type MessageWithMedia = { role: string; content: string; media?: readonly MediaReference[] };
 
-export type OmniSupportOptions = { fetchPolicy: AddressPolicy; fetchLimits: FetchLimits };
+export type OmniSupportOptions = { fetchPolicy: OutboundUrlPolicy; fetchLimits: FetchLimits };
 
-const DEFAULT_OPTIONS: OmniSupportOptions = { fetchPolicy: publicAddressesOnly, fetchLimits: DEFAULT_FETCH_LIMITS };
+const DEFAULT_OPTIONS: OmniSupportOptions = { fetchPolicy: {}, fetchLimits: DEFAULT_FETCH_LIMITS };
 
-function invalid(message: string, param: string): EngineError {
-  return new EngineError("invalid_request", message, param);
-}
-
-export function hasMedia(messages: readonly MessageWithMedia[]): boolean {
-  return messages.some((message) => (message.media?.length ?? 0) > 0);
+function invalid(message: string, param: string, code: OmniInputErrorCode = "unsupported_content"): OmniInputError {
+  return new OmniInputError(code, message, param);
 }
 
 /** Checks the per-message rules; throws a 400 naming the offending message. */
@@ -39,7 +36,7 @@ export function checkMediaRules(messages: readonly MessageWithMedia[]): void {
     const images = media.filter((item) => item.kind === "image").length;
     const audios = media.length - images;
     if (images > 1 || audios > 1)
-      throw invalid(`messages[${index}]: at most one image and one audio per message (got ${images} images, ${audios} audio clips).`, param);
+      throw invalid(`messages[${index}]: at most one image and one audio per message (got ${images} images, ${audios} audio clips).`, param, "too_many_media");
     if (images > 0 && index !== firstUser) {
       throw invalid(`messages[${index}]: Megrez-3B-Omni takes images in the first user message only; put the image in messages[${firstUser}].`, param);
     }
@@ -70,9 +67,14 @@ export class OmniSupport {
       return guardedFetch(reference.source.url, { policy: this.options.fetchPolicy, limits: this.options.fetchLimits, ...(signal ? { signal } : {}) });
     }
     const bytes = new Uint8Array(Buffer.from(reference.source.base64, "base64"));
-    if (bytes.byteLength === 0) throw invalid(`the ${reference.kind} data is empty`, param);
+    const code = reference.kind === "image" ? "invalid_image" : "invalid_audio";
+    if (bytes.byteLength === 0) throw invalid(`the ${reference.kind} data is empty`, param, code);
     if (bytes.byteLength > this.options.fetchLimits.maxBytes)
-      throw invalid(`the ${reference.kind} is larger than ${this.options.fetchLimits.maxBytes} bytes`, param);
+      throw invalid(
+        `the ${reference.kind} is larger than ${this.options.fetchLimits.maxBytes} bytes`,
+        param,
+        reference.kind === "image" ? "image_too_large" : "audio_too_long",
+      );
     return bytes;
   }
 
@@ -86,7 +88,7 @@ export class OmniSupport {
         try {
           media.push({ kind: reference.kind, bytes: await this.bytesOf(reference, param, signal) });
         } catch (error) {
-          throw isOmniInputError(error) ? invalid(`messages[${index}]: ${error.message}`, param) : error;
+          throw isOmniInputError(error) ? invalid(`messages[${index}]: ${error.message}`, param, error.code) : error;
         }
       }
       resolved.push({ role: message.role, text: message.content, media });
@@ -95,7 +97,7 @@ export class OmniSupport {
       return await buildOmniPrompt(resolved, this.encoders, this.codec, addGenerationPrompt);
     } catch (error) {
       if (isOmniInputError(error))
-        throw invalid(`${error.code === "invalid_audio" || error.code === "audio_too_long" ? "audio" : "image"}: ${error.message}`, "messages");
+        throw invalid(`${error.code === "invalid_audio" || error.code === "audio_too_long" ? "audio" : "image"}: ${error.message}`, "messages", error.code);
       throw error;
     }
   }
@@ -105,9 +107,28 @@ export class OmniSupport {
   }
 }
 
-/** For text-only engines: media in a request is a clear 400, not a silent drop. */
-export function rejectMedia(messages: readonly MessageWithMedia[]): void {
-  const index = messages.findIndex((message) => (message.media?.length ?? 0) > 0);
-  if (index !== -1)
-    throw invalid(`messages[${index}]: this model does not accept images or audio (its folder has no Omni towers).`, `messages.${index}.content`);
+/**
+ * The engine's media-embedder factory for Omni model folders: null when the folder has no towers.
+ *
+ * @example
+ *   const engine = await createEngine({ ...options, mediaEmbedder: loadOmniEmbedder });
+ */
+export function loadOmniEmbedder(
+  context: { dir: string; codec: SegmentCodec; createSession: SessionFactory },
+  options: OmniSupportOptions = DEFAULT_OPTIONS,
+): Promise<OmniSupport | null> {
+  return OmniSupport.load(context.dir, context.codec, context.createSession, options);
+}
+
+/**
+ * The Omni factory with its image/audio fetch policy: `allowHosts` are the private hosts (ENGINE_FETCH_ALLOW_HOSTS)
+ * that URLs may reach beside public addresses.
+ *
+ * @example
+ *   const engine = await createEngine({ ...options, mediaEmbedder: omniEmbedderAllowing(["media.internal:8443"]) });
+ */
+export function omniEmbedderAllowing(
+  allowHosts: readonly string[],
+): (context: { dir: string; codec: SegmentCodec; createSession: SessionFactory }) => Promise<OmniSupport | null> {
+  return (context) => loadOmniEmbedder(context, { fetchPolicy: { allowHosts }, fetchLimits: DEFAULT_FETCH_LIMITS });
 }

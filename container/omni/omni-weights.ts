@@ -4,7 +4,7 @@
  */
 import type { TensorBytes } from "../onnx/onnx-model";
 import { bytesOf } from "../onnx/tensor-bytes";
-import { createRandom } from "../model/random-weights";
+import { createRandom } from "../model/seeded-random";
 import { omniWeightShapes, type AudioDims, type VisionDims } from "./omni-dims";
 
 export type OmniWeightSource = (name: string, shape: readonly number[]) => TensorBytes;

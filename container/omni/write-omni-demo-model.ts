@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { writeDemoModel, type DemoModelOptions, type DemoModelResult } from "../demo/write-demo-model";
-import { buildEmbedTokens, buildLlamaDecoder, float32WeightSource } from "../model/build-llama-decoder";
+import { decoderGraphs, type DecoderGraphKind, typedWeightSource, weightTypeOf } from "../model/decoder-graphs";
 import { encodeOnnxModel } from "../onnx/onnx-model";
 import { buildAudioEncoder } from "./build-audio-encoder";
 import { buildVisionEncoder } from "./build-vision-encoder";
@@ -28,6 +28,9 @@ export function writeOmniDemoModel(options: {
   outDir: string;
   seed?: number;
   generationDefaults?: DemoModelOptions["generationDefaults"];
+  /** Decoder graph and its dtype, as for writeDemoModel (default standard, fp32). */
+  graph?: DecoderGraphKind;
+  dtype?: "fp32" | "fp16";
 }): OmniDemoModelResult {
   const seed = options.seed ?? 42;
   const target = options.outDir;
@@ -39,18 +42,18 @@ export function writeOmniDemoModel(options: {
       outDir: staging,
       seed,
       extraSpecialTokens: Object.values(OMNI_TOKENS),
+      ...(options.graph ? { graph: options.graph } : {}),
+      ...(options.dtype ? { dtype: options.dtype } : {}),
       ...(options.generationDefaults ? { generationDefaults: options.generationDefaults } : {}),
     });
     const omni = TINY_OMNI_DIMS(text.dims.hiddenSize);
     const omniWeights = randomOmniWeights(omni, seed + 1);
     const onnxDir = join(staging, "onnx");
-    const llmWeights = float32WeightSource(text.weights);
+    const choice = { graph: options.graph ?? "standard", dtype: options.dtype ?? "fp32" } as const;
+    const graphs = decoderGraphs(choice, text.dims, typedWeightSource(text.weights, weightTypeOf(choice)), "embeds");
     const towerWeights = float32OmniWeightSource(omniWeights);
-    writeFileSync(
-      join(onnxDir, OMNI_ONNX_FILES.decoder),
-      encodeOnnxModel(buildLlamaDecoder({ dims: text.dims, weights: llmWeights, inputMode: "embeds", logitsToKeep: true })),
-    );
-    writeFileSync(join(onnxDir, OMNI_ONNX_FILES.embedTokens), encodeOnnxModel(buildEmbedTokens({ dims: text.dims, weights: llmWeights })));
+    writeFileSync(join(onnxDir, OMNI_ONNX_FILES.decoder), encodeOnnxModel(graphs.decoder));
+    if (graphs.embedTokens) writeFileSync(join(onnxDir, OMNI_ONNX_FILES.embedTokens), encodeOnnxModel(graphs.embedTokens));
     writeFileSync(join(onnxDir, OMNI_ONNX_FILES.vision), encodeOnnxModel(buildVisionEncoder({ ...omni, weights: towerWeights })));
     writeFileSync(join(onnxDir, OMNI_ONNX_FILES.audio), encodeOnnxModel(buildAudioEncoder({ ...omni, weights: towerWeights })));
     const configPath = join(staging, "config.json");

@@ -1,106 +1,125 @@
 /**
- * The only module that imports onnxruntime (node for cpu/cuda, web for wasm). It maps the
- * engine's plain tensors to ORT tensors without copying and picks the execution provider:
- * "auto" means cuda when onnxruntime-node's CUDA provider libraries are installed, else cpu.
+ * Picks the runtime and execution provider for the engine's sessions. cpu and cuda go through the native layer
+ * (ONNX Runtime's C API via koffi: in-place I/O binding, device memory); wasm through onnxruntime-web. With
+ * ENGINE_ORT_LIBRARY unset the native layer loads the CPU library inside onnxruntime-node, and if it cannot
+ * load at all the engine falls back to onnxruntime-node's own binding, saying so in a log line. A library the
+ * operator named explicitly is never replaced: a missing or wrong file is one startup error.
  */
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import * as ortNode from "onnxruntime-node";
-import type { EngineTensor, ExecutionProvider, InferenceSession, SessionInputInfo, SessionOptions } from "./inference-session";
-
-type OrtModule = typeof ortNode;
-type OrtTensor = ortNode.Tensor;
+import type { ExecutionProvider, InferenceSession } from "./inference-session";
+import { NativeSession } from "./native-session";
+import { bundledOrtLibraryPath, loadOrtLibrary, type OrtLibrary, OrtLibraryError } from "./ort-library";
+import { createJsSession, loadOrtNode } from "./ort-js-session";
 
 export type ExecutionProviderSetting = ExecutionProvider | "auto";
 
-/** True when onnxruntime-node's CUDA provider .so files sit next to its native binding. */
-export function cudaProviderInstalled(): boolean {
+/** Which code runs the sessions: the native layer, or a JS package (onnxruntime-node fallback, onnxruntime-web). */
+export type RuntimeKind = "native" | "onnxruntime-node" | "onnxruntime-web";
+
+const CUDA_PROVIDER_FILES = ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"];
+
+/** True when ONNX Runtime's CUDA provider libraries sit next to the ORT library at `libraryPath`. */
+export function cudaProviderInstalled(libraryPath: string = bundledOrtLibraryPath()): boolean {
   if (process.platform !== "linux") return false;
-  const require = createRequire(import.meta.url);
-  const packageDir = dirname(dirname(require.resolve("onnxruntime-node")));
-  const binDir = join(packageDir, "bin", "napi-v6", process.platform, process.arch);
-  return ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"].every((file) => existsSync(join(binDir, file)));
+  return CUDA_PROVIDER_FILES.every((file) => existsSync(join(dirname(libraryPath), file)));
 }
 
-export function resolveExecutionProvider(setting: ExecutionProviderSetting): ExecutionProvider {
-  if (setting === "cuda" && !cudaProviderInstalled()) {
+export function resolveExecutionProvider(setting: ExecutionProviderSetting, libraryPath: string = bundledOrtLibraryPath()): ExecutionProvider {
+  if (setting === "cuda" && !cudaProviderInstalled(libraryPath)) {
     throw new Error(
-      "ENGINE_EP=cuda but onnxruntime-node's CUDA provider libraries are not installed; run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (needs network, CUDA 12 + cuDNN 9) or use ENGINE_EP=auto|cpu",
+      `ENGINE_EP=cuda but ${CUDA_PROVIDER_FILES.join(" and ")} are not next to ${libraryPath}; set ENGINE_ORT_LIBRARY to a CUDA build of ONNX Runtime (docs/engine.md, "GPU") or use ENGINE_EP=auto|cpu`,
     );
   }
   if (setting !== "auto") return setting;
-  return cudaProviderInstalled() ? "cuda" : "cpu";
+  return cudaProviderInstalled(libraryPath) ? "cuda" : "cpu";
 }
 
-/** The onnxruntime-node version in use (benchmarks print it). */
-export function onnxRuntimeVersion(): string {
-  return ortNode.env.versions.node ?? ortNode.env.versions.common;
+export interface RuntimeSettings {
+  executionProvider: ExecutionProviderSetting;
+  /** ENGINE_ORT_LIBRARY: the ONNX Runtime library to load; unset = onnxruntime-node's CPU library. */
+  ortLibrary?: string;
+  /** Force a runtime (tests and benchmarks compare them); unset = native, falling back to onnxruntime-node. */
+  runtime?: "native" | "onnxruntime-node";
+  threads?: number;
+  cudaDeviceId?: number;
+  log?: (line: string) => void;
 }
 
-function toOrt(ort: OrtModule, tensor: EngineTensor): OrtTensor {
-  return new ort.Tensor(tensor.type, tensor.data, [...tensor.dims]);
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  readonly executionProvider: ExecutionProvider;
+  /** ONNX Runtime's version string. */
+  readonly version: string;
+  createSession(model: string | Uint8Array, options?: { optimization?: "all" | "none" }): Promise<InferenceSession>;
 }
 
-function fromOrt(name: string, tensor: OrtTensor): EngineTensor {
-  const dims = [...tensor.dims];
-  const data = tensor.data;
-  if (tensor.type === "float32" && data instanceof Float32Array) return { type: "float32", dims, data };
-  if (tensor.type === "float16" && data instanceof Uint16Array) return { type: "float16", dims, data };
-  if (tensor.type === "int64" && data instanceof BigInt64Array) return { type: "int64", dims, data };
-  throw new Error(`output ${name}: unsupported tensor type ${tensor.type}`);
+function nativeRuntime(ort: OrtLibrary, ep: "cpu" | "cuda", settings: RuntimeSettings): Runtime {
+  return {
+    kind: "native",
+    executionProvider: ep,
+    version: ort.version,
+    createSession: (model, options) =>
+      NativeSession.create(ort, model, {
+        executionProvider: ep,
+        threads: settings.threads ?? 0,
+        cudaDeviceId: settings.cudaDeviceId ?? 0,
+        optimization: options?.optimization ?? "all",
+      }),
+  };
 }
 
-function describeInputs(session: ortNode.InferenceSession): SessionInputInfo[] {
-  return session.inputMetadata.map((meta) =>
-    meta.isTensor
-      ? { name: meta.name, type: meta.type, dims: meta.shape.map((dim) => (typeof dim === "string" ? dim : dim)) }
-      : { name: meta.name, type: "non-tensor", dims: [] },
-  );
-}
-
-let webModule: Promise<OrtModule> | null = null;
-
-/** onnxruntime-web shares onnxruntime-common's API, so the node typings describe it too. */
-async function loadWebRuntime(threads: number): Promise<OrtModule> {
-  webModule ??= import("onnxruntime-web").then((module: unknown) => {
-    const ort = module as OrtModule;
-    ort.env.wasm.numThreads = Math.max(1, threads);
-    return ort;
-  });
-  return webModule;
+async function nodeRuntime(ep: ExecutionProvider, threads: number): Promise<Runtime> {
+  const ort = await loadOrtNode();
+  return {
+    kind: "onnxruntime-node",
+    executionProvider: ep,
+    version: ort.env.versions.node ?? ort.env.versions.common,
+    createSession: (model) => createJsSession(model, ep, threads),
+  };
 }
 
 /**
- * Create a session on the chosen provider from a model file path (external data files are
- * resolved next to it) or in-memory bytes.
+ * Open the runtime the settings ask for. Throws one clear error for an unusable ENGINE_ORT_LIBRARY.
+ *
+ * @example
+ *   const runtime = await openRuntime({ executionProvider: "auto", ortLibrary: process.env.ENGINE_ORT_LIBRARY, log: console.error });
+ *   const session = await runtime.createSession("model/onnx/model.onnx");
+ */
+export async function openRuntime(settings: RuntimeSettings): Promise<Runtime> {
+  const threads = settings.threads ?? 0;
+  if (settings.executionProvider === "wasm") {
+    const { version } = await import("onnxruntime-web").then((module) => ({ version: module.env.versions.web ?? module.env.versions.common }));
+    return { kind: "onnxruntime-web", executionProvider: "wasm", version, createSession: (model) => createJsSession(model, "wasm", threads) };
+  }
+  if (settings.runtime === "onnxruntime-node") {
+    return nodeRuntime(resolveExecutionProvider(settings.executionProvider, bundledOrtLibraryPath()), threads);
+  }
+  const libraryPath = settings.ortLibrary ?? bundledOrtLibraryPath();
+  const ep = resolveExecutionProvider(settings.executionProvider, libraryPath);
+  if (ep === "wasm") throw new Error("unreachable: wasm handled above");
+  try {
+    return nativeRuntime(loadOrtLibrary(libraryPath), ep, settings);
+  } catch (error) {
+    if (!(error instanceof OrtLibraryError) || settings.ortLibrary !== undefined || settings.runtime === "native") throw error;
+    settings.log?.(`engine: the native ONNX Runtime layer did not load (${error.message}); using onnxruntime-node, which copies the KV cache every step`);
+    return nodeRuntime(ep, threads);
+  }
+}
+
+/**
+ * One session on the chosen provider from a model file path (external data next to it) or bytes. Tests and
+ * benchmarks use it; the engine opens a runtime once and creates its sessions from it.
  *
  * @example
  *   const session = await createInferenceSession("model/onnx/model.onnx", { executionProvider: "cpu" });
  */
-export async function createInferenceSession(model: string | Uint8Array, options: SessionOptions): Promise<InferenceSession> {
-  const ep = options.executionProvider;
-  const ort = ep === "wasm" ? await loadWebRuntime(options.threads ?? 1) : ortNode;
-  const sessionOptions: ortNode.InferenceSession.SessionOptions = {
-    executionProviders: ep === "cuda" ? ["cuda", "cpu"] : [ep === "wasm" ? "wasm" : "cpu"],
-    graphOptimizationLevel: "all",
-  };
-  if (ep !== "wasm" && options.threads) sessionOptions.intraOpNumThreads = options.threads;
-  const session =
-    typeof model === "string" ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
-  return {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    inputs: describeInputs(session),
-    executionProvider: ep,
-    async run(feeds) {
-      const ortFeeds: Record<string, OrtTensor> = {};
-      for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(ort, tensor);
-      const results = await session.run(ortFeeds);
-      const out: Record<string, EngineTensor> = {};
-      for (const [name, tensor] of Object.entries(results)) out[name] = fromOrt(name, tensor);
-      return out;
-    },
-    release: () => session.release(),
-  };
+export async function createInferenceSession(model: string | Uint8Array, settings: RuntimeSettings): Promise<InferenceSession> {
+  return (await openRuntime(settings)).createSession(model);
+}
+
+/** The ONNX Runtime version the default runtime uses (benchmarks print it). */
+export async function onnxRuntimeVersion(settings: Partial<RuntimeSettings> = {}): Promise<string> {
+  const runtime = await openRuntime({ executionProvider: "cpu", ...settings });
+  return `${runtime.version} (${runtime.kind})`;
 }

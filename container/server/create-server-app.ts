@@ -5,12 +5,12 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Engine } from "../engine/create-engine";
-import { isEngineError } from "../engine/engine-errors";
-import { errorReply } from "./error-response";
+import { errorReply, isExpectedError } from "./error-response";
 import { registerChatCompletions } from "./routes/chat-completions";
 import { registerCompletions } from "./routes/completions";
 import { registerServerInfo } from "./routes/server-info";
 import { registerTokenize } from "./routes/tokenize";
+import { requestScopeMiddleware } from "./request-scope";
 import { replyWith, type ServerContext } from "./server-context";
 
 export interface ServerAppOptions {
@@ -30,6 +30,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const context: ServerContext = { engine: options.engine, modelName: options.modelName, log: options.log ?? ((line) => console.error(line)) };
   const app = new Hono();
   const maxSize = options.maxBodyBytes ?? 32 * 2 ** 20;
+  app.use("*", requestScopeMiddleware());
   app.use(
     "*",
     bodyLimit({
@@ -54,7 +55,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }),
   );
   app.onError((error, c) => {
-    if (!isEngineError(error))
+    if (!isExpectedError(error))
       context.log(`engine: unexpected error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return replyWith(c, errorReply(error));
   });

@@ -1,9 +1,11 @@
 /**
  * The one public error shape, OpenAI's `{error: {message, type, param, code}}`, and the
- * mapping from engine errors, zod failures and unexpected exceptions (masked) to it.
+ * mapping from engine errors, bad image/audio input (the media embedder's), zod failures and
+ * unexpected exceptions (masked) to it.
  */
 import type { z } from "zod";
 import { type EngineErrorCode, isEngineError } from "../engine/engine-errors";
+import { isOmniInputError } from "../omni/omni-input-error";
 
 export interface OpenAiError {
   error: { message: string; type: string; param: string | null; code: string };
@@ -27,10 +29,22 @@ export interface ErrorReply {
   headers: Record<string, string>;
 }
 
+/** Errors the engine raises on purpose (a bad request, a full queue...): answered as they are, not logged as faults. */
+export function isExpectedError(error: unknown): boolean {
+  return isEngineError(error) || isOmniInputError(error);
+}
+
 export function errorReply(error: unknown): ErrorReply {
   if (isEngineError(error)) {
     const headers: Record<string, string> = error.retryAfterSeconds === null ? {} : { "Retry-After": String(error.retryAfterSeconds) };
     return { status: error.status, headers, body: { error: { message: error.message, type: TYPE_BY_CODE[error.code], param: error.param, code: error.code } } };
+  }
+  if (isOmniInputError(error)) {
+    return {
+      status: 400,
+      headers: {},
+      body: { error: { message: error.message, type: "invalid_request_error", param: error.param, code: "invalid_request" } },
+    };
   }
   // Unexpected failures are logged by the caller; the client gets no internals.
   return { status: 500, headers: {}, body: { error: { message: "internal server error", type: "server_error", param: null, code: "internal_error" } } };

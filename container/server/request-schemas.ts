@@ -7,8 +7,18 @@ import { z } from "zod";
 import { messageContentSchema } from "../omni/content-parts";
 
 /** `content` may carry images/audio (OpenAI parts or the Megrez dict); their references land in `media`. */
+/**
+ * A role is rendered as text into the chat template: the engine's placeholder delimiters (U+E000, U+E001,
+ * private-use characters no real role holds) would make it name another message's content, so they are refused.
+ */
+const roleSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((role) => !/[\uE000\uE001]/.test(role), "must not contain the characters U+E000 or U+E001");
+
 export const chatMessageSchema = z
-  .looseObject({ role: z.string().min(1), content: messageContentSchema })
+  .looseObject({ role: roleSchema, content: messageContentSchema })
   .transform(({ content, ...message }) => ({ ...message, content: content.text, media: content.media }));
 
 const stopSchema = z

@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { Engine } from "../engine/create-engine";
-import { EngineError, isEngineError } from "../engine/engine-errors";
-import { type ErrorReply, type OpenAiError, errorReply, validationReply } from "./error-response";
+import { EngineError } from "../engine/engine-errors";
+import { type ErrorReply, type OpenAiError, errorReply, isExpectedError, validationReply } from "./error-response";
 
 export interface ServerContext {
   engine: Engine;
@@ -64,7 +64,7 @@ export function linkedAbort(c: Context): AbortController {
 
 /** The SSE error frame for a failure mid-stream; unexpected errors are logged, then masked. */
 export function streamErrorBody(context: ServerContext, error: Error): OpenAiError {
-  if (!isEngineError(error)) context.log(`engine: generation failed: ${error.stack ?? error.message}`);
+  if (!isExpectedError(error)) context.log(`engine: generation failed: ${error.stack ?? error.message}`);
   return errorReply(error).body;
 }
 

@@ -75,10 +75,23 @@ const CHALLENGE_MARKERS = [
   "verify you are human",
 ];
 
-/** Readable characters a challenge interstitial stays under (they show a line or two). */
-const CHALLENGE_MAX_TEXT = 1_500;
+/** An interstitial says a line or two; a page with more readable text than this is an article (maybe one about challenges). */
+const CHALLENGE_MAX_TEXT_CHARS = 2_000;
 
-/** Bot-management interstitials (Cloudflare, DataDome, PerimeterX, Imperva ...). */
+/** The page's readable text length: markup, scripts and styles left out. */
+function readableTextLength(html: string): number {
+  return html
+    .replace(/<(script|style|noscript)\b[\s\S]*?<\/\1\s*>/gi, " ")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim().length;
+}
+
+/**
+ * Bot-management interstitials (Cloudflare, DataDome, PerimeterX, Imperva ...). A marker on an error status is a
+ * challenge; on a 200 only when the page has almost no text of its own, so a page that documents the markers
+ * (this project's own docs/search.md does) is still read.
+ */
 export function isBotChallenge(headers: Headers, status: number, html: string): boolean {
   const mitigated = headers.get("cf-mitigated");
   if (mitigated?.toLowerCase().includes("challenge")) return true;
@@ -87,9 +100,7 @@ export function isBotChallenge(headers: Headers, status: number, html: string): 
   const challenge = CHALLENGE_MARKERS.some((marker) => head.includes(marker));
   if (!challenge) return false;
   if (status === 403 || status === 503 || status === 429) return true;
-  // A successful page naming a marker is a challenge only when it has next to no text of its own:
-  // documentation that quotes "Just a moment..." or `_cf_chl_opt` is still a page to read.
-  return html.length < 60_000 && visibleTextLength(html) < CHALLENGE_MAX_TEXT;
+  return html.length < 60_000 && readableTextLength(html) < CHALLENGE_MAX_TEXT_CHARS;
 }
 
 const PAYWALL_MARKERS =

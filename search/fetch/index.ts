@@ -2,7 +2,7 @@
  * The guarded page fetcher: turns a URL from a search result into page text, or into a typed
  * reason it could not (never an exception), so the agent can fall back to the search snippet.
  *
- * Guards, in order: scheme and address policy on every hop (redirects are followed by hand so each
+ * Guards, in order: the outbound-URL guard (search/url-guard) on every hop (redirects are followed by hand so each
  * Location is re-checked), robots.txt for our product token (cached per origin), a concurrency cap
  * (Workers: 6 connections), a per-page timeout inside an overall deadline, a content-type gate that
  * trusts bytes over headers (PDF reported, binaries refused), a streamed byte cap with a truncation
@@ -19,7 +19,7 @@
  * if (outcome.ok) console.log(extractPage(outcome.body, outcome.finalUrl).text);
  */
 import type { ConditionalRequest, FetchOutcome, FetchRequestOptions, PageFetcher } from "../types";
-import { checkAddress, type AddressPolicy } from "./address-guard";
+import { checkOutboundUrl, type OutboundUrlPolicy } from "../url-guard";
 import { decodeHtmlBytes } from "../charset";
 import { classifyContent, isBotChallenge, isPaywallStub, mayBeReadable, mediaType } from "./classify-content";
 import { createLimiter } from "./limit";
@@ -29,7 +29,7 @@ import { createRobotsPolicy, type RobotsPolicy } from "./robots-policy";
 export const DEFAULT_USER_AGENT = "MegrezEdgeBot/0.1 (+https://github.com/megrez-edge/megrez-edge; search-augmented chat, fetches pages a user asked about)";
 export const DEFAULT_ROBOTS_TOKEN = "MegrezEdgeBot";
 
-export interface PageFetcherOptions extends AddressPolicy {
+export interface PageFetcherOptions extends OutboundUrlPolicy {
   fetch: typeof fetch;
   /** Per-page budget, all hops included (default 10 s, the reference's page-load timeout). */
   timeoutMs?: number;
@@ -95,19 +95,19 @@ function isRedirect(status: number): boolean {
 interface FetcherContext {
   request: (url: URL, signal: AbortSignal, conditional?: ConditionalRequest) => Promise<Response>;
   robots: RobotsPolicy | undefined;
-  policy: AddressPolicy;
+  policy: OutboundUrlPolicy;
   maxRedirects: number;
   maxBytes: number;
 }
 
-function nextHop(location: string, from: URL, policy: AddressPolicy, status: number): URL {
+function nextHop(location: string, from: URL, policy: OutboundUrlPolicy, status: number): URL {
   let target: URL;
   try {
     target = new URL(location, from);
   } catch {
     throw new FetchFailure("http-error", "redirect to an invalid Location", status);
   }
-  const verdict = checkAddress(target, policy);
+  const verdict = checkOutboundUrl(target, policy);
   if (!verdict.ok) throw new FetchFailure(verdict.reason, `redirect refused: ${verdict.detail}`, status);
   return verdict.url;
 }
@@ -219,7 +219,7 @@ export function createGuardedFetcher(options: PageFetcherOptions): GuardedFetche
   const limiter = createLimiter(options.concurrency ?? 6);
   // Called unbound: workerd throws "Illegal invocation" when its fetch runs with another `this`.
   const fetchImpl = options.fetch;
-  const policy: AddressPolicy = { allowPrivateAddresses: options.allowPrivateAddresses ?? false, allowHosts: options.allowHosts ?? [] };
+  const policy: OutboundUrlPolicy = { allowPrivateAddresses: options.allowPrivateAddresses ?? false, allowHosts: options.allowHosts ?? [] };
   const headers = { "user-agent": options.userAgent ?? DEFAULT_USER_AGENT, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" };
   const request = (url: URL, signal: AbortSignal, conditional?: ConditionalRequest): Promise<Response> =>
     limiter.run(async () => {
@@ -247,7 +247,7 @@ export function createGuardedFetcher(options: PageFetcherOptions): GuardedFetche
       detail,
       ...(status === undefined ? {} : { status }),
     });
-    const verdict = checkAddress(rawUrl, policy);
+    const verdict = checkOutboundUrl(rawUrl, policy);
     if (!verdict.ok) return fail(verdict.reason, verdict.detail);
     if (callerSignal?.aborted) return fail("network", "aborted by caller");
     const remaining = options.deadline === undefined ? Infinity : options.deadline - now();

@@ -8,7 +8,7 @@
  * will surface a dead host.
  */
 import { createLruCache } from "../cache";
-import { checkAddress, type AddressPolicy } from "./address-guard";
+import { checkOutboundUrl, type OutboundUrlPolicy } from "../url-guard";
 import { readCappedBody } from "./read-body";
 import { isAllowed, parseRobots, type RobotsRules } from "./robots";
 
@@ -16,7 +16,7 @@ const ROBOTS_MAX_BYTES = 512 * 1024;
 
 export interface RobotsPolicyOptions {
   request: (url: URL, signal: AbortSignal) => Promise<Response>;
-  policy: AddressPolicy;
+  policy: OutboundUrlPolicy;
   token: string;
   maxRedirects: number;
 }
@@ -48,8 +48,8 @@ export function createRobotsPolicy(options: RobotsPolicyOptions): RobotsPolicy {
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && location) {
         await response.body?.cancel().catch(() => undefined);
-        const verdict = checkAddress(new URL(location, url), options.policy);
-        if (!verdict.ok) return { rules: [] };
+        const verdict = URL.canParse(location, url.href) ? checkOutboundUrl(new URL(location, url), options.policy) : undefined;
+        if (!verdict?.ok) return { rules: [] };
         url = verdict.url;
         continue;
       }

@@ -1,6 +1,12 @@
-/** Brave Search web API (`GET /res/v1/web/search`, `X-Subscription-Token`). */
+/**
+ * Brave Search web API (`GET /res/v1/web/search`, `X-Subscription-Token`). The domain filter becomes
+ * `site:` / `-site:` operators in `q` (kept within Brave's 400 characters / 50 words); recency
+ * becomes `freshness` (`pd`/`pw`/`pm`/`py`; Brave has no hour window, so "hour" asks for `pd` and the
+ * research stage drops what is older).
+ */
 import { z } from "zod";
 import type { SearchOptions, SearchProvider } from "../types";
+import { withSiteOperators } from "../search-filter";
 import { normalizeResults } from "./normalize-results";
 import { requestJson } from "./request-json";
 import { SearchError } from "./search-error";
@@ -26,7 +32,10 @@ function buildSchema() {
 }
 const schema = () => (schemaCache ??= buildSchema());
 
-const FRESHNESS: Record<NonNullable<SearchOptions["freshness"]>, string> = { day: "pd", week: "pw", month: "pm", year: "py" };
+const FRESHNESS: Record<NonNullable<SearchOptions["freshness"]>, string> = { hour: "pd", day: "pd", week: "pw", month: "pm", year: "py" };
+
+/** Brave refuses longer queries. */
+const BRAVE_QUERY_LIMITS = { maxChars: 400, maxWords: 50 };
 
 export function createBraveProvider(options: BraveOptions): SearchProvider {
   if (!options.apiKey) throw new SearchError({ kind: "config", provider: "brave", message: "BRAVE_API_KEY is not set" });
@@ -34,7 +43,10 @@ export function createBraveProvider(options: BraveOptions): SearchProvider {
   return {
     name: "brave",
     async search(query, searchOptions) {
-      const parameters = new URLSearchParams({ q: query, count: String(Math.min(Math.max(searchOptions.limit, 1), 20)) });
+      const parameters = new URLSearchParams({
+        q: withSiteOperators(query, searchOptions.domains, BRAVE_QUERY_LIMITS),
+        count: String(Math.min(Math.max(searchOptions.limit, 1), 20)),
+      });
       if (searchOptions.country) parameters.set("country", searchOptions.country);
       if (searchOptions.language) parameters.set("search_lang", searchOptions.language);
       if (searchOptions.freshness) parameters.set("freshness", FRESHNESS[searchOptions.freshness]);

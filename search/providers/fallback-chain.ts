@@ -3,8 +3,13 @@
  * Failures (any SearchError, or an unexpected throw) move on to the next provider; a provider that
  * reported rate-limiting with Retry-After is skipped until that time has passed. When nothing
  * answers, the last failure is thrown (an empty answer is not an error unless asked).
+ *
+ * Time: with a `deadline` in the search options, each attempt gets an equal share of the time left
+ * among the providers still to try (the first of two gets half, the last gets all that remains), through
+ * its own abort signal and a race, so a provider that hangs, or ignores its signal, fails with a
+ * `timeout` in time for the next one to answer before the caller's deadline.
  */
-import type { SearchProvider, SearchResult } from "../types";
+import type { SearchOptions, SearchProvider, SearchResult } from "../types";
 import { dedupeResults } from "./normalize-results";
 import { SearchError, isSearchError } from "./search-error";
 
@@ -21,6 +26,35 @@ function asSearchError(provider: string, error: unknown): SearchError {
   return new SearchError({ kind: "upstream", provider, message: `${provider} failed unexpectedly`, cause: error });
 }
 
+/** One provider's attempt within `shareMs`: its own signal, and a race in case it ignores the signal. */
+async function attempt(provider: SearchProvider, query: string, options: SearchOptions, shareMs: number): Promise<SearchResult[]> {
+  if (!Number.isFinite(shareMs)) return provider.search(query, options);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => {
+        const error = new SearchError({
+          kind: "timeout",
+          provider: provider.name,
+          message: `${provider.name} did not answer within its ${Math.round(shareMs)} ms share of the deadline`,
+        });
+        controller.abort(error);
+        reject(error);
+      },
+      Math.max(0, shareMs),
+    );
+  });
+  try {
+    return await Promise.race([provider.search(query, { ...options, signal: controller.signal }), expired]);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
 export function createFallbackChain(providers: readonly SearchProvider[], options: FallbackChainOptions = {}): SearchProvider {
   if (providers.length === 0) throw new SearchError({ kind: "config", provider: "chain", message: "a fallback chain needs at least one provider" });
   const now = options.now ?? Date.now;
@@ -30,11 +64,13 @@ export function createFallbackChain(providers: readonly SearchProvider[], option
     async search(query, searchOptions): Promise<SearchResult[]> {
       const failures: SearchError[] = [];
       let answeredEmpty = false;
-      for (const provider of providers) {
-        if ((coolingUntil.get(provider.name) ?? 0) > now()) continue;
+      const ready = providers.filter((provider) => (coolingUntil.get(provider.name) ?? 0) <= now());
+      for (const [position, provider] of ready.entries()) {
         if (searchOptions.signal?.aborted) break;
+        const left = searchOptions.deadline === undefined ? Number.POSITIVE_INFINITY : searchOptions.deadline - now();
+        if (left <= 0) break;
         try {
-          const results = await provider.search(query, searchOptions);
+          const results = await attempt(provider, query, searchOptions, left / (ready.length - position));
           if (results.length > 0) return dedupeResults(results);
           answeredEmpty = true;
         } catch (error) {

@@ -2,10 +2,13 @@
  * The default provider: the prebuilt local corpus index, no API key, no network beyond loading the
  * index. Results point at `<baseUrl><slug>.html`, pages the fetcher can fetch like any other
  * (the worker serves them from its static assets under `/corpus/`). The index loads once, lazily;
- * a failed load is reported as `config` and retried on the next query.
+ * a failed load is reported as `config` and retried on the next query. The search filter applies by
+ * each page's URL host (and path, for URL rules) and by its `updatedAt` date, before the results are
+ * cut to the limit.
  */
 import type { SearchProvider } from "../types";
 import { loadCorpusIndex, type LoadedCorpusIndex } from "../corpus/corpus-index";
+import { applySearchFilter, isEmptyDomainFilter } from "../search-filter";
 import { normalizeResults } from "./normalize-results";
 import { SearchError } from "./search-error";
 
@@ -14,7 +17,12 @@ export interface LocalIndexOptions {
   loadIndex: () => Promise<unknown>;
   /** Where the corpus pages are served, e.g. "http://127.0.0.1:8787/corpus/". */
   baseUrl: string;
+  /** Clock for the recency filter (default Date.now). */
+  now?: () => number;
 }
+
+/** With a filter, this many candidates per wanted result are ranked before filtering. */
+const FILTERED_CANDIDATES_PER_RESULT = 20;
 
 export function createLocalIndexProvider(options: LocalIndexOptions): SearchProvider {
   let base: URL;
@@ -45,17 +53,20 @@ export function createLocalIndexProvider(options: LocalIndexOptions): SearchProv
     name: "local",
     async search(query, searchOptions) {
       const loaded = await index();
-      const hits = loaded.search(query, Math.max(1, searchOptions.limit));
-      return normalizeResults(
-        "local",
-        hits.map((hit) => ({
-          url: new URL(`${encodeURIComponent(hit.slug)}.html`, base).href,
-          title: hit.title,
-          snippet: hit.excerpt,
-          publishedAt: hit.updatedAt,
-        })),
-        searchOptions.limit,
-      );
+      const limit = Math.max(1, searchOptions.limit);
+      const filtered = !isEmptyDomainFilter(searchOptions.domains) || searchOptions.freshness !== undefined;
+      const hits = loaded.search(query, filtered ? limit * FILTERED_CANDIDATES_PER_RESULT : limit).map((hit) => ({
+        url: new URL(`${encodeURIComponent(hit.slug)}.html`, base).href,
+        title: hit.title,
+        snippet: hit.excerpt,
+        ...(hit.updatedAt ? { publishedAt: hit.updatedAt } : {}),
+      }));
+      const filter = {
+        ...(searchOptions.domains ? { domains: searchOptions.domains } : {}),
+        ...(searchOptions.freshness ? { recency: searchOptions.freshness } : {}),
+      };
+      const kept = filtered ? applySearchFilter(hits, filter, (options.now ?? Date.now)()).kept : hits;
+      return normalizeResults("local", kept, searchOptions.limit);
     },
   };
 }

@@ -1,9 +1,12 @@
 /**
  * SearXNG's JSON API (`GET /search?format=json`). An instance without `json` in `search.formats`
- * answers 403; that is a configuration problem, not a bad key, so it is reported as `config`.
+ * answers 403; that is a configuration problem, not a bad key, so it is reported as `config`. The
+ * domain filter becomes `site:` / `-site:` in `q` (passed on to engines that read it, Google, Bing,
+ * Brave among them); recency becomes `time_range` (`day`, `month`, `year`: the documented values).
  */
 import { z } from "zod";
 import type { SearchOptions, SearchProvider } from "../types";
+import { withSiteOperators } from "../search-filter";
 import { normalizeResults } from "./normalize-results";
 import { requestJson } from "./request-json";
 import { SearchError } from "./search-error";
@@ -29,8 +32,8 @@ function buildSchema() {
 }
 const schema = () => (schemaCache ??= buildSchema());
 
-// SearXNG has no "week"; the nearest wider window keeps recall.
-const TIME_RANGE: Record<NonNullable<SearchOptions["freshness"]>, string> = { day: "day", week: "month", month: "month", year: "year" };
+// SearXNG documents day, month and year only; the nearest wider window keeps recall (the research stage drops what is older).
+const TIME_RANGE: Record<NonNullable<SearchOptions["freshness"]>, string> = { hour: "day", day: "day", week: "month", month: "month", year: "year" };
 
 export function createSearxngProvider(options: SearxngOptions): SearchProvider {
   if (!options.baseUrl) throw new SearchError({ kind: "config", provider: "searxng", message: "SEARXNG_URL is not set" });
@@ -38,7 +41,7 @@ export function createSearxngProvider(options: SearxngOptions): SearchProvider {
   return {
     name: "searxng",
     async search(query, searchOptions) {
-      const parameters = new URLSearchParams({ q: query, format: "json", pageno: "1" });
+      const parameters = new URLSearchParams({ q: withSiteOperators(query, searchOptions.domains), format: "json", pageno: "1" });
       if (searchOptions.language) parameters.set("language", searchOptions.language);
       if (searchOptions.freshness) parameters.set("time_range", TIME_RANGE[searchOptions.freshness]);
       if (options.engines) parameters.set("engines", options.engines);

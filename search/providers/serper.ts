@@ -1,10 +1,12 @@
 /**
  * Serper (Google results), the reference's provider. The reference sends `gl=cn`, `hl=zh-CN` and
  * `sort=date`; we send the documented JSON body (`q`, `gl`, `hl`, `num`, `tbs`) and keep `sort`
- * as an option because the reference used it (whether Serper honours it is unverified).
+ * as an option because the reference used it (whether Serper honours it is unverified). The domain
+ * filter becomes Google `site:` / `-site:` operators in `q`; recency becomes `tbs=qdr:h|d|w|m|y`.
  */
 import { z } from "zod";
 import type { SearchOptions, SearchProvider } from "../types";
+import { withSiteOperators } from "../search-filter";
 import { normalizeResults } from "./normalize-results";
 import { requestJson } from "./request-json";
 import { SearchError } from "./search-error";
@@ -30,7 +32,7 @@ function buildSchema() {
 }
 const schema = () => (schemaCache ??= buildSchema());
 
-const FRESHNESS_TBS: Record<NonNullable<SearchOptions["freshness"]>, string> = { day: "qdr:d", week: "qdr:w", month: "qdr:m", year: "qdr:y" };
+const FRESHNESS_TBS: Record<NonNullable<SearchOptions["freshness"]>, string> = { hour: "qdr:h", day: "qdr:d", week: "qdr:w", month: "qdr:m", year: "qdr:y" };
 
 export function createSerperProvider(options: SerperOptions): SearchProvider {
   if (!options.apiKey) throw new SearchError({ kind: "config", provider: "serper", message: "SERPER_API_KEY is not set" });
@@ -41,7 +43,7 @@ export function createSerperProvider(options: SerperOptions): SearchProvider {
       const gl = searchOptions.country ?? options.gl;
       const hl = searchOptions.language ?? options.hl;
       const body = {
-        q: query,
+        q: withSiteOperators(query, searchOptions.domains),
         num: Math.min(Math.max(searchOptions.limit, 1), 100),
         ...(gl ? { gl } : {}),
         ...(hl ? { hl } : {}),

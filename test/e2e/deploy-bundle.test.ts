@@ -63,7 +63,8 @@ describe("wrangler deploy --dry-run", () => {
         readFileSync(join(dockerDir, "calls"), "utf8")
           .split("\n")
           .find((line) => line.startsWith("build ")) ?? "";
-      for (const arg of ["BASE_IMAGE=ubuntu:24.04", "ORT_INSTALL=skip", "ENGINE_EP=cpu", "BAKE_DEMO_MODEL=true"]) expect(build).toContain(`--build-arg ${arg}`);
+      for (const arg of ["BASE_IMAGE=ubuntu:24.04", "ORT_CUDA=skip", "ORT_LIBRARY=", "ENGINE_EP=cpu", "BAKE_DEMO_MODEL=true"])
+        expect(build).toContain(`--build-arg ${arg}`);
       expect(build.endsWith(`-f - ${ROOT}`)).toBe(true);
       expect(readFileSync(join(dockerDir, "dockerfile"), "utf8")).toBe(readFileSync(join(ROOT, "container", "Dockerfile"), "utf8"));
       // The Dockerfile comes in on stdin, so Docker reads the context root's .dockerignore: the same as the Dockerfile's own.

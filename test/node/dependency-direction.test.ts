@@ -19,7 +19,7 @@ describe("dependency direction", () => {
     writeFileSync(
       join(root, "package.json"),
       JSON.stringify({
-        dependencies: { zod: "1", "onnxruntime-node": "1", "@hono/node-server": "1" },
+        dependencies: { zod: "1", "onnxruntime-node": "1", "@hono/node-server": "1", koffi: "1" },
         devDependencies: { vitest: "1", "@huggingface/transformers": "1" },
       }),
     );
@@ -44,6 +44,11 @@ describe("dependency direction", () => {
       ["container/l.ts", 'import { build } from "../scripts/build";', "../scripts/build"],
       ["container/m.ts", 'import { describe } from "vitest";', "vitest"],
       ["container/n.ts", 'import { AutoModel } from "@huggingface/transformers/x";', "@huggingface/transformers/x"],
+      ["container/engine/o.ts", 'import { OmniSupport } from "../omni/omni-support";', "../omni/omni-support"],
+      ["container/engine/sub/p.ts", 'import type { OmniPrompt } from "../../omni/omni-prompt";', "../../omni/omni-prompt"],
+      ["container/omni/q.ts", 'import { EngineError } from "../engine/engine-errors";', "../engine/engine-errors"],
+      ["container/engine/r.ts", 'import koffi from "koffi";', "koffi"],
+      ["container/omni/s.ts", 'import * as ort from "onnxruntime-node";', "onnxruntime-node"],
     ])("%s importing %s", (file, source, specifier) => {
       for (const dir of ["agent", "search", "workers", "container"]) rmSync(join(root, dir), { recursive: true, force: true });
       write(file, `${source}\nexport const ok = 1;\n`);
@@ -84,11 +89,11 @@ describe("dependency direction", () => {
       for (const dir of ["agent", "search", "workers", "container", "test", "bench", "scripts"]) rmSync(join(root, dir), { recursive: true, force: true });
       write("agent/ok.ts", 'import { z } from "zod";\nimport type { SearchResult } from "../search/types";\n');
       write("workers/ok.ts", 'import { runAgent } from "../agent/run-agent";\nimport { DurableObject } from "cloudflare:workers";\n');
-      write(
-        "container/ok.ts",
-        'import { createServer } from "node:http";\nimport * as ort from "onnxruntime-node";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n',
-      );
+      write("container/ok.ts", 'import { createServer } from "node:http";\nimport { serve } from "@hono/node-server/x";\nimport { z } from "zod";\n');
+      write("container/runtime/ok.ts", 'import * as ort from "onnxruntime-node";\nimport koffi from "koffi";\n');
       write("container/sub/ok.ts", 'import { ok } from "../ok";\nimport "./local";\n');
+      write("container/main.ts", 'import { createEngine } from "./engine/create-engine";\nimport { loadOmniEmbedder } from "./omni/omni-support";\n');
+      write("container/server/ok.ts", 'import { isOmniInputError } from "../omni/omni-input-error";\nimport { EngineError } from "../engine/engine-errors";\n');
       write(
         "test/node/ok.test.ts",
         'const f = new URL("../fixtures/omni/x.jpg", import.meta.url);\nconst g = join(import.meta.dirname, "..", "..", "docs");\n',

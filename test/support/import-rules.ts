@@ -4,7 +4,9 @@
  * workerd and in Node), `container/` is the Node-only engine and `workers/` is
  * the workerd-only edge. The engine image (container/Dockerfile) copies only
  * container/ and installs production dependencies, so container/ may import
- * nothing else. Used by test/node/dependency-direction.test.ts.
+ * nothing else. Inside container/, the engine core and the Omni towers never import each
+ * other (the towers plug in as the engine's media embedder). Used by
+ * test/node/dependency-direction.test.ts.
  */
 import { builtinModules } from "node:module";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -19,7 +21,10 @@ export interface Violation {
 type Area = "core" | "container" | "workers";
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const NODE_ONLY_PACKAGES = ["onnxruntime-node", "@hono/node-server", "tsx", "sharp"];
+const NODE_ONLY_PACKAGES = ["onnxruntime-node", "@hono/node-server", "tsx", "sharp", "koffi"];
+
+/** The packages that reach ONNX Runtime: only container/runtime/ may import them. */
+const ONNX_RUNTIME_PACKAGES = ["onnxruntime-node", "onnxruntime-web", "onnxruntime-common", "koffi"];
 
 const IMPORT_PATTERNS = [
   /\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?["']([^"']+)["']/g,
@@ -87,6 +92,29 @@ function checkImageContents(root: string, file: string, specifier: string, depen
   return dependencies.has(packageOf(specifier)) ? undefined : "container/ may import only production dependencies: the engine image installs with --omit=dev";
 }
 
+/** The folder under container/ a path lies in (engine, omni, ...), if any. */
+function containerFolder(root: string, path: string): string | undefined {
+  const parts = relative(root, path).split(sep);
+  return parts[0] === "container" && parts.length > 2 ? parts[1] : undefined;
+}
+
+/** The engine core and the Omni media towers meet only through the MediaEmbedder interface that container/main.ts wires. */
+function checkEngineMediaSplit(root: string, file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith(".")) return undefined;
+  const from = containerFolder(root, file);
+  const to = containerFolder(root, resolve(dirname(file), specifier));
+  if (from === "engine" && to === "omni")
+    return "container/engine must not import container/omni: media encoders plug in as a MediaEmbedder (container/main.ts injects them)";
+  if (from === "omni" && to === "engine") return "container/omni must not import container/engine: it meets the engine's MediaEmbedder interface by shape";
+  return undefined;
+}
+
+/** Only container/runtime/ knows ONNX Runtime (its JS packages and the FFI the native layer uses). */
+function checkRuntimeBoundary(root: string, file: string, specifier: string): string | undefined {
+  if (!ONNX_RUNTIME_PACKAGES.includes(packageOf(specifier))) return undefined;
+  return containerFolder(root, file) === "runtime" ? undefined : "only container/runtime/ may import ONNX Runtime (onnxruntime-*, koffi)";
+}
+
 function checkSpecifier(root: string, file: string, area: Area, specifier: string, dependencies: ReadonlySet<string>): string | undefined {
   const target = specifier.startsWith(".") ? areaOf(root, resolve(dirname(file), specifier)) : undefined;
   const targetTop = specifier.startsWith(".") ? topFolder(root, resolve(dirname(file), specifier)) : undefined;
@@ -101,7 +129,9 @@ function checkSpecifier(root: string, file: string, area: Area, specifier: strin
   if (area === "container") {
     if (cloudflare) return "container/ is Node-only: no cloudflare:* modules";
     if (target === "workers") return "container/ must not import from workers/";
-    return checkImageContents(root, file, specifier, dependencies);
+    return (
+      checkRuntimeBoundary(root, file, specifier) ?? checkEngineMediaSplit(root, file, specifier) ?? checkImageContents(root, file, specifier, dependencies)
+    );
   }
   if (area === "workers") {
     if (isBuiltin(specifier)) return "workers/ is workerd-only: no Node built-ins";

@@ -16,7 +16,8 @@ export interface TestStack extends Stack {
 
 /**
  * `vars` may depend on the worker's URL (known once the ports are picked).
- * `externalEngineUrl`: wire the worker to this OpenAI-compatible server instead of starting the engine.
+ * @param options.externalEngineUrl an OpenAI-compatible server to wire the worker to instead of starting
+ *   the engine (the client-recipe tests use a scripted one, since the demo model's random weights never cite).
  */
 export async function startTestStack(
   vars: Record<string, string> | ((workerUrl: string) => Record<string, string>) = {},

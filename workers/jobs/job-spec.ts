@@ -7,9 +7,12 @@
  */
 import { z } from "zod";
 import { SEARCH_PROVIDER_NAMES } from "../../search/providers/index";
+import { RECENCY_WINDOWS } from "../../search/search-filter";
+import { domainFilterListSchema } from "../search-filter-schema";
+import { checkOutboundUrl } from "../../search/url-guard";
 
 export const MAX_BODY_BYTES = 16 * 1024;
-export const searchFreshness = ["day", "week", "month", "year"] as const;
+export const searchFreshness = RECENCY_WINDOWS;
 export const digestLengths = ["short", "medium", "long"] as const;
 
 const scheduleSchema = z.strictObject({
@@ -21,6 +24,8 @@ const searchSchema = z.strictObject({
   provider: z.enum(SEARCH_PROVIDER_NAMES).optional(),
   pages: z.number().int().min(1).max(10).default(5),
   freshness: z.enum(searchFreshness).optional(),
+  /** Domain allow/deny list in Sonar's syntax (`"nasa.gov"`, `"-reddit.com"`), at most 20. */
+  domains: domainFilterListSchema.optional(),
 });
 
 const digestSchema = z.strictObject({
@@ -31,11 +36,21 @@ const digestSchema = z.strictObject({
   length: z.enum(digestLengths).default("medium"),
 });
 
+/** A webhook URL: https, and allowed by the outbound-URL guard (no private address in any spelling). */
+const webhookUrlSchema = z
+  .string()
+  .max(2048)
+  .superRefine((url, ctx) => {
+    const verdict = checkOutboundUrl(url);
+    if (!verdict.ok && verdict.rule === "invalid-url") ctx.addIssue({ code: "custom", message: "must be an absolute https:// URL" });
+    else if (!verdict.ok && verdict.reason === "blocked-address")
+      ctx.addIssue({ code: "custom", message: `must not point at localhost or a private address (${verdict.detail})` });
+    else if (!verdict.ok) ctx.addIssue({ code: "custom", message: `must be an https:// URL (${verdict.detail})` });
+    else if (verdict.url.protocol !== "https:") ctx.addIssue({ code: "custom", message: "must be an https:// URL" });
+  });
+
 const webhookSchema = z.strictObject({
-  url: z
-    .url({ protocol: /^https$/, error: "must be an https:// URL" })
-    .max(2048)
-    .refine((u) => !isPrivateHost(new URL(u).hostname), "must not point at localhost or a private address"),
+  url: webhookUrlSchema,
   secret: z.string().min(16, "must be at least 16 characters").max(256),
 });
 
@@ -94,15 +109,4 @@ export function mergePatch(spec: JobSpec, patch: JobPatch): unknown {
     else if (value !== undefined) merged[key] = value;
   }
   return merged;
-}
-
-function isPrivateHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  if (h === "localhost" || h.endsWith(".localhost") || h.endsWith(".internal") || h.endsWith(".local")) return true;
-  if (h.includes(":")) return h === "::1" || h === "::" || /^f[cd]/.test(h) || h.startsWith("fe80") || h.startsWith("::ffff:");
-  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
-  if (!m) return false;
-  const a = Number(m[1]);
-  const b = Number(m[2]);
-  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }

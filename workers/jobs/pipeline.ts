@@ -7,6 +7,7 @@
 import { DigestError, writeDigest, type DigestRequest } from "../../agent/digest";
 import { configFromEnv } from "../config";
 import type { Env } from "../env";
+import { domainFilterOf } from "../search-filter-schema";
 import type { JobSpec } from "./job-spec";
 import { jobKey } from "../pool/affinity-key";
 import { researchDepsFor } from "./research-deps";
@@ -30,6 +31,7 @@ export function digestRequestFor(spec: JobSpec, slot: number): DigestRequest {
     length: spec.digest.length,
     pages: spec.search.pages,
     ...(spec.search.freshness ? { freshness: spec.search.freshness } : {}),
+    ...(spec.search.domains && spec.search.domains.length > 0 ? { domains: domainFilterOf(spec.search.domains) } : {}),
     scheduledFor: new Date(slot),
   };
 }

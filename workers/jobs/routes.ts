@@ -101,12 +101,21 @@ jobsRoutes.post("/api/jobs/:id/feed-token", async (c) => {
   return c.json(jobView(rotated, Date.now(), baseUrl(c)));
 });
 
-/** Runs the job now, outside its schedule (to try a new job); answers at once, the run is async. */
+/**
+ * Runs the job now, outside its schedule (to try a new job); answers at once, the run is async. A run is
+ * one per millisecond slot: a second request in the same millisecond (a double click) gets that run back,
+ * `200` with `created: false`, instead of a `202` that would pretend to have queued another.
+ */
 jobsRoutes.post("/api/jobs/:id/runs", async (c) => {
   const { job } = await ownedJob(c);
   const slot = Date.now();
-  const { runId } = await runnerStub(c.env, job.id).enqueue({ jobId: job.id, slot, spec: job.spec, origin: job.origin });
-  return c.json({ runId, scheduledFor: new Date(slot).toISOString(), status: "queued" }, 202);
+  const { runId, created, status } = await runnerStub(c.env, job.id).enqueue({ jobId: job.id, slot, spec: job.spec, origin: job.origin });
+  const scheduledFor = new Date(slot).toISOString();
+  if (created) return c.json({ runId, scheduledFor, status: "queued", created: true }, 202);
+  return c.json(
+    { runId, scheduledFor, status, created: false, message: "A run of this job was already requested in this millisecond: this is that run." },
+    200,
+  );
 });
 
 jobsRoutes.get("/api/jobs/:id/runs", async (c) => {

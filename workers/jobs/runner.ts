@@ -46,11 +46,11 @@ export class JobRunner extends DurableObject<Env> {
   }
 
   /** Records the run of `slot` (a no-op when it exists) and wakes the object to do it. */
-  async enqueue(input: { jobId: string; slot: number; spec: JobSpec; origin: string }): Promise<{ runId: string; created: boolean }> {
-    if (this.destroyed) return { runId: "", created: false };
+  async enqueue(input: { jobId: string; slot: number; spec: JobSpec; origin: string }): Promise<{ runId: string; created: boolean; status: string }> {
+    if (this.destroyed) return { runId: "", created: false, status: "cancelled" };
     const { run, created } = this.store.enqueue({ id: `run_${randomHex(10)}`, ...input, now: Date.now() });
     if (created) await this.scheduleWake();
-    return { runId: run.id, created };
+    return { runId: run.id, created, status: run.status };
   }
 
   override async alarm(): Promise<void> {

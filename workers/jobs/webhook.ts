@@ -1,5 +1,5 @@
 /**
- * Webhook signing and one delivery attempt. The signature scheme (documented
+ * Webhook signing and one delivery attempt, through the outbound-URL guard (search/url-guard). The signature scheme (documented
  * with a verification recipe in docs/jobs.md):
  *
  *   Megrez-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
@@ -9,6 +9,8 @@
  * timestamp; `Megrez-Delivery` stays the same across retries so receivers can
  * deduplicate.
  */
+import { checkOutboundUrl } from "../../search/url-guard";
+
 export const SIGNATURE_HEADER = "Megrez-Signature";
 export const DELIVERY_HEADER = "Megrez-Delivery";
 export const EVENT_HEADER = "Megrez-Event";
@@ -45,10 +47,18 @@ export interface SendInput {
   fetch: (request: Request) => Promise<Response>;
 }
 
-/** Sends one signed POST; never throws. */
+/**
+ * Sends one signed POST; never throws. The URL passes the outbound-URL guard again at every attempt
+ * (a job stored before a rule was added is held to today's rules); a refused URL fails for good.
+ */
 export async function sendWebhook(input: SendInput): Promise<AttemptResult> {
+  const verdict = checkOutboundUrl(input.url);
+  if (!verdict.ok || verdict.url.protocol !== "https:") {
+    const why = verdict.ok ? "only https:// webhooks are sent" : verdict.detail;
+    return { ok: false, httpStatus: null, error: `webhook URL refused by the outbound-URL guard: ${why}`.slice(0, 300), retryable: false };
+  }
   const timestamp = Math.floor(input.now / 1000);
-  const request = new Request(input.url, {
+  const request = new Request(verdict.url, {
     method: "POST",
     redirect: "manual",
     headers: {

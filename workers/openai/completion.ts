@@ -2,7 +2,8 @@
  * Builds the non-streaming `chat.completion` object from the agent's events:
  * text with citation links, `url_citation` annotations, finish reason and
  * usage (the answer's call, as OpenAI counts it; the whole turn's calls in the
- * `turn_usage` extension). An answer that failed is an error in the public
+ * `turn_usage` extension), plus Sonar's `citations` / `search_results` (and
+ * `related_questions` when asked). An answer that failed is an error in the public
  * shape with the status its reason calls for (workers/openai/answer-failure.ts),
  * whatever text it had: a partial or fallback text is never a completion.
  */
@@ -10,12 +11,16 @@ import type { ChatEvent, ChatEventOf } from "../../agent/events";
 import { ApiError } from "../errors";
 import { answerFailure, endsTheAnswer } from "./answer-failure";
 import { CitationLinker, type UrlCitation } from "./citation-links";
+import { SonarSources, type SonarSourceFields } from "./sonar-fields";
 
 export interface CompletionMeta {
   id: string;
   created: number;
   model: string;
 }
+
+/** Writes Sonar's `related_questions` for a finished answer (set when the request asked for them), with its model call's usage. */
+export type RelatedQuestionsWriter = (answer: string) => Promise<{ questions: string[]; usage?: FinishEvent["usage"] }>;
 
 export interface OpenAIUsage {
   prompt_tokens: number;
@@ -28,7 +33,7 @@ export interface TurnUsage extends OpenAIUsage {
   model_calls: number;
 }
 
-export interface ChatCompletion {
+export interface ChatCompletion extends SonarSourceFields {
   id: string;
   object: "chat.completion";
   created: number;
@@ -41,6 +46,7 @@ export interface ChatCompletion {
   }[];
   usage: OpenAIUsage;
   turn_usage: TurnUsage;
+  related_questions?: string[];
 }
 
 type FinishEvent = ChatEventOf<"finish">;
@@ -49,13 +55,26 @@ export function toOpenAIUsage(usage: FinishEvent["usage"]): OpenAIUsage {
   return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens };
 }
 
-export function toTurnUsage(event: FinishEvent): TurnUsage {
+/** @param extraCall a model call made after the answer (Sonar's related questions), counted in the turn. */
+export function toTurnUsage(event: FinishEvent, extraCall?: FinishEvent["usage"]): TurnUsage {
   const turn = event.turnUsage ?? { ...event.usage, modelCalls: 0 };
-  return { ...toOpenAIUsage(turn), model_calls: turn.modelCalls };
+  const all = extraCall
+    ? {
+        promptTokens: turn.promptTokens + extraCall.promptTokens,
+        completionTokens: turn.completionTokens + extraCall.completionTokens,
+        modelCalls: turn.modelCalls + 1,
+      }
+    : turn;
+  return { ...toOpenAIUsage(all), model_calls: all.modelCalls };
 }
 
-export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: CompletionMeta): Promise<ChatCompletion> {
+export async function collectCompletion(
+  events: AsyncIterable<ChatEvent>,
+  meta: CompletionMeta,
+  relatedQuestions?: RelatedQuestionsWriter,
+): Promise<ChatCompletion> {
   const linker = new CitationLinker();
+  const sonar = new SonarSources();
   let content = "";
   const annotations: UrlCitation[] = [];
   let failure: ChatEventOf<"error"> | undefined;
@@ -65,6 +84,7 @@ export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: 
     annotations.push(...part.annotations);
   };
   for await (const event of events) {
+    sonar.observe(event);
     if (event.type === "source") linker.addSource(event.index, event.url, event.title);
     else if (event.type === "text-delta") append(linker.push(event.delta));
     else if (endsTheAnswer(event)) failure = event;
@@ -73,6 +93,7 @@ export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: 
   append(linker.end());
   if (finish?.reason === "aborted") throw new ApiError("request_cancelled", "The request was cancelled.");
   if (!finish || finish.reason === "error") throw answerFailure(failure);
+  const related = relatedQuestions ? await relatedQuestions(content) : undefined;
   return {
     id: meta.id,
     object: "chat.completion",
@@ -87,6 +108,8 @@ export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: 
       },
     ],
     usage: toOpenAIUsage(finish.usage),
-    turn_usage: toTurnUsage(finish),
+    turn_usage: toTurnUsage(finish, related?.usage),
+    ...sonar.fields(),
+    ...(related ? { related_questions: related.questions } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The accepted subset of the OpenAI Chat Completions request, plus the
- * `search` extension. Unknown fields are ignored (clients send many); fields
+ * `search` extension and Perplexity Sonar's search fields
+ * (`search_domain_filter`, `search_recency_filter`, `return_related_questions`). Unknown fields are ignored (clients send many); fields
  * whose meaning we cannot honour (n > 1) are rejected. Media parts
  * (`image_url` as a data: URL, `input_audio`) are accepted on the last user
  * message only and become the agent's attachments under the same rules as
@@ -12,6 +13,7 @@ import type { Attachment } from "../../agent/attachments";
 import { attachmentListSchema, requireAllowed, type AttachmentPolicy } from "../attachments";
 import { ApiError } from "../errors";
 import { formatIssues } from "../request-body";
+import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
 import { searchFieldSchema } from "../sites/site-scope";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
@@ -29,6 +31,9 @@ const messageSchema = z.object({
   role: z.enum(["system", "developer", "user", "assistant"]),
   content: z.union([z.string(), z.array(contentPart), z.null()]),
 });
+
+const notSupported = (message: string) => z.undefined({ message }).nullish();
+const NO_DATE_FILTERS = "date-range filters are not supported; use search_recency_filter";
 
 const NO_FUNCTION_CALLS = "tools and function calls are not supported: this endpoint answers with its own web search and cited sources";
 
@@ -53,6 +58,15 @@ export const chatCompletionRequestSchema = z
       .transform((stop) => (stop === null || stop === undefined ? undefined : typeof stop === "string" ? [stop] : stop)),
     /** Our extension: a search mode, or `{mode?, sites?}` to answer from crawled sites only (docs/sites.md). */
     search: searchFieldSchema.optional(),
+    // Perplexity Sonar's search fields.
+    search_domain_filter: domainFilterListSchema.nullish(),
+    search_recency_filter: recencySchema.nullish(),
+    return_related_questions: z.boolean().nullish(),
+    return_images: z.literal(false, { message: "images in answers are not supported" }).nullish(),
+    search_after_date_filter: notSupported(NO_DATE_FILTERS),
+    search_before_date_filter: notSupported(NO_DATE_FILTERS),
+    last_updated_after_filter: notSupported(NO_DATE_FILTERS),
+    last_updated_before_filter: notSupported(NO_DATE_FILTERS),
     /** OpenAI's cache-routing hint: requests with the same key meet the same engine replica. */
     prompt_cache_key: z.string().max(1024).nullish(),
     // What this endpoint cannot honour is refused by name rather than silently ignored.

@@ -16,6 +16,7 @@ import { requestContext } from "../middleware/request-context";
 import { chatRoutes } from "./chat";
 import { chatCompletionRoutes } from "./chat-completions";
 import { modelRoutes } from "./models";
+import { responseRoutes } from "./responses";
 import { sessionRoutes } from "./sessions";
 
 // In hono `/x/*` also matches `/x`; listing both would run the middleware twice.
@@ -34,6 +35,7 @@ useOn(WIDGET_PATHS, requireAuth({ allowSiteKeys: true }), rateLimit());
 
 apiRoutes.route("/", modelRoutes);
 apiRoutes.route("/", chatCompletionRoutes);
+apiRoutes.route("/", responseRoutes);
 apiRoutes.route("/", chatRoutes);
 apiRoutes.route("/", sessionRoutes);
 

@@ -5,7 +5,8 @@
  * (Last-Event-ID). Each event is one frame (`id`, `event`, `data`), written by
  * workers/sse-stream.ts, which also guarantees the final `finish`.
  * Attachments (ATTACHMENTS) go to the agent with this message only: the
- * session stores the text, so a later turn does not resend the media.
+ * session stores the text, so a later turn does not resend the media. The Sonar search filter
+ * fields apply to this turn, inside a site key's own default filter.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -14,10 +15,13 @@ import { chatEventSchema, type ChatEvent } from "../../agent/events";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
 import { attachmentListSchema, chatBodyLimit, requireAllowed } from "../attachments";
+import { admitChat, holdingLease } from "../chat-admission";
 import { ApiError } from "../errors";
 import { describeError, type Logger } from "../log";
 import { sessionKey } from "../pool/affinity-key";
+import { requestSearchFilter, sonarFilter } from "../request-filter";
 import { readJsonBody } from "../request-body";
+import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
 import type { ReadEventsResult } from "../sessions/chat-session";
 import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
 import { readSearchField, resolveSiteScope, searchFieldSchema } from "../sites/site-scope";
@@ -36,6 +40,8 @@ const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
       .refine((m) => m.trim().length > 0, "must not be empty"),
     search: searchFieldSchema.optional(),
     attachments: attachmentListSchema(maxAttachmentBytes).optional(),
+    search_domain_filter: domainFilterListSchema.optional(),
+    search_recency_filter: recencySchema.optional(),
   });
 
 export const chatRoutes = new Hono<ApiEnv>();
@@ -56,12 +62,20 @@ chatRoutes.post("/api/chat", async (c) => {
   const body = await readJsonBody(c, schema, chatBodyLimit(config.limits.maxBodyBytes, config.attachments));
   const attachments = body.attachments ?? [];
   requireAllowed(attachments, config.attachments);
+  const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
   const search = readSearchField(body.search);
   const siteIds = await resolveSiteScope(c.env, config, c.get("principal"), search.sites);
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
-  const turn = await session.beginTurn(body.message, config.sessionTtlMs);
-  if (!turn.ok) throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
+  const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
+  const turn = await session.beginTurn(body.message, config.sessionTtlMs).catch((error: unknown) => {
+    lease.release();
+    throw error;
+  });
+  if (!turn.ok) {
+    lease.release();
+    throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
+  }
 
   const run = createAgentRunner(
     c.env,
@@ -73,19 +87,23 @@ chatRoutes.post("/api/chat", async (c) => {
   );
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
-  const events = run({
-    messages: [
-      ...turn.history.map((m) => ({ role: m.role, content: m.content })),
-      { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
-    ],
-    ...(search.mode ? { search: search.mode } : {}),
-    signal: cancel.signal,
-  });
+  const events = holdingLease(
+    run({
+      messages: [
+        ...turn.history.map((m) => ({ role: m.role, content: m.content })),
+        { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
+      ],
+      ...(search.mode ? { search: search.mode } : {}),
+      ...(searchFilter ? { searchFilter } : {}),
+      signal: cancel.signal,
+    }),
+    lease,
+  );
   const live = new AsyncQueue<ChatEvent>();
   const recorder = new TurnRecorder(
     session,
     turn.turnId,
-    turn.firstEventId,
+    turn,
     (err) => log.error("recording the turn failed", describeError(err)),
     () => cancel.abort(new Error("turn cancelled")),
   );
@@ -95,13 +113,17 @@ chatRoutes.post("/api/chat", async (c) => {
 });
 
 async function pumpTurn(events: AsyncIterable<ChatEvent>, sessionId: string, recorder: TurnRecorder, live: AsyncQueue<ChatEvent>, log: Logger): Promise<void> {
-  const forward = (event: ChatEvent) => {
+  // An id is streamed only once the session has reserved it, so a later turn never reuses it; false: the
+  // turn is over (cancelled) and can have no more ids, so nothing more is streamed.
+  const forward = async (event: ChatEvent): Promise<boolean> => {
+    if (!(await recorder.reserve())) return false;
     recorder.add(event);
     live.push(event);
+    return true;
   };
   try {
     for await (const event of withFinish(events, (err) => log.error("answer failed", describeError(err)))) {
-      forward(event.type === "start" ? { ...event, sessionId } : event);
+      if (!(await forward(event.type === "start" ? { ...event, sessionId } : event))) return;
     }
   } finally {
     live.close();

@@ -5,11 +5,12 @@
 import type { Hono } from "hono";
 import { EngineError } from "../../engine/engine-errors";
 import { collectGeneration, usageJson } from "../collect-generation";
+import { refuseOverlongInput } from "../context-limit";
 import { chatCompletionRequestSchema } from "../request-schemas";
 import { samplingFromRequest } from "../sampling-from-request";
 import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context";
 import { SSE_HEADERS, sseBody } from "../sse";
-import { hasMedia, rejectMedia } from "../../omni/omni-support";
+import { hasMedia, rejectMedia } from "../media-messages";
 
 export function registerChatCompletions(app: Hono, context: ServerContext): void {
   app.post("/v1/chat/completions", async (c) => {
@@ -18,11 +19,16 @@ export function registerChatCompletions(app: Hono, context: ServerContext): void
     const request = parsed.value;
     checkModel(context, request.model);
     const { engine } = context;
+    refuseOverlongInput(
+      engine,
+      request.messages.flatMap((message) => [message.role, message.content]),
+      "messages",
+    );
     const abort = linkedAbort(c);
-    if (engine.omni === null) rejectMedia(request.messages);
-    const omniPrompt =
-      engine.omni !== null && hasMedia(request.messages) ? await engine.omni.prepare(request.messages, request.add_generation_prompt, abort.signal) : null;
-    const promptIds = omniPrompt?.promptIds ?? engine.codec.encodeChat(request.messages, request.add_generation_prompt);
+    if (engine.media === null) rejectMedia(request.messages);
+    const mediaPrompt =
+      engine.media !== null && hasMedia(request.messages) ? await engine.media.prepare(request.messages, request.add_generation_prompt, abort.signal) : null;
+    const promptIds = mediaPrompt?.promptIds ?? engine.codec.encodeChat(request.messages, request.add_generation_prompt);
     const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? engine.maxModelLen - promptIds.length;
     if (maxTokens <= 0)
       throw new EngineError(
@@ -31,7 +37,7 @@ export function registerChatCompletions(app: Hono, context: ServerContext): void
         "messages",
       );
     const params = samplingFromRequest(request, engine.folder.generationDefaults, maxTokens);
-    const events = engine.scheduler.submit({ promptIds, params, signal: abort.signal, ...(omniPrompt ? { embeddingSplices: omniPrompt.splices } : {}) });
+    const events = engine.scheduler.submit({ promptIds, params, signal: abort.signal, ...(mediaPrompt ? { embeddingSplices: mediaPrompt.splices } : {}) });
     const id = responseId("chatcmpl");
     const created = unixSeconds();
     const model = context.modelName;

@@ -8,12 +8,15 @@ import type { Engine } from "../../engine/create-engine";
 import { EngineError } from "../../engine/engine-errors";
 import type { GenerationEvent } from "../../engine/generation-events";
 import { collectGeneration, usageJson } from "../collect-generation";
+import { refuseOverlongInput } from "../context-limit";
 import { type CompletionRequest, completionRequestSchema } from "../request-schemas";
 import { samplingFromRequest } from "../sampling-from-request";
 import { checkModel, streamErrorBody, linkedAbort, parseBody, replyWith, responseId, type ServerContext, unixSeconds } from "../server-context";
 import { SSE_HEADERS, sseBody } from "../sse";
 
 function promptIdLists(engine: Engine, prompt: CompletionRequest["prompt"]): number[][] {
+  const texts = typeof prompt === "string" ? [prompt] : prompt.filter((item) => typeof item === "string");
+  for (const text of texts) refuseOverlongInput(engine, [text], "prompt");
   if (typeof prompt === "string") return [engine.codec.encodePrompt(prompt)];
   if (prompt.every((item) => typeof item === "string")) return prompt.map((text) => engine.codec.encodePrompt(text));
   if (prompt.every((item) => typeof item === "number")) return [prompt];

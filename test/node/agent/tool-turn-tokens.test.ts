@@ -21,6 +21,7 @@ import { runAgent } from "../../../agent/run-agent";
 import { writeDemoModel } from "../../../container/demo/write-demo-model";
 import { createEngine, type Engine } from "../../../container/engine/create-engine";
 import { OMNI_TOKENS } from "../../../container/omni/omni-dims";
+import { loadOmniEmbedder } from "../../../container/omni/omni-support";
 import { writeOmniDemoModel } from "../../../container/omni/write-omni-demo-model";
 import { extractPage } from "../../../search/extract";
 import { startTestServer, type TestServer } from "../engine/support/test-server";
@@ -45,7 +46,15 @@ let text: Stack;
 let omni: Stack;
 
 async function startStack(modelDir: string): Promise<Stack> {
-  const engine = await createEngine({ modelDir, executionProvider: "cpu", threads: 1, maxBatch: 8, maxQueue: 16, requestTimeoutMs: 60_000 });
+  const engine = await createEngine({
+    modelDir,
+    executionProvider: "cpu",
+    threads: 1,
+    maxBatch: 8,
+    maxQueue: 16,
+    requestTimeoutMs: 60_000,
+    mediaEmbedder: loadOmniEmbedder,
+  });
   const prefilled: number[][] = [];
   const submit = engine.scheduler.submit.bind(engine.scheduler);
   engine.scheduler.submit = (request) => {

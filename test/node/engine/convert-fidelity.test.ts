@@ -13,7 +13,7 @@ import { convertCheckpoint } from "../../../container/convert/convert-checkpoint
 import { loadModelFolder } from "../../../container/engine/model-folder";
 import { type LlamaDims, llamaWeightShapes } from "../../../container/model/llama-dims";
 import { randomLlamaWeights } from "../../../container/model/random-weights";
-import { referenceGreedy } from "../../../container/model/reference-forward";
+import { referenceGreedy } from "../../support/reference-forward";
 import { createInferenceSession } from "../../../container/runtime/onnx-backend";
 import { makeTestModel } from "./support/test-engine";
 import { TINY_DIMS, maxAbsDifference, rawGreedy } from "./support/tiny-model";

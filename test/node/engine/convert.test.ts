@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../../container/convert/convert-checkpoint";
 import { llamaWeightShapes } from "../../../container/model/llama-dims";
-import { referenceGreedy } from "../../../container/model/reference-forward";
+import { referenceGreedy } from "../../support/reference-forward";
 import { createEngine } from "../../../container/engine/create-engine";
 import { createInferenceSession } from "../../../container/runtime/onnx-backend";
 import { greedy, makeTestModel, runToEnd } from "./support/test-engine";

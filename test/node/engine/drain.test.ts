@@ -2,7 +2,9 @@
  * What a router needs from the engine: /health reports load (queue depth, running sequences,
  * free KV memory, prefix-cache bytes), and a drain (SIGTERM) stops admitting, lets held
  * requests finish, ends what is left at its deadline with an error, and exits 0 — both in
- * process (server/drain.ts) and as the real `container/main.ts` process.
+ * process (server/drain.ts) and as the real `container/main.ts` process, alone and under
+ * `container/supervisor.ts`. In process on both schedulers: the standard graph's BatchScheduler
+ * and the fast graph's PoolScheduler (KV pool on the native runtime).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,10 +14,16 @@ import { makeTestModel, testEngine } from "./support/test-engine";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 const model = makeTestModel(23);
+const fastModel = makeTestModel(23, { graph: "fast", dtype: "fp32" });
+const models = [
+  { graph: "standard", model, scheduler: "BatchScheduler" },
+  { graph: "fast", model: fastModel, scheduler: "PoolScheduler" },
+];
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   model.cleanup();
+  fastModel.cleanup();
 });
 
 const LONG = { messages: [{ role: "user", content: "tell me a long story" }], max_tokens: 2000, ignore_eos: true, temperature: 0, stream: true };
@@ -62,12 +70,16 @@ function readStream(response: Promise<Response>): { started: Promise<void>; done
   return { started, done };
 }
 
-describe("health and drain in process", () => {
+describe.each(models)("health and drain in process ($graph graph)", ({ model, scheduler }) => {
   let engine: Engine;
   let server: TestServer;
   beforeAll(async () => {
     engine = await testEngine(model, { maxBatch: 1, maxQueue: 4, prefixCacheBytes: 64 * 2 ** 20 });
     server = await startTestServer(engine);
+  });
+
+  it(`runs on ${scheduler}`, () => {
+    expect(engine.scheduler.constructor.name).toBe(scheduler);
   });
   afterAll(async () => {
     await server.close();
@@ -109,7 +121,7 @@ describe("health and drain in process", () => {
   });
 });
 
-describe("a drain past its deadline", () => {
+describe.each(models)("a drain past its deadline ($graph graph)", ({ model }) => {
   it("ends what is left with an engine_draining error frame", async () => {
     const engine = await testEngine(model, { maxBatch: 1, maxQueue: 4 });
     const server = await startTestServer(engine);
@@ -132,9 +144,11 @@ describe("a drain past its deadline", () => {
   });
 });
 
-describe("container/main.ts on SIGTERM", () => {
-  it("finishes the running answer, refuses new ones, then exits 0", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "container/main.ts", "--model", model.dir, "--port", "0"], {
+// Alone, and under the supervisor (the Docker image's command, PID 1 in Kubernetes, whose preStop sends it
+// SIGTERM): the drain is the same, and the supervisor does not restart an engine that drained.
+describe.each(["container/main.ts", "container/supervisor.ts"])("%s on SIGTERM", (entry) => {
+  async function startEngine() {
+    const child = spawn(process.execPath, ["--import", "tsx", entry, "--model", model.dir, "--port", "0"], {
       cwd: process.cwd(),
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ENGINE_MAX_BATCH: "1" },
@@ -148,6 +162,24 @@ describe("container/main.ts on SIGTERM", () => {
     while (!/engine listening on/.test(output) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const url = /engine listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
     expect(url, output).toBeDefined();
+    return { child, exited, url, output: () => output };
+  }
+
+  it("stops at once on a second SIGTERM", async () => {
+    const { child, exited, url } = await startEngine();
+    const answer = readStream(post(url ?? "", LONG));
+    // The connection is cut: the read fails, or ends without a finish.
+    const ended = answer.done.catch(() => ({ finish: null }));
+    await answer.started;
+    child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect((await ended).finish).not.toBe("length");
+  });
+
+  it("finishes the running answer, refuses new ones, then exits 0", async () => {
+    const { child, exited, url, output: read } = await startEngine();
 
     const answer = readStream(post(url ?? "", LONG));
     await answer.started;
@@ -161,6 +193,8 @@ describe("container/main.ts on SIGTERM", () => {
     expect(refused?.status).toBe(503);
     expect(await answer.done).toMatchObject({ finish: "length", errors: [] });
     expect(await exited).toBe(0);
-    expect(output).toContain("engine: draining");
+    expect(read()).toContain("engine: draining");
+    expect(read()).not.toMatch(/restarting in/);
+    expect(read().match(/engine listening on/g)).toHaveLength(1);
   });
 });

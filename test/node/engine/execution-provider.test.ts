@@ -1,5 +1,5 @@
 /**
- * Execution-provider selection: auto picks cuda only when onnxruntime-node's CUDA provider
+ * Execution-provider selection: auto picks cuda only when the ORT library's CUDA provider
  * libraries are installed (never on the CI machines), and an explicit cuda request without
  * them fails with an actionable message instead of a loader error.
  */
@@ -14,6 +14,6 @@ describe("resolveExecutionProvider", () => {
   });
 
   it.skipIf(cudaProviderInstalled())("refuses an explicit cuda request without the provider libraries", () => {
-    expect(() => resolveExecutionProvider("cuda")).toThrow(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    expect(() => resolveExecutionProvider("cuda")).toThrow(/ENGINE_ORT_LIBRARY/);
   });
 });

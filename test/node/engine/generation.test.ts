@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../../container/engine/create-engine";
-import { referenceGreedy } from "../../../container/model/reference-forward";
+import { referenceGreedy } from "../../support/reference-forward";
 import { greedy, makeTestModel, runToEnd, testEngine } from "./support/test-engine";
 
 const model = makeTestModel(9);

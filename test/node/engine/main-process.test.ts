@@ -1,9 +1,11 @@
 /**
  * The entry point as a real process, started the way `npm start` and the e2e tests start it:
  * one ready line naming URL, model and EP; a clear non-zero exit when the port is taken or the
- * model folder is missing; clean exit on SIGTERM.
+ * model folder is missing or ENGINE_ORT_LIBRARY names no usable ONNX Runtime; clean exit on SIGTERM.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTestModel } from "./support/test-engine";
 
@@ -14,8 +16,12 @@ afterAll(() => {
   model.cleanup();
 });
 
-function startEngine(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "container/main.ts", ...args], { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] });
+function startEngine(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "container/main.ts", ...args], {
+    cwd: process.cwd(),
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   children.push(child);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -54,5 +60,20 @@ describe("container/main.ts", () => {
     const run = startEngine(["--model", `${model.dir}-missing`, "--port", "0"]);
     expect(await run.exited).toBe(1);
     expect(run.output()).toMatch(/model folder .*-missing does not exist/);
+  });
+
+  it("exits with one clear line when ENGINE_ORT_LIBRARY is missing, not a library, or not ONNX Runtime", async () => {
+    const notElf = join(model.dir, "config.json");
+    const notOrt = createRequire(import.meta.url).resolve("@koromix/koffi-linux-x64/linux_x64/koffi.node");
+    const cases: [string, RegExp][] = [
+      [join(model.dir, "libonnxruntime.so.1"), /^engine: ONNX Runtime library .*libonnxruntime\.so\.1 does not exist \(ENGINE_ORT_LIBRARY\)$/],
+      [notElf, /^engine: .*config\.json cannot be loaded as a shared library \(.*\); ENGINE_ORT_LIBRARY must name libonnxruntime\.so$/],
+      [notOrt, /^engine: .*koffi\.node is not an ONNX Runtime library \(it has no OrtGetApiBase symbol\); ENGINE_ORT_LIBRARY must name libonnxruntime\.so$/],
+    ];
+    for (const [library, message] of cases) {
+      const run = startEngine(["--model", model.dir, "--port", "0"], { ENGINE_ORT_LIBRARY: library });
+      expect(await run.exited).toBe(1);
+      expect(run.output().trim().split("\n")).toEqual([expect.stringMatching(message)]);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildEmbedTokens, buildLlamaDecoder, float32WeightSource } from "../../../container/model/build-llama-decoder";
 import { randomLlamaWeights } from "../../../container/model/random-weights";
-import { referenceGreedy } from "../../../container/model/reference-forward";
+import { referenceGreedy } from "../../support/reference-forward";
 import { encodeOnnxModel } from "../../../container/onnx/onnx-model";
 import { bytesOf, float32ToFloat16Array } from "../../../container/onnx/tensor-bytes";
 import { createInferenceSession } from "../../../container/runtime/onnx-backend";

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../../container/engine/create-engine";
+import { loadOmniEmbedder } from "../../../container/omni/omni-support";
 import { DEFAULT_SAMPLING } from "../../../container/engine/sampling-params";
 import { llamaWeightShapes } from "../../../container/model/llama-dims";
 import { convertOmniCheckpoint } from "../../../container/omni/convert-omni-checkpoint";
@@ -113,7 +114,7 @@ beforeAll(async () => {
     },
   });
   convertOmniCheckpoint({ inputDir: hf, outputDir: join(dir, "converted"), dtype: "fp32", tokens: model.omni.tokens });
-  const options = { executionProvider: "cpu" as const, maxBatch: 4, maxQueue: 8, requestTimeoutMs: 120_000 };
+  const options = { executionProvider: "cpu" as const, mediaEmbedder: loadOmniEmbedder, maxBatch: 4, maxQueue: 8, requestTimeoutMs: 120_000 };
   direct = await createEngine({ ...options, modelDir: join(dir, "direct") });
   converted = await createEngine({ ...options, modelDir: join(dir, "converted") });
 
@@ -133,7 +134,7 @@ afterAll(async () => {
 });
 
 async function tokens(engine: Engine): Promise<number[]> {
-  const prompt = await engine.omni!.prepare(
+  const prompt = await engine.media!.prepare(
     [
       {
         role: "user",
@@ -171,7 +172,7 @@ describe("Megrez-Omni checkpoint converter", () => {
   });
 
   it("the converted folder answers an image + audio request with the same tokens as the directly built one", async () => {
-    expect(converted.omni).not.toBeNull();
+    expect(converted.media).not.toBeNull();
     expect(await tokens(converted)).toEqual(await tokens(direct));
   });
 

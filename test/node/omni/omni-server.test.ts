@@ -9,6 +9,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../../container/engine/create-engine";
+import { loadOmniEmbedder } from "../../../container/omni/omni-support";
 import type { GenerationEvent } from "../../../container/engine/generation-events";
 import { DEFAULT_SAMPLING, type SamplingParams } from "../../../container/engine/sampling-params";
 import { writeDemoModel } from "../../../container/demo/write-demo-model";
@@ -39,7 +40,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "omni-server-"));
   model = writeOmniDemoModel({ outDir: join(dir, "omni"), seed: 11 });
   writeDemoModel({ outDir: join(dir, "text"), seed: 11 });
-  const options = { executionProvider: "cpu" as const, maxBatch: 8, maxQueue: 16, requestTimeoutMs: 120_000 };
+  const options = { executionProvider: "cpu" as const, mediaEmbedder: loadOmniEmbedder, maxBatch: 8, maxQueue: 16, requestTimeoutMs: 120_000 };
   engine = await createEngine({ ...options, modelDir: join(dir, "omni") });
   textEngine = await createEngine({ ...options, modelDir: join(dir, "text") });
   server = await startTestServer(engine);
@@ -72,8 +73,8 @@ async function referenceText(promptIds: readonly number[], media: OmniMedia[]): 
   return { ids: kept, text: engine.codec.decode(kept, true) };
 }
 
-async function promptFor(messages: Parameters<NonNullable<Engine["omni"]>["prepare"]>[0]): Promise<readonly number[]> {
-  return (await engine.omni!.prepare(messages, true)).promptIds;
+async function promptFor(messages: Parameters<NonNullable<Engine["media"]>["prepare"]>[0]): Promise<readonly number[]> {
+  return (await engine.media!.prepare(messages, true)).promptIds;
 }
 
 /**
@@ -211,8 +212,8 @@ describe("Omni requests through the server", () => {
     const audioMessages = [
       { role: "user", content: "Convert speech to text.", media: [{ kind: "audio" as const, source: { type: "data" as const, base64: audioBase64 } }] },
     ];
-    const imagePrompt = await engine.omni!.prepare(imageMessages, true);
-    const audioPrompt = await engine.omni!.prepare(audioMessages, true);
+    const imagePrompt = await engine.media!.prepare(imageMessages, true);
+    const audioPrompt = await engine.media!.prepare(audioMessages, true);
     const textIds = engine.codec.encodeChat([{ role: "user", content: "Hello there" }], true);
     const params = { ...defaultParams(), maxTokens: TOKENS };
     // Submitted synchronously: the image row is prefilled first, the text and audio rows join together in the next

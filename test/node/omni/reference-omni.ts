@@ -2,7 +2,7 @@
 // reference. Spliced rows are fed through ReferenceLlama as extra embedding rows appended past the vocabulary (the
 // untied lm_head never sees them), so the engine's own reference forward pass is reused unchanged.
 import type { LlamaDims } from "../../../container/model/llama-dims";
-import { argmax, ReferenceLlama } from "../../../container/model/reference-forward";
+import { argmax, ReferenceLlama } from "../../support/reference-forward";
 import { preprocessAudio } from "../../../container/omni/audio-preprocess";
 import { preprocessImage } from "../../../container/omni/image-preprocess";
 import type { OmniConfig } from "../../../container/omni/omni-dims";

@@ -2,6 +2,7 @@
 // a 50 MB body, lying content types, GBK/Big5 pages, robots.txt, bot challenges and paywalls.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPageFetcher, type PageFetcherOptions } from "../../../search/fetch";
+import { REFUSED_URLS } from "../url-guard/guard-table";
 import { startServer, type TestServer } from "./support/http-server";
 
 const html = (body: string, head = ""): string => `<!doctype html><html><head>${head}<title>t</title></head><body>${body}</body></html>`;
@@ -33,6 +34,7 @@ beforeAll(async () => {
     "/to-decimal": (_request, response) => response.writeHead(302, { location: "http://2130706433/" }).end(),
     "/to-file": (_request, response) => response.writeHead(302, { location: "file:///etc/passwd" }).end(),
     "/to-page": (_request, response) => response.writeHead(302, { location: "/page" }).end(),
+    "/redirect": (request, response) => response.writeHead(302, { location: new URL(request.url ?? "/", "http://x").searchParams.get("to") ?? "/" }).end(),
     "/loop": (_request, response) => response.writeHead(302, { location: "/loop" }).end(),
     "/bad-location": (_request, response) => response.writeHead(302, { location: "http://[not-an-ip/" }).end(),
     "/stall": () => undefined,
@@ -97,6 +99,14 @@ beforeAll(async () => {
       response
         .writeHead(503, { "content-type": "text/html" })
         .end("<html><head><title>Just a moment...</title></head><body>Checking your browser before accessing</body></html>"),
+    "/challenge-200": (_request, response) =>
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end(html("<p>One moment, please.</p>", "<script>window._cf_chl_opt={cvId:'3',cType:'managed'};</script>")),
+    "/about-challenges": (_request, response) =>
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end(html(`<p>Challenge pages carry <code>_cf_chl_opt</code> and say "Just a moment...".</p>${longText}`)),
     "/paywall": (_request, response) =>
       response.writeHead(200, { "content-type": "text/html" }).end(html('<p>Teaser.</p><div class="paywall">Subscribe to continue reading.</div>')),
     "/missing": (_request, response) => response.writeHead(404, { "content-type": "text/html" }).end(html("gone")),
@@ -125,6 +135,19 @@ describe("createPageFetcher", () => {
   it.each(["/to-metadata", "/to-ten", "/to-localhost", "/to-ipv6", "/to-decimal"])("refuses a redirect to a private address (%s)", async (path) => {
     const outcome = await fetchPage(`${server.origin}${path}`);
     expect(outcome).toMatchObject({ ok: false, reason: "blocked-address" });
+  });
+
+  it("refuses a redirect to every private spelling of the guard's table, without following it", async () => {
+    const latin1 = REFUSED_URLS.filter((url) => /^[\x20-\x7e]*$/.test(url));
+    const noRobots = fetcher({ robots: false });
+    const followed: string[] = [];
+    for (const url of latin1) {
+      const outcome = await noRobots(`${server.origin}/redirect?to=${encodeURIComponent(url)}`);
+      if (!outcome.ok && outcome.reason === "blocked-address" && outcome.status === 302) continue;
+      followed.push(url);
+    }
+    expect(latin1.length).toBeGreaterThan(700);
+    expect(followed).toEqual([]);
   });
 
   it("refuses non-http schemes, at the start and on redirect", async () => {
@@ -214,6 +237,12 @@ describe("createPageFetcher", () => {
     expect(await fetchPage(`${server.origin}/challenge`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 403 });
     expect(await fetchPage(`${server.origin}/just-a-moment`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 503 });
     expect(await fetchPage(`${server.origin}/paywall`)).toMatchObject({ ok: false, reason: "paywall" });
+    expect(await fetchPage(`${server.origin}/challenge-200`)).toMatchObject({ ok: false, reason: "bot-challenge", status: 200 });
+  });
+
+  it("reads a page that only writes about challenge markers (an article, not an interstitial)", async () => {
+    const page = await fetchPage(`${server.origin}/about-challenges`);
+    expect(page).toMatchObject({ ok: true });
   });
 
   it("reports HTTP errors and unreachable hosts as typed failures", async () => {

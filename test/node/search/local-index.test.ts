@@ -10,6 +10,7 @@ import { extractPage } from "../../../search/extract";
 import { createPageFetcher } from "../../../search/fetch";
 import { createLocalIndexProvider } from "../../../search/providers/local-index";
 import { isSearchError } from "../../../search/providers/search-error";
+import { parseDomainFilter } from "../../../search/search-filter";
 import { startServer, type TestServer } from "./support/http-server";
 
 let folder: string;
@@ -61,6 +62,28 @@ describe("local corpus index", () => {
     const chinese = await provider.search("中文搜索", { limit: 3 });
     expect(chinese[0]?.url).toBe("http://127.0.0.1:8787/corpus/guides-chinese-guide.html");
     expect(await provider.search("zzzqqq", { limit: 3 })).toEqual([]);
+  });
+
+  it("filters by URL host (and path) before cutting to the limit", async () => {
+    const provider = (baseUrl: string) =>
+      createLocalIndexProvider({ loadIndex: async () => JSON.parse(await readFile(join(out, "index.json"), "utf8")), baseUrl });
+    const domains = (entries: string[]) => {
+      const parsed = parseDomainFilter(entries);
+      if (!parsed.ok) throw new Error(parsed.message);
+      return parsed.filter;
+    };
+    const docs = provider("https://docs.example.com/corpus/");
+    const query = "deploy widget engine connections";
+    const all = await docs.search(query, { limit: 4 });
+    expect(all.length).toBeGreaterThan(1);
+    expect(await docs.search(query, { limit: 4, domains: domains(["example.com"]) })).toEqual(all);
+    expect(await docs.search(query, { limit: 4, domains: domains(["other.org"]) })).toEqual([]);
+    expect(await docs.search(query, { limit: 4, domains: domains(["-docs.example.com"]) })).toEqual([]);
+    const onePage = await docs.search(query, { limit: 1, domains: domains(["https://docs.example.com/corpus/notes.html"]) });
+    expect(onePage.map((hit) => hit.url)).toEqual(["https://docs.example.com/corpus/notes.html"]);
+    const denied = await docs.search(query, { limit: 4, domains: domains(["-https://docs.example.com/corpus/deploy.html"]) });
+    expect(denied.map((hit) => hit.url)).not.toContain("https://docs.example.com/corpus/deploy.html");
+    expect(denied.length).toBe(all.length - 1);
   });
 
   it("serves pages the fetcher and extractor can read", async () => {

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createSearchProvider, isSearchError, type SearchProviderName } from "../../../search/providers/index";
+import { parseDomainFilter, type DomainFilter } from "../../../search/search-filter";
 import { fakeFetch, jsonResponse } from "./support/fake-fetch";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), "utf8"));
@@ -84,6 +85,65 @@ describe("Tavily", () => {
     expect(JSON.parse(request?.body ?? "{}")).toMatchObject({ query: "GBK encoding TextDecoder", max_results: 3 });
     expect(results).toHaveLength(3);
     expect(results[1]).toMatchObject({ url: "https://encoding.spec.whatwg.org/", provider: "tavily" });
+  });
+});
+
+describe("search filter (domains and recency) in the outgoing request", () => {
+  const domains = (entries: string[]): DomainFilter => {
+    const parsed = parseDomainFilter(entries);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.filter;
+  };
+  const filter = domains(["huggingface.co", "https://github.com/infinigence", "-example-news.cn"]);
+
+  it("Serper: site: operators in q and tbs=qdr:h for the last hour", async () => {
+    const fake = fakeFetch(() => jsonResponse(fixture("serper-search")));
+    await createSearchProvider("serper", { fetch: fake.fetch, apiKey: "k" }).search("Megrez", { limit: 5, domains: filter, freshness: "hour" });
+    expect(JSON.parse(fake.requests[0]?.body ?? "{}")).toEqual({
+      q: "Megrez (site:huggingface.co OR site:github.com/infinigence) -site:example-news.cn",
+      num: 5,
+      tbs: "qdr:h",
+    });
+  });
+
+  it("Brave: site: operators in q within its 50-word limit, freshness pd for hour and day", async () => {
+    const fake = fakeFetch(() => jsonResponse(fixture("brave-search")));
+    const brave = createSearchProvider("brave", { fetch: fake.fetch, apiKey: "k" });
+    await brave.search("minisearch bm25", { limit: 5, domains: filter, freshness: "hour" });
+    await brave.search("word ".repeat(48).trim(), { limit: 5, domains: filter, freshness: "year" });
+    const [first, second] = fake.requests.map((request) => Object.fromEntries(new URL(request.url).searchParams));
+    expect(first).toMatchObject({ q: "minisearch bm25 (site:huggingface.co OR site:github.com/infinigence) -site:example-news.cn", freshness: "pd" });
+    expect(second?.q).toBe(`${"word ".repeat(48).trim()} site:huggingface.co`);
+    expect(second?.freshness).toBe("py");
+  });
+
+  it("Tavily: include_domains / exclude_domains (hosts) and time_range", async () => {
+    const fake = fakeFetch(() => jsonResponse(fixture("tavily-search")));
+    const tavily = createSearchProvider("tavily", { fetch: fake.fetch, apiKey: "k" });
+    await tavily.search("GBK", { limit: 3, domains: filter, freshness: "week" });
+    await tavily.search("GBK", { limit: 3, domains: domains(["-https://example.org/private"]), freshness: "hour" });
+    const [first, second] = fake.requests.map((request) => JSON.parse(request.body ?? "{}"));
+    expect(first).toMatchObject({ query: "GBK", include_domains: ["huggingface.co", "github.com"], exclude_domains: ["example-news.cn"], time_range: "week" });
+    // A URL-level deny rule must not exclude the whole host: it is enforced on the results instead.
+    expect(second).not.toHaveProperty("exclude_domains");
+    expect(second).not.toHaveProperty("include_domains");
+    expect(second.time_range).toBe("day");
+  });
+
+  it("SearXNG: site: operators in q and time_range (day/month/year)", async () => {
+    const fake = fakeFetch(() => jsonResponse(fixture("searxng-search")));
+    const searxng = createSearchProvider("searxng", { fetch: fake.fetch, baseUrl: "http://127.0.0.1:8888" });
+    await searxng.search("cpu limit", { limit: 5, domains: domains(["developers.cloudflare.com"]), freshness: "week" });
+    await searxng.search("cpu limit", { limit: 5, freshness: "hour" });
+    const [first, second] = fake.requests.map((request) => Object.fromEntries(new URL(request.url).searchParams));
+    expect(first).toMatchObject({ q: "cpu limit site:developers.cloudflare.com", time_range: "month" });
+    expect(second).toMatchObject({ q: "cpu limit", time_range: "day" });
+  });
+
+  it("changes nothing in the request without a filter", async () => {
+    const fake = fakeFetch(() => jsonResponse(fixture("serper-search")));
+    await createSearchProvider("serper", { fetch: fake.fetch, apiKey: "k" }).search("Megrez", { limit: 5 });
+    expect(JSON.parse(fake.requests[0]?.body ?? "{}")).toEqual({ q: "Megrez", num: 5 });
   });
 });
 

@@ -44,6 +44,7 @@ const valid: unknown[] = [
   { type: "page-read", index: 2, outcome: "failed", reason: "timeout", done: 2, total: 5 },
   { type: "start", id: "a", model: "m", created: 0 },
   { type: "text-delta", delta: "extra keys are stripped", extra: true },
+  { type: "source", index: 3, url: "HTTPS://Example.com/a?b=c#d", title: "t", snippet: "s", domain: "example.com" },
 ];
 
 const invalid: unknown[] = [
@@ -65,6 +66,11 @@ const invalid: unknown[] = [
   { type: "tool-call", name: "search", arguments: [] },
   { type: "start", id: "a", model: "m", created: 1.5 },
   { type: "start", id: "a", model: "m", created: 1, sessionId: 3 },
+  { type: "source", index: 1, url: "javascript:alert(1)", title: "t", snippet: "s", domain: "d" },
+  { type: "source", index: 1, url: "data:text/html,<script>alert(1)</script>", title: "t", snippet: "s", domain: "d" },
+  { type: "source", index: 1, url: "//evil.example/", title: "t", snippet: "s", domain: "d" },
+  { type: "source", index: 1, url: "https://a.example/ x", title: "t", snippet: "s", domain: "d" },
+  { type: "citation", index: 1, url: "javascript:alert(1)", title: "t", start: 0, end: 3 },
 ];
 
 describe("the widget's shimmed event schema", () => {

@@ -20,7 +20,7 @@ describe("parseConfig", () => {
     expect(config.search.mode).toBe("auto");
     expect(config.auth.open).toBe(true);
     expect(config.rateLimit).toEqual({ perKeyPerMinute: 60, perIpPerMinute: 120 });
-    expect(config.limits).toEqual({ maxBodyBytes: 131_072, maxMessageChars: 8_000 });
+    expect(config.limits).toEqual({ maxBodyBytes: 131_072, maxMessageChars: 8_000, maxConcurrentChats: 0 });
     expect(config.allowPrivateFetch).toBe(false);
     expect(config.agent.defaultSearchMode).toBe("auto");
     expect(config.agent.pages).toBe(5);

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_STORED_MESSAGES } from "../../../workers/sessions/chat-session";
+import { EVENT_ID_BLOCK, MAX_STORED_MESSAGES } from "../../../workers/sessions/chat-session";
 
 const stub = (name: string) => env.SESSIONS.get(env.SESSIONS.idFromName(name));
 
@@ -33,7 +33,8 @@ describe("ChatSession", () => {
     expect(read).toMatchObject({ done: true, interrupted: false, nextId: first.firstEventId + 1 });
     expect(read?.events.map((e) => e.id)).toEqual([first.firstEventId]);
     const second = await session.beginTurn("two");
-    expect(second).toMatchObject({ ok: true, firstEventId: first.firstEventId + 1 });
+    // Ids are reserved ahead of the stored ones: the next turn starts after everything reserved.
+    expect(second).toMatchObject({ ok: true, firstEventId: first.firstEventId + 1 + EVENT_ID_BLOCK });
   });
 
   it("forgets itself when its time-to-live runs out, but not while an answer is being written", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSSEEvents, type ParsedSSEEvent } from "../../../agent/event-stream";
 import { call, errorOf, postJson, request } from "./support/api";
-import { createFakeEngine } from "./support/fake-engine";
+import { createFakeEngine, textOf } from "./support/fake-engine";
 
 async function readAll(res: Response): Promise<ParsedSSEEvent[]> {
   const out: ParsedSSEEvent[] = [];
@@ -147,5 +147,49 @@ describe("resuming a stream", () => {
   it("answers 404 for a session without an answer", async () => {
     const res = await request("/api/chat/no-such-session/stream");
     expect(res.status).toBe(404);
+  });
+});
+
+describe("event ids and failed answers across turns", () => {
+  it("never gives a later turn an id an earlier, cancelled turn already streamed", async () => {
+    const engine = createFakeEngine({ chunkSize: 1, chunkDelayMs: 15 });
+    const first = await call("/api/chat", postJson({ sessionId: "session-ids-1", message: "Say hello", search: "never" }), { ENGINE: engine });
+    const firstIds: number[] = [];
+    const reading = (async () => {
+      for await (const e of parseSSEEvents(first.response.body!)) {
+        firstIds.push(Number(e.id));
+        if (e.event.type === "text-delta" && firstIds.length === 4) await request("/api/chat/session-ids-1/cancel", { method: "POST" });
+      }
+    })();
+    await reading;
+    await first.settled;
+    const second = await readAll(await request("/api/chat", postJson({ sessionId: "session-ids-1", message: "again", search: "never" }), { ENGINE: engine }));
+    const secondIds = second.map((e) => Number(e.id));
+    expect(firstIds.length).toBeGreaterThan(4);
+    expect(Math.min(...secondIds)).toBeGreaterThan(Math.max(...firstIds));
+    expect(secondIds).toEqual(secondIds.map((_, i) => secondIds[0]! + i));
+  });
+
+  it("keeps the partial text of a failed answer marked incomplete, and out of the next turn's context", async () => {
+    const long = "This answer is long enough to stream several chunks before the engine goes away for good.";
+    const broken = createFakeEngine({ reply: () => long, chunkSize: 6, chunkDelayMs: 10, cut: { afterChunks: 10, how: "error" } });
+    const failed = await readAll(
+      await request("/api/chat", postJson({ sessionId: "session-partial-1", message: "Say hello", search: "never" }), { ENGINE: broken }),
+    );
+    expect(failed.at(-1)?.event).toMatchObject({ type: "finish", reason: "error" });
+    const partial = failed.flatMap((e) => (e.event.type === "text-delta" ? [e.event.delta] : [])).join("");
+    expect(partial.length).toBeGreaterThan(0);
+
+    const history: { messages: { role: string; content: string; incomplete?: boolean }[] } = await (await request("/api/sessions/session-partial-1")).json();
+    expect(history.messages.map((m) => [m.role, m.content, m.incomplete ?? false])).toEqual([
+      ["user", "Say hello", false],
+      ["assistant", partial, true],
+    ]);
+
+    const engine = createFakeEngine();
+    await readAll(await request("/api/chat", postJson({ sessionId: "session-partial-1", message: "Try again", search: "never" }), { ENGINE: engine }));
+    const sent = engine.calls.at(-1)?.body.messages?.map((m) => `${m.role}:${textOf(m)}`) ?? [];
+    expect(sent.slice(1)).toEqual(["user:Say hello", "user:Try again"]);
+    expect(sent.join("\n")).not.toContain(partial);
   });
 });

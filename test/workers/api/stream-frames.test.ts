@@ -3,9 +3,12 @@
  * scripted engine, compared with the recordings in test/fixtures/sse-frames/.
  * Only what differs between two runs is normalized (response ids, session ids,
  * timestamps). A change to these files is a change of the wire format: it is
- * either a deliberate fix (say so in the commit) or a regression.
+ * either a deliberate fix (say so in the commit) or a regression. The clock is
+ * pinned (the system prompt carries the date and weekday, so token counts would
+ * change with the day). The sources come from the demo corpus, which is built
+ * from docs/: an edit there can re-rank them, and then this recording is redone.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { postJson, request } from "./support/api";
 import { createFakeEngine, type FakeEngineScript } from "./support/fake-engine";
@@ -13,10 +16,14 @@ import { createFakeEngine, type FakeEngineScript } from "./support/fake-engine";
 const searchQuestion = "Please search: how does the edge API cite sources?";
 
 function normalize(text: string): string {
-  return pageReadsInIndexOrder(text)
-    .replace(/chatcmpl-[0-9a-f]{32}/g, "chatcmpl-<id>")
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
-    .replace(/"created":\d+/g, '"created":0');
+  return (
+    pageReadsInIndexOrder(text)
+      .replace(/chatcmpl-[0-9a-f]{32}/g, "chatcmpl-<id>")
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
+      .replace(/"created":\d+/g, '"created":0')
+      // Source dates of the local corpus are its files' modification times, which differ between checkouts.
+      .replace(/"date":"[^"]*"/g, '"date":"<date>"')
+  );
 }
 
 /**
@@ -54,9 +61,14 @@ const fixture = (name: string) => `../../fixtures/sse-frames/${name}.sse`;
 
 describe("the SSE frames of /api/chat and /v1/chat/completions", () => {
   beforeAll(async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-12-02T12:00:00Z") });
     const index = await env.ASSETS.fetch("https://assets.local/corpus/index.json");
     await index.body?.cancel();
     if (!index.ok) throw new Error("dist/assets/corpus is not built: run `npx tsx scripts/build.ts` first");
+  });
+
+  afterAll(() => {
+    vi.useRealTimers();
   });
 
   const chat = (message: string, search: string, extra: Record<string, unknown> = {}) => ({ message, search, ...extra });

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { ChatEvent } from "../../../agent/events";
-import type { RecordedEvent, SessionSource } from "../../../workers/sessions/chat-session";
+import type { RecordedEvent, TurnAnswer } from "../../../workers/sessions/chat-session";
 import { TurnRecorder } from "../../../workers/sessions/turn-recorder";
 
 function recordingSink() {
   const batches: RecordedEvent[][] = [];
-  const finished: { content: string; sources: SessionSource[] }[] = [];
+  const finished: TurnAnswer[] = [];
   return {
     batches,
     finished,
     appendEvents: async (_turn: string, events: RecordedEvent[]) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       batches.push(events);
+      return (events.at(-1)?.id ?? 0) + 100;
     },
-    finishTurn: (_turn: string, answer: { content: string; sources: SessionSource[] }) => {
+    finishTurn: (_turn: string, answer: TurnAnswer) => {
       finished.push(answer);
     },
   };
@@ -31,7 +32,7 @@ const source = (index: number): ChatEvent => ({
 describe("TurnRecorder", () => {
   it("numbers events from the turn's first id, batches them in order and stores the answer", async () => {
     const sink = recordingSink();
-    const recorder = new TurnRecorder(sink, "turn-1", 41, (err) => {
+    const recorder = new TurnRecorder(sink, "turn-1", { firstEventId: 41, reservedUntil: 141 }, (err) => {
       throw err;
     });
     const events: ChatEvent[] = [source(2), source(1), { type: "text-delta", delta: "Answer " }, { type: "text-delta", delta: "[1]." }];
@@ -49,8 +50,48 @@ describe("TurnRecorder", () => {
           { index: 1, url: "https://s1.example/", title: "S1" },
           { index: 2, url: "https://s2.example/", title: "S2" },
         ],
+        incomplete: false,
       },
     ]);
+  });
+
+  it("marks an answer that finished with an error as incomplete", async () => {
+    const sink = recordingSink();
+    const recorder = new TurnRecorder(sink, "turn-3", { firstEventId: 1, reservedUntil: 101 }, (err) => {
+      throw err;
+    });
+    recorder.add({ type: "text-delta", delta: "Half an ans" });
+    recorder.add({ type: "error", code: "model-timeout", message: "The model took too long.", retryable: true });
+    recorder.add({ type: "finish", reason: "error", usage: { promptTokens: 1, completionTokens: 2 } });
+    await recorder.finish();
+    expect(sink.finished).toEqual([{ content: "Half an ans", sources: [], incomplete: true }]);
+  });
+
+  it("streams an id only once it is reserved: reserve() renews the reservation, and fails once the turn is over", async () => {
+    let live = true;
+    const appended: number[][] = [];
+    const sink = {
+      appendEvents: async (_turn: string, events: RecordedEvent[]) => {
+        appended.push(events.map((event) => event.id));
+        return live ? (events.at(-1)?.id ?? 2) + 3 : (false as const);
+      },
+      finishTurn: () => undefined,
+    };
+    const recorder = new TurnRecorder(sink, "turn-4", { firstEventId: 1, reservedUntil: 3 }, (err) => {
+      throw err;
+    });
+    const ids: number[] = [];
+    for (let index = 0; index < 6; index++) {
+      expect(await recorder.reserve()).toBe(true);
+      ids.push(recorder.add({ type: "text-delta", delta: "x" }));
+    }
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(appended[0]).toEqual([1, 2]);
+    live = false;
+    while (await recorder.reserve()) recorder.add({ type: "text-delta", delta: "y" });
+    await recorder.finish();
+    const streamed = appended.flat();
+    expect(Math.max(...streamed)).toBeLessThan(10);
   });
 
   it("reports a failed write instead of throwing into the answer", async () => {
@@ -59,7 +100,7 @@ describe("TurnRecorder", () => {
       appendEvents: () => Promise.reject(new Error("storage down")),
       finishTurn: () => undefined,
     };
-    const recorder = new TurnRecorder(sink, "turn-2", 1, (err) => errors.push(err));
+    const recorder = new TurnRecorder(sink, "turn-2", { firstEventId: 1, reservedUntil: 1025 }, (err) => errors.push(err));
     recorder.add({ type: "text-delta", delta: "x" });
     await recorder.finish();
     expect(errors).toHaveLength(1);

@@ -143,6 +143,14 @@ describe("jobs API validation", () => {
     expect(nested.message).toMatch(/search.*engine|engine/);
   });
 
+  it("takes a domain filter and an hour window in search, and names a bad domain", async () => {
+    const job = await make({ ...base, search: { pages: 3, freshness: "hour", domains: ["cloudflare.com", "-community.cloudflare.com"] } });
+    expect(job.search).toMatchObject({ pages: 3, freshness: "hour", domains: ["cloudflare.com", "-community.cloudflare.com"] });
+    const bad = await errorOf(await post({ ...base, search: { domains: ["cloudflare.com", "not a domain"] } }));
+    expect(bad).toMatchObject({ status: 400, code: "invalid_body" });
+    expect(bad.message).toContain("search.domains.1");
+  });
+
   it("rejects an oversized body with 413", async () => {
     const err = await errorOf(await post({ ...base, topic: "x".repeat(20_000) }));
     expect(err).toMatchObject({ status: 413, code: "payload_too_large" });

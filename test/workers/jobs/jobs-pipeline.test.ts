@@ -137,6 +137,28 @@ describe("a scheduled run through the real pipeline", () => {
     expect(details.attemptLog).toEqual([expect.objectContaining({ outcome: "failed", error: expect.objectContaining({ code: "search-failed" }) })]);
   });
 
+  it("searches only the job's domains: a filter no corpus page passes leaves the run without sources", async () => {
+    await requireCorpus();
+    const job = await createJob({
+      name: "Elsewhere only",
+      topic: "webhook signature verification",
+      schedule: { cron: "29 10 * * *" },
+      search: { provider: "local", pages: 3, domains: ["elsewhere.example"] },
+    });
+    created.push(job.id);
+    const engine = createFakeEngine({ reply: () => DIGEST_TEXT });
+    await runInDurableObject(runnerStub(env, job.id), (instance) => {
+      instance.pipeline = createRunPipeline({ ...env, ENGINE: engine });
+    });
+    await fireScheduled(job.schedule.nextRuns[0]!);
+    const [run] = await eventually(
+      () => listRuns(job.id),
+      (runs: RunJson[]) => runs.length === 1 && terminal(runs[0]!.status),
+    );
+    expect(run).toMatchObject({ status: "failed", error: { code: "no-sources" } });
+    expect(engine.calls.filter((call) => call.path === "/v1/completions")).toEqual([]);
+  });
+
   it("retries a run whose engine is down, then records it as failed", async () => {
     await requireCorpus();
     const job = await createJob({

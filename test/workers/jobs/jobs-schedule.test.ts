@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { runnerStub } from "../../../workers/jobs/runner";
 import { api, createJob, fireScheduled, listRuns } from "./support/api";
 
@@ -70,6 +70,23 @@ describe("scheduled dispatch", () => {
     expect(runs.map((r) => [r.id, r.scheduledFor])).toEqual([[body.runId, body.scheduledFor]]);
   });
 
+  it("answers two run-now requests in the same millisecond with one run, saying so", async () => {
+    const job = await make("21 9 * * *");
+    // Only Date is faked: both requests read the same millisecond, as two clicks can.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now());
+    const responses = await Promise.all([api(`/api/jobs/${job.id}/runs`, { method: "POST" }), api(`/api/jobs/${job.id}/runs`, { method: "POST" })]).finally(
+      () => vi.useRealTimers(),
+    );
+    const bodies = (await Promise.all(responses.map((res) => res.json()))) as { runId: string; scheduledFor: string; created: boolean }[];
+    const runs = await listRuns(job.id);
+    expect(bodies[0]?.scheduledFor).toBe(bodies[1]?.scheduledFor);
+    expect(responses.map((res) => res.status).sort()).toEqual([200, 202]);
+    expect(bodies.map((body) => body.created).sort()).toEqual([false, true]);
+    expect(bodies[0]?.runId).toBe(bodies[1]?.runId);
+    expect(runs.map((run) => run.id)).toEqual([bodies[0]?.runId]);
+  });
+
   it("a runner deduplicates a repeated hand-off of the same slot", async () => {
     const job = await make("7 8 * * *");
     const read = (await (await api(`/api/jobs/${job.id}`)).json()) as Record<string, unknown>;
@@ -88,7 +105,7 @@ describe("scheduled dispatch", () => {
     const a = await runner.enqueue({ jobId: job.id, slot, spec, origin: "https://jobs.test" });
     const b = await runner.enqueue({ jobId: job.id, slot, spec, origin: "https://jobs.test" });
     expect(a.created).toBe(true);
-    expect(b).toEqual({ runId: a.runId, created: false });
+    expect(b).toEqual({ runId: a.runId, created: false, status: "queued" });
     expect(await listRuns(job.id)).toHaveLength(1);
   });
 });

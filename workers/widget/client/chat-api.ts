@@ -39,6 +39,7 @@ const sessionSchema = z.object({
       role: z.enum(["user", "assistant", "system"]),
       content: z.string(),
       sources: z.optional(z.array(z.object({ index: z.number(), url: z.string(), title: z.string() }))),
+      incomplete: z.optional(z.boolean()),
     }),
   ),
 });

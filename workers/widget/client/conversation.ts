@@ -101,7 +101,9 @@ export function turnsFromSession(session: StoredSession): Turn[] {
     for (const source of message.sources ?? []) {
       sources.set(source.index, { ...source, domain: domainOf(source.url), snippet: "" });
     }
-    turns.push({ role: "assistant", text: message.content, sources, progress: undefined, state: "done", failure: undefined, lastEventId: undefined });
+    // An answer that ended in an error is shown as failed (its partial text kept), as it was when it streamed.
+    const state = message.incomplete ? "failed" : "done";
+    turns.push({ role: "assistant", text: message.content, sources, progress: undefined, state, failure: undefined, lastEventId: undefined });
   }
   return turns;
 }

@@ -18,7 +18,8 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, children: Node[]
   return node;
 }
 
-function safeHref(url: string): string | undefined {
+/** The URL as an http(s) link target, or undefined for any other scheme or text that is no URL. */
+export function safeHref(url: string): string | undefined {
   try {
     const parsed = new URL(url);
     return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.toString() : undefined;
@@ -27,9 +28,14 @@ function safeHref(url: string): string | undefined {
   }
 }
 
+/**
+ * A link that opens in a new tab. Only an http(s) target becomes its `href`: a source URL from the
+ * stream or the stored history is checked here too, so `javascript:` or `data:` never becomes a link.
+ */
 export function externalLink(href: string, children: Node[]): HTMLAnchorElement {
   const link = element("a", children);
-  link.href = href;
+  const safe = safeHref(href);
+  if (safe !== undefined) link.href = safe;
   link.target = "_blank";
   link.rel = "noopener noreferrer nofollow";
   return link;

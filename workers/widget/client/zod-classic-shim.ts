@@ -21,6 +21,7 @@ export type ChainSchema = MiniSchema & {
   nonnegative(): ChainSchema;
   min(value: number): ChainSchema;
   max(value: number): ChainSchema;
+  regex(pattern: RegExp, message?: string): ChainSchema;
 };
 
 function chain(schema: MiniSchema): ChainSchema {
@@ -34,6 +35,7 @@ function chain(schema: MiniSchema): ChainSchema {
     nonnegative: () => withCheck(mini.nonnegative()),
     min: (value: number) => withCheck(isString ? mini.minLength(value) : mini.gte(value)),
     max: (value: number) => withCheck(isString ? mini.maxLength(value) : mini.lte(value)),
+    regex: (pattern: RegExp, message?: string) => withCheck(mini.regex(pattern, message)),
   });
 }
 

@@ -16,7 +16,7 @@ export interface TestModel extends DemoModelResult {
   cleanup(): void;
 }
 
-export function makeTestModel(seed = 5, options: { kvType?: "float32" | "float16" } = {}): TestModel {
+export function makeTestModel(seed = 5, options: { kvType?: "float32" | "float16"; graph?: "standard" | "fast"; dtype?: "fp32" | "fp16" } = {}): TestModel {
   const root = mkdtempSync(join(tmpdir(), "engine-test-"));
   const dir = join(root, "model");
   const result = writeDemoModel({ outDir: dir, seed, ...options });

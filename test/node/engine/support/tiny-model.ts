@@ -4,7 +4,7 @@
  */
 import { DEMO_DEFAULT_DIMS } from "../../../../container/demo/write-demo-model";
 import type { LlamaDims } from "../../../../container/model/llama-dims";
-import { argmax } from "../../../../container/model/reference-forward";
+import { argmax } from "../../../support/reference-forward";
 import { type EngineTensor, type InferenceSession, int64Tensor } from "../../../../container/runtime/inference-session";
 
 export const TINY_DIMS: LlamaDims = { vocabSize: 300, ...DEMO_DEFAULT_DIMS };

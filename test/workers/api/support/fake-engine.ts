@@ -55,6 +55,8 @@ export interface FakeEngineScript {
   cut?: { afterChunks: number; how: "close" | "error" };
   /** The finish_reason the chat stream reports (default "stop"). */
   finishReason?: "stop" | "length";
+  /** `GET /health`: answer 200 (default), an HTTP status, or fail the connection ("down"). */
+  health?: number | "down";
 }
 
 export const SEARCH_CALL = '<|function_start|>{"name":"webSearch","arguments":{"query":"edge api citations"}}<|function_end|>';
@@ -111,6 +113,10 @@ export function createFakeEngine(script: FakeEngineScript = {}): FakeEngine {
   const chunkDelayMs = script.chunkDelayMs ?? 0;
   async function handle(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
+    if (path === "/health") {
+      if (script.health === "down") throw new Error("connection refused");
+      return Response.json({ ok: script.health === undefined }, { status: script.health ?? 200 });
+    }
     if (path === "/tokenize") return new Response("not found", { status: 404 });
     const body: FakeEngineCall["body"] = await request.json();
     calls.push({ path, body });

@@ -5,7 +5,7 @@
  * biases, the gated MLP with ACT2FN's activations), independent of the graph builder and of
  * rope-frequencies.ts, and intentionally slow.
  */
-import type { LlamaActivation, LlamaDims } from "./llama-dims";
+import type { LlamaActivation, LlamaDims } from "../../container/model/llama-dims";
 
 type Weights = ReadonlyMap<string, Float32Array>;
 
