@@ -36,6 +36,12 @@ export default defineConfig({
                 // Jobs: short retry delays so retries happen within a test.
                 JOBS_RUN_RETRY_BASE_MS: "20",
                 JOBS_WEBHOOK_RETRY_BASE_MS: "20",
+                // Sites: the crawler may reach the loopback test sites (test/workers/sites/support/test-site.ts),
+                // a page that never answers gives up quickly, and alarm steps are short.
+                ALLOW_FETCH_HOSTS: "127.0.0.1",
+                SITES_PAGE_TIMEOUT_MS: "1500",
+                SITES_REQUEST_INTERVAL_MS: "0",
+                SITES_STEP_MS: "3000",
               },
               // Jobs: webhooks go through the egress binding to a recording receiver.
               serviceBindings: { JOBS_EGRESS: "jobs-hooks" },
@@ -54,6 +60,8 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           testTimeout: 60_000,
+          // The loopback sites the crawler tests crawl (Node servers on 127.0.0.1).
+          globalSetup: ["./test/workers/sites/support/test-site.ts"],
         },
       },
       {

@@ -3,8 +3,10 @@
  *   npm run build:index -- [--corpus docs] [--out dist/assets/corpus]
  * Reads every .md/.markdown/.html/.htm/.txt file under the corpus folder, writes `<out>/index.json`
  * (a minisearch index, see search/corpus/corpus-index.ts) and one fetchable page per document,
- * `<out>/<slug>.html` (Markdown rendered to simple HTML with a proper <title>). The worker serves
- * dist/assets statically, so a page is reachable at `<origin>/corpus/<slug>.html`.
+ * `<out>/<slug>.html` (Markdown rendered to simple HTML with a proper <title>), and
+ * `<out>/index.html`, a contents page linking every document (the demo site's crawl starts there;
+ * the slug `index` is reserved for it). The worker serves dist/assets statically, so a page is
+ * reachable at `<origin>/corpus/<slug>.html`.
  */
 import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { basename, extname, join, relative, resolve } from "node:path";
@@ -93,12 +95,22 @@ function renderDocument(path: string, relativePath: string, bytes: Uint8Array, s
   return { document: { slug, title, text, source: relativePath, updatedAt }, html: renderCorpusPage({ title, bodyHtml: markdownToHtml(text) }) };
 }
 
+/** The corpus's contents page: one link per document, relative, so it works on any origin. */
+function contentsPage(documents: readonly CorpusDocument[]): string {
+  const items = documents.map((document) => `<li><a href="${encodeURIComponent(document.slug)}.html">${escapeHtml(document.title)}</a></li>`).join("\n");
+  // noindex: crawlers follow its links but do not index a list of titles as a page of its own.
+  return renderCorpusPage({ title: "Contents", bodyHtml: `<h1>Contents</h1>\n<ul>\n${items}\n</ul>` }).replace(
+    "<head>\n",
+    '<head>\n<meta name="robots" content="noindex, follow">\n',
+  );
+}
+
 export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndexReport> {
   const started = performance.now();
   const corpus = resolve(options.corpus);
   const out = resolve(options.out);
   const files = await listFiles(corpus);
-  const taken = new Set<string>();
+  const taken = new Set<string>(["index"]);
   const rendered: RenderedDocument[] = [];
   for (const path of files) {
     const relativePath = relative(corpus, path);
@@ -116,7 +128,8 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
   // the old corpus or a consistent mix, never a truncated file. Pages no longer in the corpus go last.
   await Promise.all(rendered.map((item) => writeFileAtomic(join(out, `${item.document.slug}.html`), item.html)));
   await writeFileAtomic(join(out, "index.json"), index);
-  const current = new Set(rendered.map((item) => `${item.document.slug}.html`));
+  await writeFileAtomic(join(out, "index.html"), contentsPage(rendered.map((item) => item.document)));
+  const current = new Set(["index.html", ...rendered.map((item) => `${item.document.slug}.html`)]);
   for (const entry of await readdir(out))
     if ((entry.endsWith(".html") && !current.has(entry)) || entry.endsWith(".tmp")) await rm(join(out, entry), { force: true });
   return {

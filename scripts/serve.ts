@@ -12,11 +12,14 @@
  * ENGINE_URL (use a running OpenAI-compatible server instead of the engine),
  * CORPUS (docs), SEARCH_MODE (always with the demo model, else auto),
  * MAX_CONCURRENT_CHATS (ENGINE_MAX_BATCH, 8, for our own engine).
+ * It also sets up the demo site `demo-docs` over the served corpus, which the
+ * demo page's widget answers from (scripts/demo-site.ts, docs/sites.md).
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { buildAssets, buildDemoModel, DEFAULT_MODEL_DIR, ROOT } from "./build";
+import { DEMO_SITE, demoSiteVars, devVar, ensureDemoSite, type DemoSiteOutcome } from "./demo-site";
 import { watchParent } from "./parent-watch.mjs";
 import { type Managed, stopProcess } from "./processes";
 import { assertPortsFree, PortInUseError, startStack, type Stack } from "./stack";
@@ -40,7 +43,13 @@ const DEMO_BANNER = [
   "OpenAI-compatible server such as vLLM serving Megrez (see README).",
 ];
 
-function printBanner(stack: Stack, usingDemo: boolean, searchMode: string) {
+function demoSiteLine(outcome: DemoSiteOutcome): string {
+  if (!outcome.ok) return `  demo site          not set up: ${outcome.message}`;
+  const what = outcome.action === "created" ? "crawling" : "recrawling";
+  return `  demo site          ${DEMO_SITE}, ${what} the corpus; the demo page's widget answers from it (GET /api/sites/${DEMO_SITE})`;
+}
+
+function printBanner(stack: Stack, usingDemo: boolean, searchMode: string, demoSite: DemoSiteOutcome) {
   const lines = [
     "",
     "megrez-edge is running",
@@ -49,6 +58,7 @@ function printBanner(stack: Stack, usingDemo: boolean, searchMode: string) {
     `  event stream       ${stack.workerUrl}/api/chat`,
     `  engine             ${stack.engineUrl}/v1  (health: ${stack.engineUrl}/health)`,
     `  search             local index over the shipped corpus, mode ${searchMode}`,
+    demoSiteLine(demoSite),
     "",
     `  try: curl -N ${stack.workerUrl}/v1/chat/completions -H 'content-type: application/json' \\`,
     `         -d '{"model":"megrez","stream":true,"messages":[{"role":"user","content":"How does the agent cite sources?"}]}'`,
@@ -122,12 +132,20 @@ async function main() {
     inspectorPort: config.INSPECTOR_PORT,
     persistDir,
     // The demo model is the Omni variant (vision and audio towers): the widget may offer attachments.
-    vars: { SEARCH_MODE: searchMode, ...(usingDemo ? { ATTACHMENTS: "image,audio" } : {}), ...admissionVars(config.ENGINE_URL) },
+    vars: {
+      SEARCH_MODE: searchMode,
+      // Your own WIDGET_SITE_KEYS in .dev.vars win over the demo's.
+      ...(devVar(ROOT, "WIDGET_SITE_KEYS") === undefined ? demoSiteVars(`http://${config.HOST}:${config.PORT}`) : {}),
+      ...(usingDemo ? { ATTACHMENTS: "image,audio" } : {}),
+      ...admissionVars(config.ENGINE_URL),
+    },
     onLine: (source, line) => process.stdout.write(`[${source}] ${line}\n`),
     signal: starting.signal,
     onStarted: (managed) => running.push(managed),
   });
-  printBanner(stack, usingDemo, searchMode);
+  // With API_KEYS set (in .dev.vars) the demo site needs one of them here.
+  const demoSite = await ensureDemoSite(stack.workerUrl, devVar(ROOT, "API_KEYS")?.split(",")[0]?.trim() || undefined);
+  printBanner(stack, usingDemo, searchMode, demoSite);
 
   for (const p of stack.processes) {
     void p.exited.then((code) => {

@@ -60,6 +60,9 @@ export type FetchOutcome =
       truncated: boolean;
       /** WHATWG name of the encoding the body was decoded from, e.g. "utf-8", "gbk". */
       charset?: string;
+      /** Validators of the response, for a later conditional request (crawler recrawls). */
+      etag?: string;
+      lastModified?: string;
     }
   | {
       ok: false;
@@ -77,7 +80,9 @@ export type FetchOutcome =
         | "paywall"
         | "http-error"
         | "network"
-        | "deadline";
+        | "deadline"
+        /** A conditional request (FetchRequestOptions.conditional) answered 304: nothing changed. */
+        | "not-modified";
       status?: number;
       detail?: string;
     };
@@ -102,5 +107,15 @@ export interface Passage {
 /** Counts tokens; the engine's tokenizer when reachable, else a conservative estimate. */
 export type TokenCounter = (text: string) => number | Promise<number>;
 
+/** Validators from an earlier fetch of the same URL, sent as `If-None-Match` / `If-Modified-Since`. */
+export interface ConditionalRequest {
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface FetchRequestOptions {
+  conditional?: ConditionalRequest;
+}
+
 /** Fetches one page; failures come back as `{ ok: false, reason }`, never as exceptions. */
-export type PageFetcher = (url: string, signal?: AbortSignal) => Promise<FetchOutcome>;
+export type PageFetcher = (url: string, signal?: AbortSignal, options?: FetchRequestOptions) => Promise<FetchOutcome>;

@@ -10,7 +10,7 @@ import type { WorkerConfig } from "./config";
 import { createEngineClient, type EngineRouting } from "./engine";
 import type { Env } from "./env";
 import type { Logger } from "./log";
-import { createSearchDeps } from "./search-deps";
+import { createSearchDeps, type SearchScope } from "./search-deps";
 
 export type AgentRunner = (request: AgentRequest) => AsyncIterable<ChatEvent>;
 
@@ -18,10 +18,18 @@ export type AgentRunner = (request: AgentRequest) => AsyncIterable<ChatEvent>;
  * @param requestOrigin the origin the request came in on: the base of the
  *   local corpus's URLs when PUBLIC_URL is not set.
  * @param routing where the engine pool places this answer's model calls (its affinity key).
+ * @param scope crawled sites the answer is limited to (workers/sites/site-scope.ts).
  */
-export function createAgentRunner(env: Env, config: WorkerConfig, requestOrigin: string, log: Logger, routing: Omit<EngineRouting, "log">): AgentRunner {
+export function createAgentRunner(
+  env: Env,
+  config: WorkerConfig,
+  requestOrigin: string,
+  log: Logger,
+  routing: Omit<EngineRouting, "log">,
+  scope: SearchScope = {},
+): AgentRunner {
   const model = createEngineClient(env, config, { ...routing, log });
-  const search = createSearchDeps(env, config, config.publicUrl ?? requestOrigin);
+  const search = createSearchDeps(env, config, config.publicUrl ?? requestOrigin, scope);
   return (request) =>
     logged(
       runAgent(request, {

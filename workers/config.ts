@@ -67,6 +67,8 @@ const originSchema = z
 const siteKeySchema = z.object({
   origins: z.array(originSchema).min(1),
   rateLimitPerMinute: z.number().int().nonnegative().optional(),
+  /** Crawled sites (names or ids, docs/sites.md) the widget answers from; absent = the configured search provider. */
+  sites: z.array(z.string().min(1).max(80)).min(1).max(20).optional(),
   /** Default domain filter of this site's widget (Sonar syntax); a request may narrow it, never widen it. */
   domains: domainFilterListSchema.optional(),
   /** Default recency window of this site's widget. */
@@ -191,6 +193,7 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: nonNegativeInt(720),
   PUBLIC_URL: optionalUrl,
   ALLOW_PRIVATE_FETCH: booleanFlag(false),
+  ALLOW_FETCH_HOSTS: commaList.pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i, "expected host or host:port"))),
   AGENT_CONFIG: agentConfigJson,
   LOG_LEVEL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(LOG_LEVELS).default("info")),
   // Scheduled digests (docs/jobs.md).
@@ -203,6 +206,14 @@ const envSchema = z.object({
   JOBS_WEBHOOK_RETRY_BASE_MS: boundedInt(0, 3_600_000, 30_000),
   JOBS_WEBHOOK_TIMEOUT_MS: boundedInt(100, 60_000, 10_000),
   JOBS_RUNS_KEPT: boundedInt(1, 10_000, 100),
+  // Crawled sites and their index (docs/sites.md).
+  SITES_MAX_PER_KEY: boundedInt(1, 10_000, 20),
+  SITES_MAX_PAGES: boundedInt(1, 100_000, 10_000),
+  SITES_MIN_INTERVAL_MINUTES: boundedInt(1, 10_080, 60),
+  SITES_REQUEST_INTERVAL_MS: boundedInt(0, 600_000, 250),
+  SITES_PAGE_TIMEOUT_MS: boundedInt(100, 120_000, 15_000),
+  SITES_STEP_MS: boundedInt(100, 600_000, 25_000),
+  SITES_STEP_REQUESTS: boundedInt(1, 1_000, 40),
 });
 
 /** Every variable the worker reads, as the strings wrangler passes in (workers/env.ts types them from this). */
@@ -219,6 +230,20 @@ export interface JobsConfig {
   webhookRetryBaseMs: number;
   webhookTimeoutMs: number;
   runsKept: number;
+}
+
+/** Crawled sites (`SITES_*`) and the outbound policy their crawls share with the page fetcher. */
+export interface SitesConfig {
+  maxSitesPerKey: number;
+  /** Cap on a site's `budgets.maxPages`. */
+  maxPages: number;
+  minIntervalMinutes: number;
+  requestIntervalMs: number;
+  pageTimeoutMs: number;
+  stepMs: number;
+  stepRequests: number;
+  allowPrivateFetch: boolean;
+  allowFetchHosts: string[];
 }
 
 export interface WorkerConfig {
@@ -250,10 +275,13 @@ export interface WorkerConfig {
   keepAliveMs: number;
   publicUrl: string | undefined;
   allowPrivateFetch: boolean;
+  /** Hosts (`host` or `host:port`) the page fetcher and crawler may reach although private. */
+  allowFetchHosts: string[];
   /** AGENT_CONFIG with SEARCH_MODE as its default search mode. */
   agent: AgentConfig;
   logLevel: LogLevel;
   jobs: JobsConfig;
+  sites: SitesConfig;
 }
 
 /** A configuration variable is invalid; the message names variables, never values. */
@@ -327,6 +355,7 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
       sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
       publicUrl: e.PUBLIC_URL,
       allowPrivateFetch: e.ALLOW_PRIVATE_FETCH,
+      allowFetchHosts: e.ALLOW_FETCH_HOSTS.map((host) => host.toLowerCase()),
       agent: { ...e.AGENT_CONFIG, defaultSearchMode: e.SEARCH_MODE },
       logLevel: e.LOG_LEVEL,
       jobs: {
@@ -339,6 +368,17 @@ export function parseConfig(vars: Record<string, unknown>): ConfigResult {
         webhookRetryBaseMs: e.JOBS_WEBHOOK_RETRY_BASE_MS,
         webhookTimeoutMs: e.JOBS_WEBHOOK_TIMEOUT_MS,
         runsKept: e.JOBS_RUNS_KEPT,
+      },
+      sites: {
+        maxSitesPerKey: e.SITES_MAX_PER_KEY,
+        maxPages: e.SITES_MAX_PAGES,
+        minIntervalMinutes: e.SITES_MIN_INTERVAL_MINUTES,
+        requestIntervalMs: e.SITES_REQUEST_INTERVAL_MS,
+        pageTimeoutMs: e.SITES_PAGE_TIMEOUT_MS,
+        stepMs: e.SITES_STEP_MS,
+        stepRequests: e.SITES_STEP_REQUESTS,
+        allowPrivateFetch: e.ALLOW_PRIVATE_FETCH,
+        allowFetchHosts: e.ALLOW_FETCH_HOSTS.map((host) => host.toLowerCase()),
       },
     },
   };

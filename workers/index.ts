@@ -4,7 +4,7 @@
  */
 import { createApp } from "./app";
 import type { Env } from "./env";
-import { handleScheduled } from "./jobs/scheduled";
+import { handleScheduled } from "./scheduled";
 
 export { ChatAdmission } from "./chat-admission";
 export { RateLimiter } from "./rate-limiter";
@@ -13,6 +13,7 @@ export { JobRegistry } from "./jobs/registry";
 export { JobRunner } from "./jobs/runner";
 // The engine as a Cloudflare Container; bound only in wrangler.toml's `containers` environment.
 export { MegrezEngine } from "./engine-container";
+export { SiteCrawler } from "./sites/crawler/site-crawler";
 
 const app = createApp();
 

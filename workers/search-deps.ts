@@ -5,7 +5,8 @@
  * and everything else through the guarded fetcher, which refuses private
  * addresses unless ALLOW_PRIVATE_FETCH is set. Web search results and web
  * pages go through the edge cache (workers/edge-cache.ts); the local corpus
- * needs none.
+ * needs none. A request scoped to crawled sites (workers/sites/site-scope.ts)
+ * searches the site index instead (the `site` provider over D1), never the web.
  */
 import type { AgentDeps } from "../agent/run-agent";
 import { extractPage } from "../search/extract";
@@ -13,10 +14,12 @@ import { createPageFetcher } from "../search/fetch";
 import { selectPassages } from "../search/passages";
 import { withPageCache, withSearchCache } from "../search/cache";
 import { createFallbackChain, createSearchProvider, type SearchProviderName } from "../search/providers/index";
+import { createSiteIndexProvider } from "../search/providers/site-index";
 import type { SearchProvider } from "../search/types";
 import type { WorkerConfig } from "./config";
 import { pageCache, searchResultsCache } from "./edge-cache";
 import type { Env } from "./env";
+import { SiteIndexStore } from "./sites/site-index-store";
 
 export type SearchDeps = Pick<AgentDeps, "search" | "fetchPage" | "extract" | "selectPassages">;
 
@@ -82,16 +85,28 @@ function providerFor(name: SearchProviderName, env: Env, config: WorkerConfig, c
   }
 }
 
+/** Where an answer's sources come from: the configured providers, or only these crawled sites. */
+export interface SearchScope {
+  siteIds?: readonly string[];
+}
+
+function configuredSearch(env: Env, config: WorkerConfig, corpusBase: string): SearchProvider {
+  const providers = [config.search.provider, ...config.search.fallback].map((name) => providerFor(name, env, config, corpusBase));
+  const [first] = providers;
+  return providers.length === 1 && first ? first : createFallbackChain(providers);
+}
+
 /**
  * @param corpusBase origin the local corpus's page URLs use (PUBLIC_URL or the request's origin).
  */
-export function createSearchDeps(env: Env, config: WorkerConfig, corpusBase: string): SearchDeps {
-  const providers = [config.search.provider, ...config.search.fallback].map((name) => providerFor(name, env, config, corpusBase));
-  const [first] = providers;
-  const search = providers.length === 1 && first ? first : createFallbackChain(providers);
+export function createSearchDeps(env: Env, config: WorkerConfig, corpusBase: string, scope: SearchScope = {}): SearchDeps {
+  const siteIndex = new SiteIndexStore(env.SITE_INDEX);
+  const search = scope.siteIds
+    ? createSiteIndexProvider({ siteIds: scope.siteIds, searchPassages: (match, limit) => siteIndex.searchPassages(match, limit) })
+    : configuredSearch(env, config, corpusBase);
   const corpusPages = createPageFetcher({ fetch: assetsFetch(env), allowPrivateAddresses: true, robots: false });
   const webPages = withPageCache(
-    createPageFetcher({ fetch: (input, init) => fetch(input, init), allowPrivateAddresses: config.allowPrivateFetch }),
+    createPageFetcher({ fetch: (input, init) => fetch(input, init), allowPrivateAddresses: config.allowPrivateFetch, allowHosts: config.allowFetchHosts }),
     pageCache(),
   );
   return {

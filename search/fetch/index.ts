@@ -7,14 +7,18 @@
  * (Workers: 6 connections), a per-page timeout inside an overall deadline, a content-type gate that
  * trusts bytes over headers (PDF reported, binaries refused), a streamed byte cap with a truncation
  * flag, charset decoding (BOM, header, <meta>; GBK/Big5/Shift_JIS via TextDecoder), and detection of
- * bot challenges and paywall stubs.
+ * bot challenges and paywall stubs. Conditional requests (ETag / Last-Modified validators in, 304
+ * reported as `not-modified`) serve the crawler's recrawls.
+ *
+ * `createGuardedFetcher` also hands out `fetchBytes`, the same guarded path without the page gates,
+ * for files a crawler reads that are not pages (sitemaps, possibly gzip-compressed).
  *
  * @example
  * const fetchPage = createPageFetcher({ fetch });
  * const outcome = await fetchPage("https://example.com/article");
  * if (outcome.ok) console.log(extractPage(outcome.body, outcome.finalUrl).text);
  */
-import type { FetchOutcome, PageFetcher } from "../types";
+import type { ConditionalRequest, FetchOutcome, FetchRequestOptions, PageFetcher } from "../types";
 import { checkOutboundUrl, type OutboundUrlPolicy } from "../url-guard";
 import { decodeHtmlBytes } from "../charset";
 import { classifyContent, isBotChallenge, isPaywallStub, mayBeReadable, mediaType } from "./classify-content";
@@ -37,16 +41,41 @@ export interface PageFetcherOptions extends OutboundUrlPolicy {
   robotsToken?: string;
   /** Simultaneous requests (default 6: the Workers limit on open connections). */
   concurrency?: number;
-  /** Honour robots.txt (default true). */
-  robots?: boolean;
+  /**
+   * Honour robots.txt (default true): `true` fetches and caches it per origin here, `false` skips
+   * it, and a policy object decides instead (the crawler's, which keeps one copy per crawl).
+   */
+  robots?: boolean | RobotsPolicy;
   /** Absolute time (ms since epoch, by `now`) after which no request starts or continues. */
   deadline?: number;
   now?: () => number;
 }
 
-export type { PageFetcher };
+export type { PageFetcher, RobotsPolicy };
 
 type Failure = Extract<FetchOutcome, { ok: false }>;
+
+/** A non-page resource read through the same guards (no content gates, no decoding). */
+export type BytesOutcome =
+  | {
+      ok: true;
+      url: string;
+      finalUrl: string;
+      status: number;
+      contentType: string;
+      bytes: Uint8Array;
+      truncated: boolean;
+      etag?: string;
+      lastModified?: string;
+    }
+  | Failure;
+
+export type BytesFetcher = (url: string, signal?: AbortSignal, options?: FetchRequestOptions & { maxBytes?: number }) => Promise<BytesOutcome>;
+
+export interface GuardedFetcher {
+  fetchPage: PageFetcher;
+  fetchBytes: BytesFetcher;
+}
 type FailureReason = Failure["reason"];
 
 class FetchFailure extends Error {
@@ -64,7 +93,7 @@ function isRedirect(status: number): boolean {
 }
 
 interface FetcherContext {
-  request: (url: URL, signal: AbortSignal) => Promise<Response>;
+  request: (url: URL, signal: AbortSignal, conditional?: ConditionalRequest) => Promise<Response>;
   robots: RobotsPolicy | undefined;
   policy: OutboundUrlPolicy;
   maxRedirects: number;
@@ -84,11 +113,16 @@ function nextHop(location: string, from: URL, policy: OutboundUrlPolicy, status:
 }
 
 /** Follows redirects by hand so every hop passes robots.txt and the address policy again. */
-async function followRedirects(context: FetcherContext, start: URL, signal: AbortSignal): Promise<{ response: Response; url: URL }> {
+async function followRedirects(
+  context: FetcherContext,
+  start: URL,
+  signal: AbortSignal,
+  conditional: ConditionalRequest | undefined,
+): Promise<{ response: Response; url: URL }> {
   let url = start;
   for (let hop = 0; ; hop++) {
     if (context.robots && !(await context.robots.allows(url, signal))) throw new FetchFailure("robots-disallowed", `robots.txt disallows ${url.pathname}`);
-    const response = await context.request(url, signal);
+    const response = await context.request(url, signal, conditional);
     if (!isRedirect(response.status)) return { response, url };
     await response.body?.cancel().catch(() => undefined);
     const location = response.headers.get("location");
@@ -98,9 +132,24 @@ async function followRedirects(context: FetcherContext, start: URL, signal: Abor
   }
 }
 
+/** The validators a response carries, for the next conditional request. */
+function validatorsOf(response: Response): { etag?: string; lastModified?: string } {
+  const etag = response.headers.get("etag")?.trim();
+  const lastModified = response.headers.get("last-modified")?.trim();
+  return { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
+}
+
+async function notModified(response: Response, conditional: ConditionalRequest | undefined): Promise<void> {
+  if (response.status !== 304) return;
+  await response.body?.cancel().catch(() => undefined);
+  if (conditional) throw new FetchFailure("not-modified", "unchanged since the last fetch (304)", 304);
+  throw new FetchFailure("http-error", "HTTP 304 to an unconditional request", 304);
+}
+
 /** Fetches, gates and decodes one page; throws FetchFailure for every expected failure. */
-async function readPage(context: FetcherContext, start: URL, signal: AbortSignal): Promise<FetchOutcome> {
-  const { response, url } = await followRedirects(context, start, signal);
+async function readPage(context: FetcherContext, start: URL, signal: AbortSignal, conditional?: ConditionalRequest): Promise<FetchOutcome> {
+  const { response, url } = await followRedirects(context, start, signal, conditional);
+  await notModified(response, conditional);
   const declared = mediaType(response.headers.get("content-type"));
   if (!mayBeReadable(declared) && response.status < 400) {
     await response.body?.cancel().catch(() => undefined);
@@ -125,10 +174,45 @@ async function readPage(context: FetcherContext, start: URL, signal: AbortSignal
     body: decoded.text,
     truncated,
     charset: decoded.charset,
+    ...validatorsOf(response),
+  };
+}
+
+/** Fetches raw bytes (a sitemap, gzip or not) through the same hops; HTTP errors still fail. */
+async function readBytes(context: FetcherContext, start: URL, signal: AbortSignal, conditional?: ConditionalRequest, maxBytes?: number): Promise<BytesOutcome> {
+  const { response, url } = await followRedirects(context, start, signal, conditional);
+  await notModified(response, conditional);
+  if (response.status >= 400) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new FetchFailure("http-error", `HTTP ${response.status}`, response.status);
+  }
+  const { bytes, truncated } = await readCappedBody(response, maxBytes ?? context.maxBytes);
+  return {
+    ok: true,
+    url: start.href,
+    finalUrl: url.href,
+    status: response.status,
+    contentType: mediaType(response.headers.get("content-type")),
+    bytes,
+    truncated,
+    ...validatorsOf(response),
+  };
+}
+
+function conditionalHeaders(conditional: ConditionalRequest | undefined): Record<string, string> {
+  if (!conditional) return {};
+  return {
+    ...(conditional.etag ? { "if-none-match": conditional.etag } : {}),
+    ...(conditional.lastModified ? { "if-modified-since": conditional.lastModified } : {}),
   };
 }
 
 export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
+  return createGuardedFetcher(options).fetchPage;
+}
+
+/** The page fetcher and the bytes fetcher over one request path: one policy, one limiter, one robots cache. */
+export function createGuardedFetcher(options: PageFetcherOptions): GuardedFetcher {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxRedirects = options.maxRedirects ?? 5;
   const now = options.now ?? Date.now;
@@ -137,17 +221,26 @@ export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
   const fetchImpl = options.fetch;
   const policy: OutboundUrlPolicy = { allowPrivateAddresses: options.allowPrivateAddresses ?? false, allowHosts: options.allowHosts ?? [] };
   const headers = { "user-agent": options.userAgent ?? DEFAULT_USER_AGENT, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" };
-  const request = (url: URL, signal: AbortSignal): Promise<Response> =>
+  const request = (url: URL, signal: AbortSignal, conditional?: ConditionalRequest): Promise<Response> =>
     limiter.run(async () => {
       if (signal.aborted) throw signal.reason;
-      return fetchImpl(url.href, { method: "GET", headers, redirect: "manual", signal });
+      return fetchImpl(url.href, { method: "GET", headers: { ...headers, ...conditionalHeaders(conditional) }, redirect: "manual", signal });
     });
   const robots =
-    options.robots === false ? undefined : createRobotsPolicy({ request, policy, token: options.robotsToken ?? DEFAULT_ROBOTS_TOKEN, maxRedirects });
+    options.robots === false
+      ? undefined
+      : typeof options.robots === "object"
+        ? options.robots
+        : createRobotsPolicy({ request, policy, token: options.robotsToken ?? DEFAULT_ROBOTS_TOKEN, maxRedirects });
   const context: FetcherContext = { request, robots, policy, maxRedirects, maxBytes: options.maxBytes ?? 2 * 1024 * 1024 };
 
-  return async (rawUrl, callerSignal) => {
-    const fail = (reason: FailureReason, detail: string, status?: number): FetchOutcome => ({
+  /** Runs one guarded fetch within the page budget and the deadline; every failure becomes a value. */
+  async function guarded<Outcome>(
+    rawUrl: string,
+    callerSignal: AbortSignal | undefined,
+    work: (url: URL, signal: AbortSignal) => Promise<Outcome>,
+  ): Promise<Outcome | Failure> {
+    const fail = (reason: FailureReason, detail: string, status?: number): Failure => ({
       ok: false,
       url: rawUrl,
       reason,
@@ -167,23 +260,29 @@ export function createPageFetcher(options: PageFetcherOptions): PageFetcher {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // The race (not only the abort) bounds the time: a request queued behind the limiter or a body
     // that ignores the abort still cannot hold the caller past the budget.
-    const expired = new Promise<FetchOutcome>((resolve) => {
+    const expired = new Promise<Failure>((resolve) => {
       timer = setTimeout(() => {
         resolve(fail(limitedBy, `no complete response within ${budget} ms`));
         controller.abort(new FetchFailure(limitedBy, "time budget spent"));
       }, budget);
     });
-    const work = readPage(context, verdict.url, controller.signal).catch((error: unknown): FetchOutcome => {
+    const done = work(verdict.url, controller.signal).catch((error: unknown): Failure => {
       if (error instanceof FetchFailure) return fail(error.reason, error.detail, error.status);
       if (callerSignal?.aborted) return fail("network", "aborted by caller");
       if (controller.signal.aborted) return fail(limitedBy, `no complete response within ${budget} ms`);
       return fail("network", error instanceof Error ? error.message : "request failed");
     });
     try {
-      return await Promise.race([work, expired]);
+      return await Promise.race([done, expired]);
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener("abort", onCallerAbort);
     }
+  }
+
+  return {
+    fetchPage: (rawUrl, signal, requestOptions) => guarded(rawUrl, signal, (url, inner) => readPage(context, url, inner, requestOptions?.conditional)),
+    fetchBytes: (rawUrl, signal, requestOptions) =>
+      guarded(rawUrl, signal, (url, inner) => readBytes(context, url, inner, requestOptions?.conditional, requestOptions?.maxBytes)),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * robots.txt per RFC 9309: groups selected by our product token (else `*`), longest matching rule
- * wins with `allow` winning ties, `*` wildcards and `$` end anchors. Parsing is pure; fetching and
- * caching live in the page fetcher.
+ * wins with `allow` winning ties, `*` wildcards and `$` end anchors. Also the two widely used
+ * extensions a crawler needs: the group's `Crawl-delay` (seconds between requests) and the file's
+ * `Sitemap:` lines. Parsing is pure; fetching and caching live in the page fetcher and the crawler.
  */
 
 export interface RobotsRule {
@@ -14,7 +15,14 @@ export interface RobotsRules {
   rules: RobotsRule[];
   /** Set when the file could not be fetched in a way RFC 9309 treats as "disallow everything". */
   disallowAll?: boolean;
+  /** `Crawl-delay` of the chosen group, in seconds (the first valid one). */
+  crawlDelaySeconds?: number;
+  /** `Sitemap:` URLs, absolute as written (they belong to no group). */
+  sitemaps?: string[];
 }
+
+/** Longest Crawl-delay honoured as written; a larger value is clamped to it. */
+export const MAX_CRAWL_DELAY_SECONDS = 600;
 
 function toRegex(pattern: string): RegExp {
   const anchored = pattern.endsWith("$");
@@ -35,7 +43,9 @@ export function parseRobots(text: string, productToken: string): RobotsRules {
   interface Group {
     agents: string[];
     rules: RobotsRule[];
+    crawlDelay?: number;
   }
+  const sitemaps: string[] = [];
   const groups: Group[] = [];
   let current: Group | undefined;
   let lastWasAgent = false;
@@ -55,6 +65,15 @@ export function parseRobots(text: string, productToken: string): RobotsRules {
       continue;
     }
     lastWasAgent = false;
+    if (field === "sitemap") {
+      if (/^https?:\/\//i.test(value) && sitemaps.length < 50) sitemaps.push(value);
+      continue;
+    }
+    if (current && field === "crawl-delay") {
+      const seconds = Number(value);
+      if (current.crawlDelay === undefined && Number.isFinite(seconds) && seconds >= 0) current.crawlDelay = Math.min(seconds, MAX_CRAWL_DELAY_SECONDS);
+      continue;
+    }
     if (!current || (field !== "allow" && field !== "disallow")) continue;
     if (value === "") continue;
     const pattern = normalizePath(value);
@@ -62,7 +81,8 @@ export function parseRobots(text: string, productToken: string): RobotsRules {
   }
   const specific = groups.filter((group) => group.agents.some((agent) => agent !== "*" && token.includes(agent)));
   const chosen = specific.length > 0 ? specific : groups.filter((group) => group.agents.includes("*"));
-  return { rules: chosen.flatMap((group) => group.rules) };
+  const crawlDelaySeconds = chosen.find((group) => group.crawlDelay !== undefined)?.crawlDelay;
+  return { rules: chosen.flatMap((group) => group.rules), sitemaps, ...(crawlDelaySeconds === undefined ? {} : { crawlDelaySeconds }) };
 }
 
 /** Whether `pathAndQuery` (e.g. "/news/a?x=1") may be fetched under `rules`. */

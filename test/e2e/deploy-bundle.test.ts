@@ -34,7 +34,8 @@ describe("wrangler deploy --dry-run", () => {
     });
     const output = `${result.stdout}\n${result.stderr}`;
     expect(result.status, output).toBe(0);
-    for (const binding of ["SESSIONS", "RATE_LIMITER", "JOB_REGISTRY", "JOB_RUNNER", "ASSETS"]) expect(output).toContain(`env.${binding}`);
+    for (const binding of ["SESSIONS", "RATE_LIMITER", "JOB_REGISTRY", "JOB_RUNNER", "SITE_CRAWLER", "SITE_INDEX", "ASSETS"])
+      expect(output).toContain(`env.${binding}`);
     const scripts = readdirSync(outDir).filter((name) => name.endsWith(".js"));
     expect(scripts.length).toBeGreaterThan(0);
     const gzipped = scripts.reduce((sum, name) => sum + gzipSync(readFileSync(join(outDir, name))).length, 0);

@@ -15,10 +15,14 @@ export interface TestStack extends Stack {
 }
 
 /**
+ * `vars` may depend on the worker's URL (known once the ports are picked).
  * @param options.externalEngineUrl an OpenAI-compatible server to wire the worker to instead of starting
  *   the engine (the client-recipe tests use a scripted one, since the demo model's random weights never cite).
  */
-export async function startTestStack(vars: Record<string, string> = {}, options: { externalEngineUrl?: string } = {}): Promise<TestStack> {
+export async function startTestStack(
+  vars: Record<string, string> | ((workerUrl: string) => Record<string, string>) = {},
+  options: { externalEngineUrl?: string } = {},
+): Promise<TestStack> {
   if (!options.externalEngineUrl) buildDemoModel(DEFAULT_MODEL_DIR);
   if (!existsSync(join(ASSETS_DIR, "corpus", "index.json")) || !existsSync(join(ASSETS_DIR, "widget.js"))) buildAssets();
   const stateDir = mkdtempSync(join(tmpdir(), "megrez-e2e-"));
@@ -30,7 +34,7 @@ export async function startTestStack(vars: Record<string, string> = {}, options:
     workerPort,
     inspectorPort,
     persistDir: stateDir,
-    vars,
+    vars: typeof vars === "function" ? vars(`http://127.0.0.1:${workerPort}`) : vars,
     ...(options.externalEngineUrl ? { externalEngineUrl: options.externalEngineUrl } : {}),
     onLine: process.env.E2E_VERBOSE ? (source, line) => console.log(`[${source}] ${line}`) : undefined,
   });

@@ -10,6 +10,7 @@ import { ApiError, errorResponse, internalError, isApiError } from "../errors";
 import { describeError } from "../log";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { ownerOf } from "../owner";
 import { requestContext } from "../middleware/request-context";
 import { formatIssues, readJsonBody } from "../request-body";
 import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
@@ -54,7 +55,7 @@ jobsRoutes.post("/api/jobs", async (c) => {
   const spec = await readJsonBody(c, jobSpecSchema, MAX_BODY_BYTES);
   const config = c.get("config").jobs;
   assertSchedule(spec, config.minIntervalMinutes);
-  const outcome = await createOwnerJob(c.env, ownerOf(c.get("principal")), spec, baseUrl(c), Date.now(), config.maxJobsPerKey);
+  const outcome = await createOwnerJob(c.env, ownerOfJobs(c.get("principal")), spec, baseUrl(c), Date.now(), config.maxJobsPerKey);
   if (!outcome.ok) {
     throw new ApiError("invalid_body", `This API key already has ${config.maxJobsPerKey} jobs (JOBS_MAX_PER_KEY); delete one first.`);
   }
@@ -62,7 +63,7 @@ jobsRoutes.post("/api/jobs", async (c) => {
 });
 
 jobsRoutes.get("/api/jobs", async (c) => {
-  const jobs = await listOwnerJobs(c.env, ownerOf(c.get("principal")));
+  const jobs = await listOwnerJobs(c.env, ownerOfJobs(c.get("principal")));
   const now = Date.now();
   return c.json({ jobs: jobs.map((job) => jobView(job, now, baseUrl(c))) });
 });
@@ -168,21 +169,12 @@ function assertSchedule(spec: JobSpec, minIntervalMinutes: number): void {
   if (!check.ok) throw new ApiError("invalid_body", `Invalid request body: schedule: ${check.message}`);
 }
 
-/** Jobs belong to the API key that created them (by key id, never the key itself). */
-function ownerOf(principal: Principal): string {
-  switch (principal.kind) {
-    case "api-key":
-      return `key:${principal.keyId}`;
-    case "open":
-      return "open";
-    case "site-key":
-      throw new ApiError("site_key_not_allowed", "Site keys cannot manage jobs; use an API key.");
-  }
-}
+/** Jobs belong to the API key that created them (workers/owner.ts). */
+const ownerOfJobs = (principal: Principal): string => ownerOf(principal, "jobs");
 
 async function ownedJob(c: Context<ApiEnv>): Promise<LocatedJob> {
   const id = c.req.param("id") ?? "";
-  const found = await findJob(c.env, ownerOf(c.get("principal")), id);
+  const found = await findJob(c.env, ownerOfJobs(c.get("principal")), id);
   if (!found) throw notFound(id);
   return found;
 }

@@ -73,8 +73,3 @@ async function dispatchShard(env: Env, registry: RegistryStub, scheduledTime: nu
   });
   return report;
 }
-
-/** The worker's `scheduled` export. */
-export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
-  await dispatchDueJobs(env, controller.scheduledTime);
-}

@@ -10,11 +10,11 @@
  */
 import { z } from "zod";
 import type { Attachment } from "../../agent/attachments";
-import { searchModeSchema } from "../../agent/config";
 import { attachmentListSchema, requireAllowed, type AttachmentPolicy } from "../attachments";
 import { ApiError } from "../errors";
 import { formatIssues } from "../request-body";
 import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
+import { searchFieldSchema } from "../sites/site-scope";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const imagePart = z.object({
@@ -56,7 +56,8 @@ export const chatCompletionRequestSchema = z
       .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
       .nullish()
       .transform((stop) => (stop === null || stop === undefined ? undefined : typeof stop === "string" ? [stop] : stop)),
-    search: searchModeSchema.optional(),
+    /** Our extension: a search mode, or `{mode?, sites?}` to answer from crawled sites only (docs/sites.md). */
+    search: searchFieldSchema.optional(),
     // Perplexity Sonar's search fields.
     search_domain_filter: domainFilterListSchema.nullish(),
     search_recency_filter: recencySchema.nullish(),

@@ -22,6 +22,7 @@ import { type ChatCompletionRequest, chatCompletionRequestSchema, toAgentMessage
 import { readJsonBody } from "../request-body";
 import { requestSearchFilter, sonarFilter } from "../request-filter";
 import { sseResponse, withFinish } from "../sse-stream";
+import { readSearchField, resolveSiteScope } from "../sites/site-scope";
 
 export const chatCompletionRoutes = new Hono<ApiEnv>();
 
@@ -33,6 +34,8 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
   }
   const messages = toAgentMessages(body, config.attachments);
   const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
+  const search = readSearchField(body.search);
+  const siteIds = await resolveSiteScope(c.env, config, c.get("principal"), search.sites);
   const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
   // Aborted when the client goes away: a streamed response is cancelled (below), and the
   // request's own signal (compatibility flag enable_request_signal) covers the non-streaming one.
@@ -43,7 +46,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     key: conversationKey(messages, body.prompt_cache_key ?? undefined),
     waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise),
   };
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), routing);
+  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), routing, siteIds ? { siteIds } : {});
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const question = messages[messages.length - 1]?.content ?? "";
   const relatedQuestions = body.return_related_questions
@@ -55,7 +58,7 @@ chatCompletionRoutes.post("/v1/chat/completions", async (c) => {
     : undefined;
   const answer = run({
     messages,
-    ...(body.search ? { search: body.search } : {}),
+    ...(search.mode ? { search: search.mode } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
     ...(body.stop && body.stop.length > 0 ? { stop: body.stop } : {}),

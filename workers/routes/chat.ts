@@ -11,7 +11,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AsyncQueue } from "../../agent/async-queue";
-import { searchModeSchema } from "../../agent/config";
 import { chatEventSchema, type ChatEvent } from "../../agent/events";
 import { createAgentRunner } from "../agent-deps";
 import type { ApiEnv } from "../api-context";
@@ -25,6 +24,7 @@ import { readJsonBody } from "../request-body";
 import { domainFilterListSchema, recencySchema } from "../search-filter-schema";
 import type { ReadEventsResult } from "../sessions/chat-session";
 import { checkSessionId, SESSION_ID, sessionStub } from "../sessions/session-stub";
+import { readSearchField, resolveSiteScope, searchFieldSchema } from "../sites/site-scope";
 import { TurnRecorder } from "../sessions/turn-recorder";
 import { failureEvents, jsonFrame, sseResponse, withFinish } from "../sse-stream";
 
@@ -38,7 +38,7 @@ const chatRequestSchema = (maxChars: number, maxAttachmentBytes: number) =>
       .string()
       .max(maxChars)
       .refine((m) => m.trim().length > 0, "must not be empty"),
-    search: searchModeSchema.optional(),
+    search: searchFieldSchema.optional(),
     attachments: attachmentListSchema(maxAttachmentBytes).optional(),
     search_domain_filter: domainFilterListSchema.optional(),
     search_recency_filter: recencySchema.optional(),
@@ -63,6 +63,8 @@ chatRoutes.post("/api/chat", async (c) => {
   const attachments = body.attachments ?? [];
   requireAllowed(attachments, config.attachments);
   const searchFilter = requestSearchFilter(config, c.get("principal"), sonarFilter(body), "search_domain_filter");
+  const search = readSearchField(body.search);
+  const siteIds = await resolveSiteScope(c.env, config, c.get("principal"), search.sites);
   const sessionId = body.sessionId ?? crypto.randomUUID();
   const session = sessionStub(c.env, c.get("principal"), sessionId);
   const lease = await admitChat(c.env, config, (work) => c.executionCtx.waitUntil(work));
@@ -75,10 +77,14 @@ chatRoutes.post("/api/chat", async (c) => {
     throw new ApiError("turn_in_progress", "This session is still answering; resume it with GET /api/chat/:sessionId/stream.");
   }
 
-  const run = createAgentRunner(c.env, config, new URL(c.req.url).origin, c.get("log"), {
-    key: sessionKey(sessionId),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-  });
+  const run = createAgentRunner(
+    c.env,
+    config,
+    new URL(c.req.url).origin,
+    c.get("log"),
+    { key: sessionKey(sessionId), waitUntil: (promise) => c.executionCtx.waitUntil(promise) },
+    siteIds ? { siteIds } : {},
+  );
   // Aborted when the session cancels the turn (POST /api/chat/:sessionId/cancel), not when the client leaves.
   const cancel = new AbortController();
   const events = holdingLease(
@@ -87,7 +93,7 @@ chatRoutes.post("/api/chat", async (c) => {
         ...turn.history.map((m) => ({ role: m.role, content: m.content })),
         { role: "user", content: body.message, ...(attachments.length > 0 ? { attachments } : {}) },
       ],
-      ...(body.search ? { search: body.search } : {}),
+      ...(search.mode ? { search: search.mode } : {}),
       ...(searchFilter ? { searchFilter } : {}),
       signal: cancel.signal,
     }),

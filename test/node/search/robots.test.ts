@@ -40,3 +40,28 @@ Disallow: /tie
     expect(isAllowed({ rules: [], disallowAll: true }, "/x")).toBe(false);
   });
 });
+
+describe("Crawl-delay and Sitemap lines", () => {
+  it("takes the chosen group's Crawl-delay (clamped) and every absolute Sitemap line", () => {
+    const text = `User-agent: *
+Crawl-delay: 30
+Disallow: /tmp
+
+User-agent: MegrezEdgeBot
+Crawl-delay: 2.5
+Crawl-delay: 9
+Disallow: /private
+
+Sitemap: https://a.example/sitemap_index.xml
+Sitemap: /relative.xml
+sitemap: https://a.example/news.xml.gz
+`;
+    expect(parseRobots(text, "MegrezEdgeBot")).toMatchObject({
+      crawlDelaySeconds: 2.5,
+      sitemaps: ["https://a.example/sitemap_index.xml", "https://a.example/news.xml.gz"],
+    });
+    expect(parseRobots(text, "OtherBot").crawlDelaySeconds).toBe(30);
+    expect(parseRobots("User-agent: *\nCrawl-delay: 86400\n", "MegrezEdgeBot").crawlDelaySeconds).toBe(600);
+    expect(parseRobots("User-agent: *\nCrawl-delay: soon\n", "MegrezEdgeBot").crawlDelaySeconds).toBeUndefined();
+  });
+});
