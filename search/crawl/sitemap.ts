@@ -6,6 +6,7 @@
  * Parsing is a tolerant scan for `<loc>` inside `<url>` / `<sitemap>` entries (namespace prefixes,
  * CDATA and entities allowed), not a full XML parser: sitemaps are flat and often slightly broken.
  */
+import { type BodyBytes, readCappedBody } from "../fetch/read-body";
 
 export interface SitemapEntry {
   url: string;
@@ -36,38 +37,15 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /** Inflates gzip bytes, stopping at `maxBytes` of output (`truncated` then says so). */
-export async function gunzip(bytes: Uint8Array, maxBytes = SITEMAP_MAX_BYTES): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+export async function gunzip(bytes: Uint8Array, maxBytes = SITEMAP_MAX_BYTES): Promise<BodyBytes> {
   const source = new ReadableStream<BufferSource>({
     start(controller) {
       controller.enqueue(new Uint8Array(bytes));
       controller.close();
     },
   });
-  const stream = source.pipeThrough(new DecompressionStream("gzip"));
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (total + value.byteLength > maxBytes) {
-      chunks.push(value.subarray(0, maxBytes - total));
-      total = maxBytes;
-      truncated = true;
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-    chunks.push(value);
-    total += value.byteLength;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { bytes: out, truncated };
+  // The capped reader the page fetcher uses: a gzip bomb costs at most `maxBytes`.
+  return readCappedBody(new Response(source.pipeThrough(new DecompressionStream("gzip"))), maxBytes);
 }
 
 /** Parses sitemap text; relative or non-http(s) `<loc>`s are dropped (the protocol wants absolute URLs). */
