@@ -154,7 +154,10 @@ describe("three engines behind the worker", () => {
 
   it("loses no answer that had not started when a replica is killed under load, and re-admits it when it is back", async () => {
     const victim = 0;
-    const sessions = Array.from({ length: REPLICAS }, (_, replica) => [0, 1, 2].map((n) => ({ replica, id: sessionOn(replica, "load", n) }))).flat();
+    // More on the victim, so that some are surely still queued there when it dies.
+    const sessions = Array.from({ length: REPLICAS }, (_, replica) =>
+      Array.from({ length: replica === victim ? 5 : 3 }, (_, n) => ({ replica, id: sessionOn(replica, "load", n) })),
+    ).flat();
     const startedAtKill = new Set<string>();
     let killed = false;
     let markKillable: () => void = () => {};
@@ -174,13 +177,24 @@ describe("three engines behind the worker", () => {
     const results = await Promise.all(turns);
 
     const notStarted = results.filter(({ id }) => !startedAtKill.has(id));
-    // The test means something only if some answers on the victim were still waiting.
-    expect(notStarted.some(({ replica }) => replica === victim)).toBe(true);
+    // One sequence at a time: at the kill the victim was writing at most one answer. Its first
+    // tokens may not have reached the client yet (in flight, or held by the citation rewriter),
+    // so "started" as the client saw it can miss it: that one answer may end cut, and says so.
+    const cut = notStarted.filter(({ turn }) => turn.errors.length > 0);
+    expect(cut.length, JSON.stringify(cut)).toBeLessThanOrEqual(1);
+    for (const { id, replica, turn } of cut) {
+      expect(replica, id).toBe(victim);
+      expect(turn.errors, id).toEqual(["model-interrupted"]);
+      expect(turn.finish, id).toBe("error");
+    }
+    // Every other answer that had not started finishes: those queued on the victim were retried.
     // (The demo model's random weights may end an answer at once: finished, but empty.)
-    for (const { id, turn } of notStarted) {
+    for (const { id, turn } of notStarted.filter((result) => !cut.includes(result))) {
       expect(turn.errors, id).toEqual([]);
       expect(["stop", "length"], id).toContain(turn.finish);
     }
+    // The test means something only if some answers on the victim were still waiting.
+    expect(notStarted.filter(({ replica, turn }) => replica === victim && turn.errors.length === 0).length).toBeGreaterThan(0);
     // An answer the victim was writing either finished before the kill or ends as a failure.
     for (const { id, turn } of results.filter(({ id }) => startedAtKill.has(id))) {
       if (turn.finish === "error") expect(turn.errors.length, id).toBeGreaterThan(0);

@@ -8,7 +8,10 @@
  * does not pass a client's disconnect on to the worker); and an engine
  * killed mid-answer reaches the clients as a failure, streaming or not. The
  * demo model decodes greedily to max_tokens, so its answers are long enough
- * to be interrupted. The kill comes last: it ends this file's engine.
+ * to be interrupted: LONG_ANSWER tokens fill most of its 4 096-token context,
+ * several seconds of engine work even on an idle machine, so a cancel slowed
+ * down by a loaded machine still finds the engine at work. The kill comes
+ * last: it ends this file's engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSSEFrames } from "../../agent/sse-frames";
@@ -16,8 +19,11 @@ import { startTestStack, type TestStack } from "../support/stack";
 
 let stack: TestStack;
 
+/** Tokens in a long answer (the demo model's context is 4 096, the prompt a few hundred). */
+const LONG_ANSWER = 3_000;
+
 beforeAll(async () => {
-  stack = await startTestStack({ SEARCH_MODE: "never" });
+  stack = await startTestStack({ SEARCH_MODE: "never", AGENT_CONFIG: JSON.stringify({ budgets: { chatMaxTokens: LONG_ANSWER } }) });
 });
 
 afterAll(async () => {
@@ -52,7 +58,7 @@ const completions = (body: Record<string, unknown>, signal?: AbortSignal) =>
 
 const longAnswer = (stream: boolean) => ({
   messages: [{ role: "user", content: "Write a long story about the sea." }],
-  max_tokens: 1500,
+  max_tokens: LONG_ANSWER,
   temperature: 0,
   stream,
 });
