@@ -33,9 +33,13 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
   return out;
 }
 
-/** The field the first issue is about (`messages.0.content`), or null for the body as a whole. */
+/**
+ * The field the first issue is about (`messages.0.content`; for an unknown field, that field: `budgets.pages`),
+ * or null for the body as a whole.
+ */
 export function issueParam(error: z.ZodError): string | null {
-  const path = error.issues[0]?.path ?? [];
+  const issue = error.issues[0];
+  const path = [...(issue?.path ?? []), ...(issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : [])];
   return path.length > 0 ? path.join(".") : null;
 }
 

@@ -12,7 +12,8 @@ export interface Schedule {
   timezone: string;
 }
 
-export type ScheduleCheck = { ok: true } | { ok: false; message: string };
+/** On failure, `field` is the schedule's field at fault. */
+export type ScheduleCheck = { ok: true } | { ok: false; field: "cron" | "timezone"; message: string };
 
 function build(schedule: Schedule): Cron {
   return new Cron(schedule.cron, { paused: true, timezone: schedule.timezone, mode: "5-part" });
@@ -24,20 +25,21 @@ export function checkSchedule(schedule: Schedule, minIntervalMinutes: number, no
   try {
     cron = build(schedule);
   } catch (err) {
-    return { ok: false, message: `Invalid cron expression "${schedule.cron}": ${errorText(err)}` };
+    return { ok: false, field: "cron", message: `Invalid cron expression "${schedule.cron}": ${errorText(err)}` };
   }
   let runs: Date[];
   try {
     runs = cron.nextRuns(8, now);
   } catch {
-    return { ok: false, message: `Invalid time zone "${schedule.timezone}": use an IANA name such as "UTC" or "Europe/Berlin"` };
+    return { ok: false, field: "timezone", message: `Invalid time zone "${schedule.timezone}": use an IANA name such as "UTC" or "Europe/Berlin"` };
   }
-  if (runs.length === 0) return { ok: false, message: `Cron expression "${schedule.cron}" never fires` };
+  if (runs.length === 0) return { ok: false, field: "cron", message: `Cron expression "${schedule.cron}" never fires` };
   for (let i = 1; i < runs.length; i++) {
     const gap = runs[i]!.getTime() - runs[i - 1]!.getTime();
     if (gap < minIntervalMinutes * 60_000) {
       return {
         ok: false,
+        field: "cron",
         message: `Cron expression "${schedule.cron}" fires more often than every ${minIntervalMinutes} minutes`,
       };
     }

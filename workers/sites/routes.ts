@@ -13,7 +13,7 @@ import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { requestContext } from "../middleware/request-context";
 import { ownerOf } from "../owner";
-import { formatIssues, readJsonBody } from "../request-body";
+import { formatIssues, issueParam, readJsonBody } from "../request-body";
 import { crawlerStub } from "./crawler/site-crawler";
 import { SiteIndexStore } from "./site-index-store";
 import { SiteRegistry, type StoredSite } from "./site-registry";
@@ -64,7 +64,7 @@ sitesRoutes.patch("/api/sites/:id", async (c) => {
   const patch = await readJsonBody(c, sitePatchSchema, MAX_SITE_BODY_BYTES);
   const site = await ownedSite(c);
   const merged = siteSpecSchema.safeParse(mergeSitePatch(site.spec, patch));
-  if (!merged.success) throw new ApiError("invalid_body", `Invalid site after the patch: ${formatIssues(merged.error)}`);
+  if (!merged.success) throw new ApiError("invalid_body", `Invalid site after the patch: ${formatIssues(merged.error)}`, {}, issueParam(merged.error));
   assertSpec(c, merged.data);
   const updated = await registry(c).update(site, merged.data, Date.now());
   return c.json(siteView(updated, { now: Date.now() }));
@@ -110,13 +110,9 @@ sitesRoutes.post("/api/sites/:id/crawls/:crawlId/cancel", async (c) => {
   return c.json(crawlView(crawl));
 });
 
-// Unknown paths and methods under /api/sites answer in the error shape.
-sitesRoutes.all("/api/sites", () => {
-  throw new ApiError("method_not_allowed", "Use GET or POST on /api/sites; see docs/sites.md.");
-});
-sitesRoutes.all("/api/sites/*", () => {
-  throw new ApiError("not_found", "No such route; see docs/sites.md.");
-});
+// Unknown paths and methods under /api/sites: the app's 404 / 405 with Allow (workers/no-route.ts).
+sitesRoutes.all("/api/sites", (c) => c.notFound());
+sitesRoutes.all("/api/sites/*", (c) => c.notFound());
 
 function registry(c: Context<ApiEnv>): SiteRegistry {
   return new SiteRegistry(c.env.SITE_INDEX);
@@ -137,11 +133,12 @@ async function ownedSite(c: Context<ApiEnv>): Promise<StoredSite> {
 function assertSpec(c: Context<ApiEnv>, spec: SiteSpec): void {
   const config = c.get("config").sites;
   if (spec.budgets.maxPages > config.maxPages) {
-    throw new ApiError("invalid_body", `Invalid request body: budgets.maxPages: at most ${config.maxPages} on this deployment (SITES_MAX_PAGES)`);
+    const message = `Invalid request body: budgets.maxPages: at most ${config.maxPages} on this deployment (SITES_MAX_PAGES)`;
+    throw new ApiError("invalid_body", message, {}, "budgets.maxPages");
   }
   if (spec.schedule) {
     const check = checkSchedule(spec.schedule, config.minIntervalMinutes, new Date());
-    if (!check.ok) throw new ApiError("invalid_body", `Invalid request body: schedule: ${check.message}`);
+    if (!check.ok) throw new ApiError("invalid_body", `Invalid request body: schedule: ${check.message}`, {}, `schedule.${check.field}`);
   }
 }
 
