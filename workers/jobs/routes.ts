@@ -166,7 +166,7 @@ jobsRoutes.all("/api/jobs/*", (c) => c.notFound());
 
 function assertSchedule(spec: JobSpec, minIntervalMinutes: number): void {
   const check = checkSchedule(spec.schedule, minIntervalMinutes, new Date());
-  if (!check.ok) throw new ApiError("invalid_body", `Invalid request body: schedule: ${check.message}`);
+  if (!check.ok) throw new ApiError("invalid_body", `Invalid request body: schedule: ${check.message}`, {}, `schedule.${check.field}`);
 }
 
 /** Jobs belong to the API key that created them (workers/owner.ts). */

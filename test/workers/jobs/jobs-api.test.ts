@@ -19,7 +19,7 @@ async function make(spec: Record<string, unknown> = base): Promise<JobJson> {
 }
 
 async function errorOf(res: Response) {
-  const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+  const body = (await res.json()) as { error: { message: string; type: string; code: string; param: string | null } };
   return { status: res.status, ...body.error };
 }
 
@@ -122,17 +122,19 @@ describe("jobs API validation", () => {
 
   it("rejects an invalid cron expression, naming the problem", async () => {
     const err = await errorOf(await post({ ...base, schedule: { cron: "61 * * * *" } }));
-    expect(err).toMatchObject({ status: 400, code: "invalid_body", type: "invalid_request_error" });
+    expect(err).toMatchObject({ status: 400, code: "invalid_body", type: "invalid_request_error", param: "schedule.cron" });
     expect(err.message).toContain('Invalid cron expression "61 * * * *"');
     expect(err.message).toContain("minute");
   });
 
   it("rejects a cron with the wrong number of fields, an unknown time zone and too frequent runs", async () => {
     expect((await errorOf(await post({ ...base, schedule: { cron: "* * * *" } }))).message).toMatch(/five/);
-    expect((await errorOf(await post({ ...base, schedule: { cron: "0 8 * * *", timezone: "Mars/Olympus" } }))).message).toMatch(
-      /Invalid time zone "Mars\/Olympus"/,
-    );
-    expect((await errorOf(await post({ ...base, schedule: { cron: "*/5 * * * *" } }))).message).toMatch(/more often than every 15 minutes/);
+    const zone = await errorOf(await post({ ...base, schedule: { cron: "0 8 * * *", timezone: "Mars/Olympus" } }));
+    expect(zone.message).toMatch(/Invalid time zone "Mars\/Olympus"/);
+    expect(zone.param).toBe("schedule.timezone");
+    const frequent = await errorOf(await post({ ...base, schedule: { cron: "*/5 * * * *" } }));
+    expect(frequent.message).toMatch(/more often than every 15 minutes/);
+    expect(frequent.param).toBe("schedule.cron");
   });
 
   it("rejects unknown fields at any depth", async () => {
