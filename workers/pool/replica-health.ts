@@ -51,12 +51,25 @@ export interface ReplicaState extends SharedReplicaRecord {
   failures: number;
   /** Requests this isolate has in flight on the replica. */
   inflight: number;
+  /** `inflight` when the last load snapshot arrived (what this isolate has changed since). */
+  inflightAtProbe: number;
   /** A probe from this isolate is running since then (0 = none). */
   probingSince: number;
 }
 
 export function freshReplicaState(): ReplicaState {
-  return { updatedAt: 0, ejectedUntil: 0, ejections: 0, notReadyUntil: 0, load: null, probedAt: 0, failures: 0, inflight: 0, probingSince: 0 };
+  return {
+    updatedAt: 0,
+    ejectedUntil: 0,
+    ejections: 0,
+    notReadyUntil: 0,
+    load: null,
+    probedAt: 0,
+    failures: 0,
+    inflight: 0,
+    inflightAtProbe: 0,
+    probingSince: 0,
+  };
 }
 
 export function isEjected(state: ReplicaState, now: number, settings: PoolSettings): boolean {
@@ -71,13 +84,20 @@ export function isAdmitted(state: ReplicaState, now: number, settings: PoolSetti
 }
 
 /**
- * Waiting requests on the replica, estimated from below: what its last /health reported, or
- * what this isolate alone has sent beyond its batch size, whichever is more.
+ * Waiting requests on the replica, estimated from below. The last /health snapshot is up to a
+ * probe interval old; since then this isolate has sent some requests and seen others finish,
+ * so the snapshot's count is moved by that change (`inflight` now against `inflight` when the
+ * snapshot came): new requests fill its free batch slots first, then wait. Without that, a
+ * replica that reported a queue keeps counting as overloaded after draining it, and sits
+ * partly idle until the next probe. Never less than what this isolate alone has sent beyond
+ * the batch size.
  */
 export function estimatedWaiting(state: ReplicaState): number {
-  const reported = state.load?.queueDepth ?? 0;
-  const maxBatch = state.load?.maxBatch ?? null;
-  const local = maxBatch === null ? 0 : state.inflight - maxBatch;
+  const load = state.load;
+  if (load === null) return 0;
+  const since = state.inflight - state.inflightAtProbe;
+  const reported = load.maxBatch === null ? load.queueDepth + since : load.running + load.queueDepth + since - load.maxBatch;
+  const local = load.maxBatch === null ? 0 : state.inflight - load.maxBatch;
   return Math.max(0, reported, local);
 }
 
@@ -133,6 +153,7 @@ export function recordProbe(state: ReplicaState, result: ProbeResult, now: numbe
     return "not-ready";
   }
   state.load = result.load;
+  state.inflightAtProbe = state.inflight;
   state.failures = 0;
   state.notReadyUntil = 0;
   if (state.ejectedUntil !== 0 && now >= state.ejectedUntil) {
@@ -151,6 +172,7 @@ export function mergeShared(state: ReplicaState, shared: SharedReplicaRecord): v
   state.ejections = shared.ejections;
   state.notReadyUntil = shared.notReadyUntil;
   state.load = shared.load;
+  state.inflightAtProbe = state.inflight;
   state.probedAt = Math.max(state.probedAt, shared.probedAt);
 }
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { rankReplicas } from "../../../workers/pool/pool-router";
 import {
+  estimatedWaiting,
   freshReplicaState,
   isAdmitted,
   mergeShared,
@@ -110,6 +111,38 @@ describe("load: an overloaded replica spills", () => {
     expect(rankReplicas(key, ids, (id) => states.get(id) ?? freshReplicaState(), 0, settings)[0]).toBe(first);
     state.inflight = 6; // 4 waiting: spill
     expect(rankReplicas(key, ids, (id) => states.get(id) ?? freshReplicaState(), 0, settings)[0]).not.toBe(first);
+  });
+
+  it("moves a snapshot's queue depth by what this isolate sent and saw finish since it came", () => {
+    const states = statesFor(ids);
+    const key = "session:stale-snapshot";
+    const first = rendezvousOrder(key, ids)[0] ?? "";
+    const state = states.get(first) ?? freshReplicaState();
+    const rank = () => rankReplicas(key, ids, (id) => states.get(id) ?? freshReplicaState(), 0, settings);
+    // The probe saw 6 waiting while 14 of this isolate's requests were on the replica.
+    state.inflight = 14;
+    recordProbe(state, { kind: "ready", load: { queueDepth: 6, running: 8, maxBatch: 8, kvFreeBytes: null, prefixCacheBytes: null } }, 0, settings);
+    expect(estimatedWaiting(state)).toBe(6);
+    expect(rank()[0]).not.toBe(first);
+    // Before the next probe, six of them finish: the queue it reported has drained.
+    state.inflight = 8;
+    expect(estimatedWaiting(state)).toBe(0);
+    expect(rank()[0]).toBe(first);
+    // And requests sent since raise it again.
+    state.inflight = 12;
+    expect(estimatedWaiting(state)).toBe(4);
+    expect(rank()[0]).not.toBe(first);
+  });
+
+  it("adopting another isolate's snapshot starts counting this isolate's changes from then", () => {
+    const state = freshReplicaState();
+    state.inflight = 3;
+    const theirs = freshReplicaState();
+    recordProbe(theirs, { kind: "ready", load: { queueDepth: 5, running: 8, maxBatch: 8, kvFreeBytes: null, prefixCacheBytes: null } }, 10, settings);
+    mergeShared(state, sharedRecord(theirs));
+    expect(estimatedWaiting(state)).toBe(5);
+    state.inflight = 1;
+    expect(estimatedWaiting(state)).toBe(3);
   });
 
   it("with every replica overloaded, tries the least loaded first", () => {
