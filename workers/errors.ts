@@ -8,6 +8,7 @@
 export const apiErrorCodes = {
   invalid_json: { status: 400, type: "invalid_request_error" },
   invalid_body: { status: 400, type: "invalid_request_error" },
+  invalid_query: { status: 400, type: "invalid_request_error" },
   invalid_session_id: { status: 400, type: "invalid_request_error" },
   attachment_not_allowed: { status: 400, type: "invalid_request_error" },
   previous_response_not_found: { status: 400, type: "invalid_request_error" },

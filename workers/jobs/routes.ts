@@ -11,6 +11,7 @@ import { describeError } from "../log";
 import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { ownerOf } from "../owner";
+import { queryInt } from "../query-int";
 import { requestContext } from "../middleware/request-context";
 import { formatIssues, readJsonBody } from "../request-body";
 import { ATOM_CONTENT_TYPE, renderAtomFeed } from "./atom-feed";
@@ -120,7 +121,7 @@ jobsRoutes.post("/api/jobs/:id/runs", async (c) => {
 
 jobsRoutes.get("/api/jobs/:id/runs", async (c) => {
   const { job } = await ownedJob(c);
-  const limit = clampLimit(c.req.query("limit"));
+  const limit = queryInt(c.req.query("limit"), "limit", { fallback: 20, min: 1, max: MAX_RUNS_LISTED });
   const runs = await runnerStub(c.env, job.id).listRuns(limit);
   return c.json({ runs: runs.map(runSummaryView) });
 });
@@ -200,11 +201,6 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
 
 function baseUrl(c: Context<ApiEnv>): string {
   return c.get("config").publicUrl ?? new URL(c.req.url).origin;
-}
-
-function clampLimit(raw: string | undefined): number {
-  const n = Number(raw ?? 20);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, MAX_RUNS_LISTED) : 20;
 }
 
 function markdown(text: string): Response {

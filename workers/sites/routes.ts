@@ -13,6 +13,7 @@ import { requireAuth } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 import { requestContext } from "../middleware/request-context";
 import { ownerOf } from "../owner";
+import { queryInt } from "../query-int";
 import { formatIssues, issueParam, readJsonBody } from "../request-body";
 import { crawlerStub } from "./crawler/site-crawler";
 import { SiteIndexStore } from "./site-index-store";
@@ -90,14 +91,14 @@ sitesRoutes.post("/api/sites/:id/crawls", async (c) => {
 
 sitesRoutes.get("/api/sites/:id/crawls", async (c) => {
   const site = await ownedSite(c);
-  const crawls = await crawlerStub(c.env, site.id).crawls(clamp(c.req.query("limit"), 20, MAX_LISTED));
+  const crawls = await crawlerStub(c.env, site.id).crawls(queryInt(c.req.query("limit"), "limit", { fallback: 20, min: 1, max: MAX_LISTED }));
   return c.json({ crawls: crawls.map((crawl) => crawlView(crawl)) });
 });
 
 sitesRoutes.get("/api/sites/:id/crawls/:crawlId", async (c) => {
   const site = await ownedSite(c);
-  const after = clamp(c.req.query("logAfter"), 0, Number.MAX_SAFE_INTEGER, 0);
-  const limit = clamp(c.req.query("logLimit"), 200, 1000);
+  const after = queryInt(c.req.query("logAfter"), "logAfter", { fallback: 0, min: 0, max: Number.MAX_SAFE_INTEGER });
+  const limit = queryInt(c.req.query("logLimit"), "logLimit", { fallback: 200, min: 1, max: 1000 });
   const details = await crawlerStub(c.env, site.id).details(c.req.param("crawlId"), after, limit);
   if (!details) throw new ApiError("not_found", `No crawl ${c.req.param("crawlId")} of site ${site.name}.`);
   return c.json({ ...crawlView(details.crawl, details.skipped), log: details.log.map(logView) });
@@ -144,9 +145,4 @@ function assertSpec(c: Context<ApiEnv>, spec: SiteSpec): void {
 
 function baseUrl(c: Context<ApiEnv>): string {
   return c.get("config").publicUrl ?? new URL(c.req.url).origin;
-}
-
-function clamp(raw: string | undefined, fallback: number, max: number, min = 1): number {
-  const n = Number(raw ?? fallback);
-  return Number.isInteger(n) && n >= min ? Math.min(n, max) : fallback;
 }

@@ -181,6 +181,19 @@ describe("jobs API validation", () => {
     expect((await errorOf(await hook("https://hooks.example.com/x", "short"))).message).toMatch(/16 characters/);
   });
 
+  it("takes ?limit on the runs list as a whole number, and names a bad one in param", async () => {
+    const job = await make();
+    for (const limit of ["1", "100", "500", " 7 ", ""]) expect((await api(`/api/jobs/${job.id}/runs?limit=${limit}`)).status, limit).toBe(200);
+    for (const limit of ["abc", "0", "-3", "2.5", "1e2", "0x10"]) {
+      expect(await errorOf(await api(`/api/jobs/${job.id}/runs?limit=${limit}`)), limit).toMatchObject({
+        status: 400,
+        type: "invalid_request_error",
+        code: "invalid_query",
+        param: "limit",
+      });
+    }
+  });
+
   it("rejects malformed JSON and non-JSON bodies", async () => {
     const bad = await api("/api/jobs", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
     expect(await errorOf(bad)).toMatchObject({ status: 400, code: "invalid_json" });

@@ -88,4 +88,30 @@ describe("/api/sites error answers", () => {
     // An empty patch has no field at fault.
     expect(await patch({})).toMatchObject({ code: "invalid_body", param: null });
   });
+
+  it("takes ?limit, ?logAfter and ?logLimit as whole numbers, and names a bad one in param", async () => {
+    const testSite = await newTestSite();
+    const site = await createSite({ name: uniqueName("query"), sitemap: `${testSite.origin}/sitemaps/more.xml`, robotsSitemaps: false });
+    const crawl = site.latestCrawl!.id;
+    await waitForCrawl(site.id, crawl);
+    const ok = [`/crawls?limit=1`, `/crawls?limit=500`, `/crawls?limit=`, `/crawls/${crawl}?logAfter=0&logLimit=1000`, `/crawls/${crawl}?logLimit=5000`];
+    for (const path of ok) expect((await api(`/api/sites/${site.id}${path}`)).status, path).toBe(200);
+    const bad: [string, string][] = [
+      ["/crawls?limit=abc", "limit"],
+      ["/crawls?limit=0", "limit"],
+      ["/crawls?limit=-1", "limit"],
+      [`/crawls/${crawl}?logAfter=-1`, "logAfter"],
+      [`/crawls/${crawl}?logAfter=1.5`, "logAfter"],
+      [`/crawls/${crawl}?logLimit=0`, "logLimit"],
+      [`/crawls/${crawl}?logLimit=ten`, "logLimit"],
+    ];
+    for (const [path, param] of bad) {
+      expect(await errorOf(await api(`/api/sites/${site.id}${path}`), 400), path).toEqual({
+        message: expect.stringContaining(param),
+        type: "invalid_request_error",
+        param,
+        code: "invalid_query",
+      });
+    }
+  });
 });
