@@ -1,9 +1,10 @@
-// Every route of the worker, inside workerd, fuzzed with client mistakes (test/support/fuzz-requests.ts): bodies that are
+// Every route of the worker (the sites API too), inside workerd, fuzzed with client mistakes (test/support/fuzz-requests.ts): bodies that are
 // not JSON, wrong types, out-of-range numbers, lone surrogates, huge inputs, deep nesting, hostile path parameters, query
 // strings and headers. Each must be answered with a 4xx in the error shape (or served); a 5xx is our bug. The engine is
 // the scripted fake (a service binding), so a request that is valid after all runs the real agent against it.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type FuzzCase, type FuzzRoute, fuzzCases, isServerFault } from "../../support/fuzz-requests";
+import { newTestSite } from "../sites/support/sites";
 import { call } from "./support/api";
 import { createFakeEngine } from "./support/fake-engine";
 
@@ -13,6 +14,8 @@ const vars = {
   API_KEYS: KEY,
   RATE_LIMIT_KEY_PER_MINUTE: "0",
   RATE_LIMIT_IP_PER_MINUTE: "0",
+  // The sites routes: the site made below, and one more a valid fuzzed create may add; the rest are refused.
+  SITES_MAX_PER_KEY: "2",
 };
 const auth = { authorization: `Bearer ${KEY}` };
 const messages = [{ role: "user", content: "hello there" }];
@@ -32,6 +35,9 @@ const responseBody = {
 };
 
 let jobId = "job_000000000000000000000000";
+let siteId = "site_000000000000";
+let crawlId = "crawl_000000000000";
+let sitemap = "http://127.0.0.1:9/sitemap.xml";
 let responseId = "resp_000000000000000000000000000000000000000000000000";
 
 function routes(): FuzzRoute[] {
@@ -65,6 +71,20 @@ function routes(): FuzzRoute[] {
     { method: "GET", path: "/api/jobs/:id/runs/:runId/digest.md", params: { ...job, runId: "run_00000000000000000000" }, headers: auth },
     { method: "GET", path: "/api/jobs/:id/feed.xml", params: job, query: { token: "not-the-token" } },
     { method: "DELETE", path: "/api/jobs/:id", params: { id: "job_ffffffffffffffffffffffff" }, headers: auth },
+    { method: "POST", path: "/api/sites", body: { name: "fuzz-site-two", sitemap, robotsSitemaps: false, budgets: { maxPages: 2 } }, headers: auth },
+    { method: "GET", path: "/api/sites", headers: auth },
+    { method: "GET", path: "/api/sites/:id", params: { id: siteId }, headers: auth },
+    { method: "PATCH", path: "/api/sites/:id", params: { id: siteId }, body: { exclude: ["/private"], budgets: { maxPages: 3 } }, headers: auth },
+    { method: "GET", path: "/api/sites/:id/crawls", params: { id: siteId }, query: { limit: "5" }, headers: auth },
+    {
+      method: "GET",
+      path: "/api/sites/:id/crawls/:crawlId",
+      params: { id: siteId, crawlId },
+      query: { logAfter: "0", logLimit: "10" },
+      headers: auth,
+    },
+    { method: "POST", path: "/api/sites/:id/crawls/:crawlId/cancel", params: { id: siteId, crawlId }, headers: auth },
+    { method: "DELETE", path: "/api/sites/:id", params: { id: "site_ffffffffffff" }, headers: auth },
     { method: "GET", path: "/health" },
     { method: "GET", path: "/widget/capabilities", query: { siteKey: "nope" } },
     { method: "GET", path: "/widget.js" },
@@ -92,6 +112,29 @@ beforeAll(async () => {
   await stored.settled;
   expect(stored.response.status).toBe(200);
   responseId = ((await stored.response.json()) as { id: string }).id;
+  sitemap = `${(await newTestSite()).origin}/sitemaps/more.xml`;
+  const site = await call(
+    "/api/sites",
+    {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name: "fuzz-site", sitemap, robotsSitemaps: false, budgets: { maxPages: 3 } }),
+    },
+    vars,
+  );
+  await site.settled;
+  expect(site.response.status).toBe(201);
+  const created = (await site.response.json()) as { id: string; latestCrawl: { id: string } };
+  siteId = created.id;
+  crawlId = created.latestCrawl.id;
+  // Its first crawl ends first, so the fuzzed requests meet a settled site.
+  for (let tries = 0; tries < 200; tries++) {
+    const crawl = await call(`/api/sites/${siteId}/crawls/${crawlId}`, { headers: auth }, vars);
+    await crawl.settled;
+    const { status } = (await crawl.response.json()) as { status: string };
+    if (status !== "queued" && status !== "running") break;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
 });
 
 async function send(fuzz: FuzzCase): Promise<{ status: number; body: string }> {
