@@ -18,8 +18,9 @@ export interface QueryIntRange {
  */
 export function queryInt(raw: string | undefined, name: string, range: QueryIntRange): number {
   if (raw === undefined || raw.trim() === "") return range.fallback;
+  // Digits only: no sign, fraction, exponent or hex. A run of digits past any maximum is that maximum.
   const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < range.min) {
+  if (Number.isNaN(n) || n < range.min) {
     throw new ApiError(
       "invalid_query",
       `Invalid query parameter ${name}: expected a whole number of at least ${range.min}, got "${raw.slice(0, 40)}".`,

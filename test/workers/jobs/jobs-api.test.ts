@@ -183,7 +183,8 @@ describe("jobs API validation", () => {
 
   it("takes ?limit on the runs list as a whole number, and names a bad one in param", async () => {
     const job = await make();
-    for (const limit of ["1", "100", "500", " 7 ", ""]) expect((await api(`/api/jobs/${job.id}/runs?limit=${limit}`)).status, limit).toBe(200);
+    for (const limit of ["1", "100", "500", " 7 ", "", "99999999999999999999"])
+      expect((await api(`/api/jobs/${job.id}/runs?limit=${limit}`)).status, limit).toBe(200);
     for (const limit of ["abc", "0", "-3", "2.5", "1e2", "0x10"]) {
       expect(await errorOf(await api(`/api/jobs/${job.id}/runs?limit=${limit}`)), limit).toMatchObject({
         status: 400,
