@@ -211,13 +211,18 @@ describe("4. limits are honoured or refused, and usage counts the answer", () =>
 
 describe("5. the same request at temperature 0 sends the same prompts", () => {
   it("two requests a few seconds apart give the engine identical prompts, and the agent's own calls are seeded", async () => {
-    const prompts: string[][] = [];
+    // Chat calls in their order; page-summary prompts as a sorted list, since how the pages
+    // group into batched /v1/completions calls depends on when each page arrives.
+    const prompts: { chats: string[]; summaries: string[] }[] = [];
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const engine = createFakeEngine();
       await request("/v1/chat/completions", ask("Please search: how does the edge API cite sources?", { search: "always", temperature: 0 }), {
         ENGINE: engine,
       });
-      prompts.push(engine.calls.map((c) => JSON.stringify(c.body.messages?.map((m: FakeEngineMessage) => textOf(m)) ?? c.body.prompt)));
+      const chats = engine.calls.filter((c) => c.body.messages).map((c) => JSON.stringify(c.body.messages?.map((m: FakeEngineMessage) => textOf(m))));
+      const summaries = engine.calls.filter((c) => !c.body.messages).flatMap((c) => [c.body.prompt].flat().map((p) => JSON.stringify(p)));
+      expect(summaries.length).toBeGreaterThan(0);
+      prompts.push({ chats, summaries: summaries.sort() });
       for (const c of engine.calls) expect(c.body.seed, c.path).toBeTypeOf(c === engine.calls.at(-1) ? "undefined" : "number");
       if (attempt === 0) await new Promise((resolve) => setTimeout(resolve, 1_100));
     }
